@@ -1,0 +1,1 @@
+"""latentdam: search engine and asset library for AI-generated images."""

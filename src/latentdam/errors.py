@@ -1,0 +1,94 @@
+"""latentdam's exceptions. Library code raises these; only the CLI and API turn them into
+messages and exit codes / HTTP statuses.
+
+    LatentdamError
+    ├── ExtractError                 a file could not be read (the ingest skips it and reports why)
+    │   ├── UnsupportedFormat        not an image, or a format latentdam does not read
+    │   ├── ImageTooLarge            over the pixel limit (decompression-bomb guard)
+    │   └── CorruptMetadata          the generator's marker is there, its content is broken
+    ├── EmbedError
+    │   └── ModelUnavailable         model files missing / cannot load (names what to install)
+    ├── StoreError
+    │   └── SchemaTooNew             library written by a newer latentdam
+    └── QueryError (ValueError)
+        ├── UnknownSpace (KeyError)
+        ├── InvalidFilter
+        └── AssetNotFound (KeyError)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LatentdamError(Exception):
+    """Base of every error latentdam raises on purpose."""
+
+
+class ExtractError(LatentdamError):
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class UnsupportedFormat(ExtractError):
+    pass
+
+
+class ImageTooLarge(ExtractError):
+    def __init__(self, pixels: int, limit: int, path: Path | str | None = None) -> None:
+        super().__init__(
+            f"image is {pixels / 1e6:.0f} megapixels, over the {limit / 1e6:.0f} MP limit"
+            " (a decompression-bomb guard); raise it with --max-megapixels",
+            path,
+        )
+        self.pixels = pixels
+        self.limit = limit
+
+
+class CorruptMetadata(ExtractError):
+    pass
+
+
+class EmbedError(LatentdamError):
+    pass
+
+
+class ModelUnavailable(EmbedError):
+    def __init__(self, message: str, model: str | None = None) -> None:
+        super().__init__(message)
+        self.model = model
+
+
+class StoreError(LatentdamError):
+    pass
+
+
+class SchemaTooNew(StoreError):
+    pass
+
+
+class QueryError(LatentdamError, ValueError):
+    pass
+
+
+class UnknownSpace(QueryError, KeyError):
+    def __init__(self, space: str, known: list[str]) -> None:
+        super().__init__(f"unknown space {space!r}; known: {', '.join(sorted(known))}")
+        self.space = space
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class InvalidFilter(QueryError):
+    pass
+
+
+class AssetNotFound(QueryError, KeyError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no asset {ref!r} in this library (give an asset id, an id prefix, or a path)")
+        self.ref = ref
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -1,0 +1,43 @@
+"""Turn a file's raw metadata blocks into one `GenerationRecord`: pick the generator reader,
+then merge what plain EXIF/XMP/IPTC say (title, description, keywords, creation time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from latentdam.errors import CorruptMetadata
+from latentdam.extract.raw import RawMetadata
+from latentdam.extract.readers import GENERATOR_READERS
+from latentdam.extract.readers.descriptive import read_descriptive
+from latentdam.extract.record import GenerationRecord
+
+_DESCRIPTIVE_FIELDS = ("title", "description", "created_at", "software")
+
+
+@dataclass(slots=True)
+class Extraction:
+    record: GenerationRecord
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_generation(meta: RawMetadata) -> Extraction:
+    """First reader whose marker is present wins; a broken block is a warning, not a failure:
+    the asset is still indexed, with whatever the other blocks say."""
+    warnings: list[str] = []
+    record = GenerationRecord()
+    for reader in GENERATOR_READERS:
+        if not reader.can_read(meta):
+            continue
+        try:
+            record = reader.read(meta)
+            break
+        except CorruptMetadata as exc:
+            warnings.append(f"{reader.tool} metadata is unreadable ({exc}); indexed without it")
+
+    plain = read_descriptive(meta)
+    for name in _DESCRIPTIVE_FIELDS:
+        if getattr(record, name) is None:
+            setattr(record, name, getattr(plain, name))
+    record.tags = list(dict.fromkeys([*record.tags, *plain.tags]))
+    record.raw = meta.blocks()
+    return Extraction(record, warnings)

@@ -1,0 +1,69 @@
+"""The records that extraction produces: what the generator wrote, in one shape for every tool."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Tool(StrEnum):
+    """Which generator made an asset. Stored as a plain string column, filterable."""
+
+    A1111 = "a1111"  # AUTOMATIC1111 / Forge / SD.Next: the `parameters` text block
+    COMFYUI = "comfyui"
+    INVOKEAI = "invokeai"
+    NOVELAI = "novelai"
+    FOOOCUS = "fooocus"
+    MIDJOURNEY = "midjourney"
+    DALLE = "dalle"
+    FIREFLY = "firefly"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class LoRA:
+    """A LoRA/LyCORIS applied during generation; weight is the model strength when known."""
+
+    name: str
+    weight: float | None = None
+
+
+@dataclass(slots=True)
+class GenerationRecord:
+    """Everything an image's own metadata says about how and why it was made.
+
+    Generator readers fill the generation fields; the descriptive fields (title,
+    description, tags, created_at) also come from plain EXIF/XMP/IPTC. `raw` holds every
+    metadata block exactly as found (chunk/tag name -> text), so nothing the file said is lost.
+    """
+
+    tool: Tool = Tool.UNKNOWN
+    prompt: str = ""
+    negative_prompt: str = ""
+    model: str | None = None
+    model_hash: str | None = None
+    loras: list[LoRA] = field(default_factory=list)
+    controlnets: list[str] = field(default_factory=list)
+    sampler: str | None = None
+    scheduler: str | None = None
+    steps: int | None = None
+    cfg: float | None = None
+    seed: int | None = None
+    width: int | None = None  # generation size as the tool reports it (may differ from the file)
+    height: int | None = None
+    created_at: datetime | None = None
+    title: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    job_id: str | None = None  # Midjourney job id, NovelAI/other request ids
+    software: str | None = None
+    raw: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (datetimes as ISO-8601 strings)."""
+        data = asdict(self)
+        data["tool"] = str(self.tool)
+        data["created_at"] = self.created_at.isoformat() if self.created_at else None
+        return data
