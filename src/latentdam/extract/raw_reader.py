@@ -16,6 +16,7 @@ _IPTC_NAMES = {
     (2, 60): "TimeCreated",
     (2, 80): "By-line",
     (2, 105): "Headline",
+    (2, 110): "Credit",
     (2, 120): "Caption-Abstract",
 }
 _XMP_PNG_KEY = "XML:com.adobe.xmp"
@@ -47,6 +48,19 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _exif_text(name: str, value: bytes | str) -> str:
+    if name.startswith("XP") and isinstance(value, bytes):
+        # Windows XPTitle/XPKeywords/...: NUL-terminated UTF-16-LE in a BYTE tag
+        return value.decode("utf-16-le", errors="replace").rstrip("\x00")
+    if isinstance(value, str) and any("\x80" <= ch <= "\xff" for ch in value):
+        # Pillow decodes ASCII tags as latin-1, but most writers put UTF-8 there
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return value
+    return str(_text(value))
+
+
 def _exif(image: Image.Image) -> dict[str, Any]:
     exif = image.getexif()
     out: dict[str, Any] = {}
@@ -60,7 +74,7 @@ def _exif(image: Image.Image) -> dict[str, Any]:
         if name == "UserComment":
             out[name] = decode_user_comment(value)
         elif isinstance(value, (bytes, str)):
-            out[name] = _text(value)
+            out[name] = _exif_text(name, value)
         elif isinstance(value, (int, float)):
             out[name] = value
     return out

@@ -1,0 +1,37 @@
+# Set-up and checks. Every target creates the virtual environment first if it is missing.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+DEMO   ?= latentdam-library
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: ingest the bundled sample library, then search it
+demo: install
+	$(VENV)/bin/latentdam ingest samples --library $(DEMO)
+	$(VENV)/bin/latentdam stats --library $(DEMO)
+	$(VENV)/bin/latentdam search "cyberpunk street scene" --library $(DEMO) --limit 3
+	$(VENV)/bin/latentdam search "cute animals" --tool comfyui --library $(DEMO) --limit 3
+
+## test: lint, type-check and run the whole test suite
+test: install lint
+	$(VENV)/bin/pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) bench/quality.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from latentdam.cli import main
+
+main()

@@ -1,0 +1,307 @@
+"""The `latentdam` command: a thin adapter that parses flags, calls `Library`, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from latentdam.config import Settings
+from latentdam.errors import LatentdamError, QueryError
+from latentdam.extract.record import Tool
+from latentdam.ingest import IngestProgress, IngestReport
+from latentdam.library import Library
+from latentdam.search.query import Filters
+from latentdam.search.result import SearchResult, Status
+from latentdam.store.asset import Asset
+
+app = typer.Typer(
+    help=(
+        "Search engine and asset library for AI-generated images.\n\n"
+        "Ingest folders of generated images (the prompt, model, LoRAs, seed... are read from"
+        " each file's own metadata), then search them by meaning, keyword and filters:\n\n"
+        "  latentdam ingest ~/renders\n\n"
+        '  latentdam search "cyberpunk street scene" --tool comfyui --after 2025-01-01'
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+out = Console()
+err = Console(stderr=True)
+
+LibraryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--library",
+        "-L",
+        help="Library directory [default: $LATENTDAM_LIBRARY or ./latentdam-library]",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+
+def _open(library: Path | None, **overrides: Any) -> Library:
+    settings = Settings()
+    if overrides:
+        settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    return Library.open(library, settings=settings)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+class _RichProgress(IngestProgress):
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("ingesting", total=None)
+
+    def start(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
+    def advance(self, files: int) -> None:
+        self.progress.advance(self.task, files)
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} files/s" if speed else "… files/s", style="progress.data.speed")
+
+
+def _print_report(report: IngestReport, library: str) -> None:
+    rate = report.seen / report.seconds if report.seconds else 0.0
+    out.print(
+        f"[bold]{report.added}[/] added, [bold]{report.updated}[/] updated, "
+        f"[bold]{report.unchanged}[/] unchanged, [bold {'red' if report.failed else ''}]{len(report.failed)}[/] failed"
+        f"  ({report.seen} files in {report.seconds:.1f} s, {rate:.1f} files/s) → {escape(library)}"
+    )
+    for item in report.failed:
+        err.print(f"[red]skipped[/] {escape(item.path)}: {escape(item.reason)}")
+    for item in report.warnings:
+        err.print(f"[yellow]warning[/] {escape(item.path)}: {escape(item.reason)}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Image files and folders (searched recursively).")],
+    library: LibraryOption = None,
+    max_megapixels: Annotated[
+        float | None,
+        typer.Option(help="Skip images larger than this (decompression-bomb guard) [default: 100]"),
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Files per embed/write batch [default: 64]")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add PNG, JPEG and WebP files to the library, reading their generation metadata.
+
+    Unchanged files are skipped without being read; moved files keep their identity (content
+    hash). Files that cannot be read are reported and skipped; the rest of the batch lands.
+    An interrupted ingest resumes where it stopped when run again.
+    """
+    lib = _open(library, max_megapixels=max_megapixels, batch_size=batch_size)
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
+        report = lib.ingest(paths, progress=_RichProgress(bar))
+    if as_json:
+        _print_json({"library": lib.path, **report.to_dict()})
+    else:
+        _print_report(report, lib.path)
+
+
+def _signals(hit_signals: dict[Any, Any]) -> str:
+    return "  ".join(f"{name} #{s.rank} ({s.score:.3g})" for name, s in hit_signals.items())
+
+
+def _print_results(result: SearchResult) -> None:
+    if result.status is Status.NO_MATCH:
+        out.print("No asset in this library matches that search.")
+        return
+    table = Table(show_lines=False, expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("asset", overflow="fold", ratio=3)
+    table.add_column("why", overflow="fold", ratio=2)
+    for rank, hit in enumerate(result.results, start=1):
+        rec = hit.record.record
+        facts = " · ".join(
+            x for x in (str(rec.tool), rec.model or "", f"seed {rec.seed}" if rec.seed else "") if x
+        )
+        prompt = rec.prompt if len(rec.prompt) <= 160 else rec.prompt[:157] + "..."
+        table.add_row(
+            str(rank),
+            f"{hit.score:.4f}",
+            f"[bold]{escape(hit.path)}[/]\n[dim]{hit.id[:12]} · {escape(facts)}[/]\n{escape(prompt)}",
+            escape(_signals(hit.signals)),
+        )
+    out.print(table)
+
+
+@app.command()
+def search(
+    text: Annotated[str | None, typer.Argument(help="What you are looking for, in your own words.")] = None,
+    image: Annotated[
+        Path | None, typer.Option("--image", help="Search with an example image (its embedded prompt).")
+    ] = None,
+    tool: Annotated[Tool | None, typer.Option(help="Made with this generator.")] = None,
+    model: Annotated[str | None, typer.Option(help="Checkpoint/model name contains this.")] = None,
+    lora: Annotated[
+        list[str] | None, typer.Option(help="A LoRA name contains this (repeatable: all).")
+    ] = None,
+    sampler: Annotated[str | None, typer.Option(help="Sampler name (exact, any case).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Generation seed.")] = None,
+    after: Annotated[datetime | None, typer.Option(formats=DATE_FORMATS, help="Created at or after.")] = None,
+    before: Annotated[
+        datetime | None, typer.Option(formats=DATE_FORMATS, help="Created at or before.")
+    ] = None,
+    min_width: Annotated[int | None, typer.Option(help="At least this many pixels wide.")] = None,
+    max_width: Annotated[int | None, typer.Option(help="At most this many pixels wide.")] = None,
+    min_height: Annotated[int | None, typer.Option(help="At least this many pixels high.")] = None,
+    max_height: Annotated[int | None, typer.Option(help="At most this many pixels high.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Has this keyword tag (repeatable: all).")] = None,
+    path: Annotated[str | None, typer.Option("--path", help="File path matches this glob.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many results.")] = 10,
+    library: LibraryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search by meaning and keyword, narrowed by filters (all filters must hold).
+
+    Examples:
+
+      latentdam search "cyberpunk street scene"
+
+      latentdam search "portrait" --tool a1111 --model sdxl --after 2025-06-01
+
+      latentdam search --lora detail --seed 1234 --json
+    """
+    try:
+        filters = Filters(
+            tool=tool,
+            model=model,
+            lora=lora or [],
+            sampler=sampler,
+            seed=seed,
+            created_after=after,
+            created_before=before,
+            min_width=min_width,
+            max_width=max_width,
+            min_height=min_height,
+            max_height=max_height,
+            tags=tag or [],
+            path=path,
+        )
+        lib = _open(None if library is None else library)
+        result = lib.search(text=text, image=image, filters=filters, limit=limit)
+    except ValidationError as exc:
+        raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from exc
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_results(result)
+
+
+def _print_asset(asset: Asset) -> None:
+    rec = asset.record
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(overflow="fold")
+    rows: list[tuple[str, Any]] = [
+        ("id", asset.id),
+        ("path", "\n".join(asset.paths)),
+        ("file", f"{asset.format} {asset.width}×{asset.height}, {asset.size:,} bytes"),
+        ("created", asset.created_at),
+        ("tool", rec.tool),
+        ("prompt", rec.prompt),
+        ("negative", rec.negative_prompt),
+        (
+            "model",
+            " ".join(x for x in (rec.model or "", f"[{rec.model_hash}]" if rec.model_hash else "") if x),
+        ),
+        (
+            "loras",
+            ", ".join(f"{lo.name}:{lo.weight:g}" if lo.weight is not None else lo.name for lo in rec.loras),
+        ),
+        ("controlnets", ", ".join(rec.controlnets)),
+        ("sampler", " / ".join(x for x in (rec.sampler, rec.scheduler) if x)),
+        ("steps", rec.steps),
+        ("cfg", rec.cfg),
+        ("seed", rec.seed),
+        ("size", f"{rec.width}×{rec.height}" if rec.width and rec.height else None),
+        ("title", rec.title),
+        ("description", rec.description),
+        ("tags", ", ".join(rec.tags)),
+        ("job id", rec.job_id),
+        ("software", rec.software),
+        ("metadata", ", ".join(rec.raw)),
+        ("warnings", "\n".join(asset.warnings)),
+    ]
+    for name, value in rows:
+        if value not in (None, "", []):
+            table.add_row(name, escape(str(value)))
+    out.print(table)
+
+
+@app.command()
+def show(
+    ref: Annotated[str, typer.Argument(help="Asset id, id prefix (6+ characters), or file path.")],
+    library: LibraryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Everything the library knows about one asset, raw metadata included (with --json)."""
+    asset = _open(library).get(ref)
+    if as_json:
+        _print_json(asset.to_dict())
+    else:
+        _print_asset(asset)
+
+
+@app.command()
+def stats(library: LibraryOption = None, as_json: JsonOption = False) -> None:
+    """How many assets, by generator, and which embedding spaces cover them."""
+    info = _open(library).stats()
+    if as_json:
+        _print_json(info.to_dict())
+        return
+    out.print(f"[bold]{info.assets}[/] assets from {info.files} files in {escape(info.path)}")
+    for tool, count in info.by_tool.items():
+        out.print(f"  {tool:<12} {count}")
+    for space, count in info.spaces.items():
+        out.print(f"  space [cyan]{space}[/]: {count} of {info.assets} assets embedded")
+
+
+def main() -> None:
+    try:
+        app()
+    except LatentdamError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        sys.exit(2 if isinstance(exc, QueryError) else 1)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        sys.exit(1)

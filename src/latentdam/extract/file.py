@@ -1,0 +1,115 @@
+"""Read one image file: content hash, decode under a pixel limit, metadata, thumbnail."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from latentdam.errors import ExtractError, ImageTooLarge, UnsupportedFormat
+from latentdam.extract.metadata import read_generation
+from latentdam.extract.raw_reader import read_raw
+from latentdam.extract.record import GenerationRecord
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(slots=True)
+class ExtractedFile:
+    id: str  # sha256 of the bytes: identity survives renames and moves
+    path: Path
+    size: int
+    mtime_ns: int
+    format: str
+    width: int
+    height: int
+    record: GenerationRecord
+    thumbnail: bytes
+    warnings: list[str] = field(default_factory=list)
+
+
+def scan(paths: Iterable[Path]) -> Iterator[Path]:
+    """Image files under the given files/folders, recursive, in a stable order, absolute.
+    Paths are made absolute without resolving links, so reports name what the user sees."""
+    for root in paths:
+        root = root.expanduser()
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if Path(name).suffix.lower() in IMAGE_SUFFIXES:
+                        yield Path(os.path.abspath(Path(dirpath, name)))
+        elif root.exists() or root.is_symlink():
+            yield Path(os.path.abspath(root))  # an explicit file is attempted whatever its suffix
+        else:
+            raise FileNotFoundError(f"no such file or folder: {root}")
+
+
+def hash_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _thumbnail(image: Image.Image, size: int) -> bytes:
+    thumb = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    thumb.thumbnail((size, size))
+    out = io.BytesIO()
+    thumb.save(out, format="WEBP", quality=80)
+    return out.getvalue()
+
+
+def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> ExtractedFile:
+    """Everything latentdam stores about one file, or an ExtractError saying why not."""
+    try:
+        stat = path.stat()
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExtractError(f"cannot read file: {exc.strerror or exc}", path) from exc
+    if not data:
+        raise UnsupportedFormat("file is empty", path)
+
+    try:
+        with warnings.catch_warnings():
+            # our own limit (max_pixels) decides, checked below before any pixel is decoded
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > max_pixels:
+                    raise ImageTooLarge(image.width * image.height, max_pixels, path)
+                image.load()  # decode now: a truncated file fails here, not later
+                meta = read_raw(image)
+                thumbnail = _thumbnail(image, thumbnail_size)
+    except ExtractError:
+        raise
+    except Image.DecompressionBombError as exc:
+        # Pillow's own hard stop (2x Image.MAX_IMAGE_PIXELS) fires inside open(), before our check
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        if pixels:
+            raise ImageTooLarge(int(pixels.group(1)), max_pixels, path) from exc
+        raise ExtractError(str(exc), path) from exc
+    except UnidentifiedImageError as exc:
+        raise UnsupportedFormat("not an image latentdam can read (PNG, JPEG, WebP)", path) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ExtractError(f"image data is damaged or truncated ({exc})", path) from exc
+
+    if meta.format not in ("PNG", "JPEG", "WEBP"):
+        raise UnsupportedFormat(f"{meta.format} images are not supported (PNG, JPEG, WebP are)", path)
+    extraction = read_generation(meta)
+    return ExtractedFile(
+        id=hash_bytes(data),
+        path=path,
+        size=stat.st_size,
+        mtime_ns=stat.st_mtime_ns,
+        format=meta.format,
+        width=meta.width,
+        height=meta.height,
+        record=extraction.record,
+        thumbnail=thumbnail,
+        warnings=extraction.warnings,
+    )

@@ -1,0 +1,195 @@
+"""Ingest orchestration: scan → skip unchanged → extract → embed in batches → upsert.
+
+Incremental: a file whose size and mtime match the files table is not even read. Identity is
+the content hash, so a moved or copied file only updates the asset's paths. Resumable: each
+batch is committed assets first, then files; a crash (even kill -9) between or inside the two
+leaves at most one batch to redo, and redoing it finds the same hashes, so nothing doubles.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from latentdam.embed.base import TextEmbedder
+from latentdam.errors import ExtractError
+from latentdam.extract.file import ExtractedFile, extract_file, scan
+from latentdam.store.asset import to_row
+from latentdam.store.store import FileState, LibraryStore
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    added: int = 0  # new assets
+    updated: int = 0  # known files that moved, were copied, or changed content
+    unchanged: int = 0
+    failed: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)  # indexed, but something was off
+    seconds: float = 0.0
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.updated + self.unchanged + len(self.failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": [{"path": s.path, "reason": s.reason} for s in self.failed],
+            "warnings": [{"path": s.path, "reason": s.reason} for s in self.warnings],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class IngestProgress:
+    """Receives progress; the CLI draws a bar from it. The default does nothing."""
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, files: int) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One batch's worth of decisions, written in two commits (assets, then files)."""
+
+    new: dict[str, ExtractedFile] = field(default_factory=dict)
+    new_paths: dict[str, list[str]] = field(default_factory=dict)
+    moved: dict[str, list[str]] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+    states: list[FileState] = field(default_factory=list)
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: LibraryStore,
+        embedder: TextEmbedder,
+        *,
+        batch_size: int,
+        max_pixels: int,
+        thumbnail_size: int,
+        exists: Callable[[str], bool] = os.path.exists,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.batch_size = batch_size
+        self.max_pixels = max_pixels
+        self.thumbnail_size = thumbnail_size
+        self.exists = exists
+
+    def run(self, inputs: Iterable[Path], progress: IngestProgress | None = None) -> IngestReport:
+        progress = progress or IngestProgress()
+        started = time.perf_counter()
+        report = IngestReport()
+        files = [str(p) for p in scan(inputs)]
+        progress.start(len(files))
+        self.store.ensure_space(self.embedder.space)
+        for start in range(0, len(files), self.batch_size):
+            batch = files[start : start + self.batch_size]
+            self._ingest_batch(batch, report)
+            progress.advance(len(batch))
+        if report.added or report.updated:
+            self.store.refresh_indexes()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_batch(self, paths: Sequence[str], report: IngestReport) -> None:
+        known = self.store.file_states(paths)
+        batch = _Batch()
+        extracted: list[ExtractedFile] = []
+        for path in paths:
+            try:
+                stat = os.stat(path)
+            except OSError as exc:
+                report.failed.append(Skipped(path, f"cannot read file: {exc.strerror or exc}"))
+                continue
+            state = known.get(path)
+            if state and state.size == stat.st_size and state.mtime_ns == stat.st_mtime_ns:
+                report.unchanged += 1
+                continue
+            try:
+                item = extract_file(
+                    Path(path), max_pixels=self.max_pixels, thumbnail_size=self.thumbnail_size
+                )
+            except ExtractError as exc:
+                report.failed.append(Skipped(path, str(exc)))
+                continue
+            except Exception as exc:  # one bad file never stops an ingest
+                report.failed.append(Skipped(path, f"unexpected error: {type(exc).__name__}: {exc}"))
+                continue
+            report.warnings += [Skipped(path, w) for w in item.warnings]
+            extracted.append(item)
+
+        existing = self.store.rows(list({item.id for item in extracted}), columns=["id", "paths"])
+        for item in extracted:
+            self._place(item, known.get(str(item.path)), existing, batch, report)
+        self._commit(batch)
+
+    def _place(
+        self,
+        item: ExtractedFile,
+        previous: FileState | None,
+        existing: dict[str, dict[str, Any]],
+        batch: _Batch,
+        report: IngestReport,
+    ) -> None:
+        """Decide what one extracted file means for the library."""
+        path = str(item.path)
+        batch.states.append(FileState(path, item.size, item.mtime_ns, item.id))
+        if previous and previous.asset_id != item.id:
+            # same path, new content: the old asset keeps only its other, still-present paths
+            old = self.store.rows([previous.asset_id], columns=["id", "paths"]).get(previous.asset_id)
+            remaining = [p for p in (old["paths"] if old else []) if p != path and self.exists(p)]
+            if remaining:
+                batch.moved[previous.asset_id] = remaining
+            elif old:
+                batch.deleted.add(previous.asset_id)
+
+        if item.id in batch.new_paths:  # the same bytes twice in one batch
+            batch.new_paths[item.id].append(path)
+            report.updated += 1
+        elif item.id in existing:
+            old_paths = list(existing[item.id]["paths"] or [])
+            paths = [path, *(p for p in old_paths if p != path and self.exists(p))]
+            if paths == old_paths:
+                report.unchanged += 1  # touched, not changed
+            else:
+                batch.moved[item.id] = paths
+                existing[item.id]["paths"] = paths
+                report.updated += 1
+        else:
+            batch.new[item.id] = item
+            batch.new_paths[item.id] = [path]
+            report.added += 1 if previous is None else 0
+            report.updated += 1 if previous is not None else 0
+
+    def _commit(self, batch: _Batch) -> None:
+        now = datetime.now(UTC)
+        rows = [to_row(item, batch.new_paths[i], now) for i, item in batch.new.items()]
+        texts = [row["embed_text"] for row in rows]
+        with_text = [i for i, text in enumerate(texts) if text]
+        vectors = self.embedder.embed_documents([texts[i] for i in with_text])
+        column = self.embedder.space.column
+        for row in rows:
+            row[column] = None  # nothing to embed: kept out of semantic search, not given a fake vector
+        for vector, i in zip(vectors, with_text, strict=True):
+            rows[i][column] = vector.tolist()
+        self.store.upsert_assets(rows)
+        self.store.update_paths({i: p for i, p in batch.moved.items() if i not in batch.deleted})
+        self.store.delete_assets(sorted(batch.deleted))
+        self.store.upsert_files(batch.states)

@@ -1,0 +1,60 @@
+"""Every search is one plain, validated object: the CLI builds it from flags, the Python API
+from keyword arguments, so every interface runs the same query and any query can be logged
+or replayed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from latentdam.extract.record import Tool
+from latentdam.search.signal import Signal
+
+
+class Filters(BaseModel):
+    """Structured filters. All given filters must hold (AND); within `tags` and `lora`,
+    an asset passes when it has every listed value. Text matches are case-insensitive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tool: Tool | None = None
+    model: str | None = Field(default=None, description="substring of the checkpoint/model name")
+    lora: list[str] = Field(default_factory=list, description="substring of a LoRA name, each must match")
+    sampler: str | None = Field(default=None, description="sampler name, exact (case-insensitive)")
+    seed: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    min_width: int | None = Field(default=None, ge=0)
+    max_width: int | None = Field(default=None, ge=0)
+    min_height: int | None = Field(default=None, ge=0)
+    max_height: int | None = Field(default=None, ge=0)
+    tags: list[str] = Field(default_factory=list, description="exact tags, each must be present")
+    path: str | None = Field(default=None, description="glob on the file path, e.g. '*/portraits/*.png'")
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+
+class SearchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = None
+    image: Path | None = None
+    filters: Filters = Field(default_factory=Filters)
+    limit: int = Field(default=10, ge=1, le=10_000)
+    # Which retrieval signals run for a text query; None runs all of them (hybrid).
+    signals: frozenset[Signal] | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        value = value.strip() if value else None
+        return value or None
+
+    @model_validator(mode="after")
+    def _needs_something(self) -> SearchQuery:
+        if self.text is None and self.image is None and self.filters.is_empty():
+            raise ValueError("give a search text, an image, or at least one filter")
+        return self

@@ -1,0 +1,143 @@
+"""An asset as stored: the file facts plus its GenerationRecord; and its row conversions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from latentdam.extract.file import ExtractedFile
+from latentdam.extract.record import GenerationRecord, LoRA, Tool
+from latentdam.extract.text import embedding_text, keyword_text
+
+_UINT64_MAX = (1 << 64) - 1
+
+
+@dataclass(slots=True)
+class Asset:
+    id: str
+    path: str
+    paths: list[str]
+    size: int
+    format: str
+    width: int
+    height: int
+    created_at: datetime | None
+    ingested_at: datetime
+    record: GenerationRecord
+    warnings: list[str] = field(default_factory=list)
+    thumbnail: bytes | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, without the thumbnail bytes."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "paths": self.paths,
+            "size": self.size,
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "ingested_at": self.ingested_at.isoformat(),
+            "warnings": self.warnings,
+            "record": self.record.to_dict(),
+        }
+
+
+def _seed(value: int | None) -> int | None:
+    return value if value is not None and 0 <= value <= _UINT64_MAX else None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def to_row(item: ExtractedFile, paths: list[str], ingested_at: datetime) -> dict[str, Any]:
+    """The assets-table row for an extracted file (vector columns are added by the caller)."""
+    rec = item.record
+    created = _utc(rec.created_at) or datetime.fromtimestamp(item.mtime_ns / 1e9, tz=UTC)
+    return {
+        "id": item.id,
+        "path": paths[0],
+        "paths": paths,
+        "file_name": item.path.name,
+        "size": item.size,
+        "format": item.format,
+        "width": item.width,
+        "height": item.height,
+        "ingested_at": ingested_at,
+        "created_at": created,
+        "tool": str(rec.tool),
+        "prompt": rec.prompt,
+        "negative_prompt": rec.negative_prompt,
+        "model": rec.model,
+        "model_hash": rec.model_hash,
+        "lora_names": [lora.name for lora in rec.loras],
+        "lora_weights": [lora.weight for lora in rec.loras],
+        "controlnets": rec.controlnets,
+        "sampler": rec.sampler,
+        "scheduler": rec.scheduler,
+        "steps": rec.steps,
+        "cfg": rec.cfg,
+        "seed": _seed(rec.seed),
+        "gen_width": rec.width,
+        "gen_height": rec.height,
+        "title": rec.title,
+        "description": rec.description,
+        "tags": rec.tags,
+        "job_id": rec.job_id,
+        "software": rec.software,
+        "raw_metadata": json.dumps(rec.raw, ensure_ascii=False),
+        "warnings": item.warnings,
+        "thumbnail": item.thumbnail,
+        "embed_text": embedding_text(rec),
+        "search_text": keyword_text(rec, str(item.path)),
+    }
+
+
+def from_row(row: dict[str, Any]) -> Asset:
+    weights = row.get("lora_weights") or []
+    record = GenerationRecord(
+        tool=Tool(row["tool"]) if row.get("tool") in Tool._value2member_map_ else Tool.UNKNOWN,
+        prompt=row.get("prompt") or "",
+        negative_prompt=row.get("negative_prompt") or "",
+        model=row.get("model"),
+        model_hash=row.get("model_hash"),
+        loras=[
+            LoRA(name, weights[i] if i < len(weights) else None)
+            for i, name in enumerate(row.get("lora_names") or [])
+        ],
+        controlnets=list(row.get("controlnets") or []),
+        sampler=row.get("sampler"),
+        scheduler=row.get("scheduler"),
+        steps=row.get("steps"),
+        cfg=row.get("cfg"),
+        seed=row.get("seed"),
+        width=row.get("gen_width"),
+        height=row.get("gen_height"),
+        created_at=row.get("created_at"),
+        title=row.get("title"),
+        description=row.get("description"),
+        tags=list(row.get("tags") or []),
+        job_id=row.get("job_id"),
+        software=row.get("software"),
+        raw=json.loads(row["raw_metadata"]) if row.get("raw_metadata") else {},
+    )
+    return Asset(
+        id=row["id"],
+        path=row["path"],
+        paths=list(row.get("paths") or [row["path"]]),
+        size=row["size"],
+        format=row["format"],
+        width=row["width"],
+        height=row["height"],
+        created_at=row.get("created_at"),
+        ingested_at=row["ingested_at"],
+        record=record,
+        warnings=list(row.get("warnings") or []),
+        thumbnail=row.get("thumbnail"),
+    )

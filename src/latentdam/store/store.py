@@ -1,0 +1,252 @@
+"""The LanceDB library: an assets table, a files table (path -> content hash, for incremental
+ingest), and a manifest (schema version, spaces). Every write is one atomic LanceDB commit,
+so a crash leaves the library at the last completed batch."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+from lancedb.index import FTS, Bitmap, BTree, LabelList
+
+from latentdam.embed.space import Space
+from latentdam.errors import SchemaTooNew, StoreError
+from latentdam.store.schema import (
+    ASSETS_TABLE,
+    FILES_SCHEMA,
+    FILES_TABLE,
+    KEYWORD_COLUMN,
+    MANIFEST_SCHEMA,
+    MANIFEST_TABLE,
+    SCHEMA_VERSION,
+    assets_schema,
+)
+
+# Scalar indexes that make the common filters fast; each kind suits its column's shape.
+SCALAR_INDEXES: dict[str, Any] = {
+    "tool": Bitmap(),  # a handful of distinct values
+    "sampler": Bitmap(),
+    "seed": BTree(),
+    "created_at": BTree(),
+    "width": BTree(),
+    "height": BTree(),
+    "tags": LabelList(),  # list columns: array_has / array_has_any
+    "lora_names": LabelList(),
+}
+
+# Columns a search result needs; thumbnails and vectors stay on disk until asked for.
+RESULT_COLUMNS = [
+    f.name for f in assets_schema([]) if f.name not in ("thumbnail", "embed_text", KEYWORD_COLUMN)
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    path: str
+    size: int
+    mtime_ns: int
+    asset_id: str
+
+
+def quote(value: str) -> str:
+    """A SQL string literal for LanceDB filters."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _in_list(column: str, values: Iterable[str]) -> str:
+    return f"{column} IN ({', '.join(quote(v) for v in values)})"
+
+
+class LibraryStore:
+    def __init__(self, uri: str, db: Any) -> None:
+        self.uri = uri
+        self._db = db
+        self.manifest = self._open_or_create(MANIFEST_TABLE, MANIFEST_SCHEMA)
+        self._check_version()
+        self.files = self._open_or_create(FILES_TABLE, FILES_SCHEMA)
+        self.spaces: list[Space] = [s for s in self._manifest_spaces()]
+        self.assets = self._open_or_create(ASSETS_TABLE, assets_schema(self.spaces))
+
+    @classmethod
+    def open(cls, uri: str | Path) -> LibraryStore:
+        """Open (creating if missing) the library at a directory path or object-store URI."""
+        uri = str(uri)
+        if "://" not in uri:
+            Path(uri).mkdir(parents=True, exist_ok=True)
+        try:
+            db = lancedb.connect(uri)
+        except Exception as exc:
+            raise StoreError(f"cannot open library at {uri}: {exc}") from exc
+        return cls(uri, db)
+
+    # -- manifest -----------------------------------------------------------------------
+
+    def _open_or_create(self, name: str, schema: pa.Schema) -> Any:
+        if name in self._db.list_tables().tables:
+            return self._db.open_table(name)
+        return self._db.create_table(name, schema=schema, exist_ok=True)
+
+    def get_meta(self, key: str) -> Any:
+        rows = self.manifest.search().where(f"key = {quote(key)}").limit(1).to_list()
+        return json.loads(rows[0]["value"]) if rows else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        row = [{"key": key, "value": json.dumps(value)}]
+        self.manifest.merge_insert("key").when_matched_update_all().when_not_matched_insert_all().execute(row)
+
+    def _check_version(self) -> None:
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"the library at {self.uri} was written by a newer latentdam (schema {version},"
+                f" this version reads {SCHEMA_VERSION}); upgrade latentdam"
+            )
+
+    def _manifest_spaces(self) -> list[Space]:
+        from latentdam.embed.space import get_space
+
+        return [get_space(name) for name in self.get_meta("spaces") or []]
+
+    def ensure_space(self, space: Space) -> None:
+        """Give the assets table a vector column for this space (once) and record it."""
+        if space in self.spaces:
+            return
+        if space.column not in self.assets.schema.names:
+            field = pa.field(space.column, pa.list_(pa.float32(), space.dim))
+            self.assets.add_columns(field)
+        self.spaces.append(space)
+        self.set_meta("spaces", [s.name for s in self.spaces])
+
+    # -- files (incremental ingest) -----------------------------------------------------
+
+    def file_states(self, paths: Sequence[str]) -> dict[str, FileState]:
+        out: dict[str, FileState] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            for row in self.files.search().where(_in_list("path", chunk)).limit(len(chunk)).to_list():
+                out[row["path"]] = FileState(row["path"], row["size"], row["mtime_ns"], row["asset_id"])
+        return out
+
+    def upsert_files(self, states: Sequence[FileState]) -> None:
+        if states:
+            rows = [
+                {"path": s.path, "size": s.size, "mtime_ns": s.mtime_ns, "asset_id": s.asset_id}
+                for s in states
+            ]
+            self.files.merge_insert("path").when_matched_update_all().when_not_matched_insert_all().execute(
+                rows
+            )
+
+    # -- assets -------------------------------------------------------------------------
+
+    def count(self, where: str | None = None) -> int:
+        return int(self.assets.count_rows(where))
+
+    def rows(self, ids: Sequence[str], columns: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        query = self.assets.search().where(_in_list("id", ids)).limit(len(ids))
+        if columns:
+            query = query.select(columns)
+        return {row["id"]: row for row in query.to_list()}
+
+    def upsert_assets(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            (
+                self.assets.merge_insert("id")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                # a null vector is deliberate (nothing to embed); keep it null, don't reject the row
+                .execute(pa.Table.from_pylist(rows, schema=self.assets.schema), on_bad_vectors="null")
+            )
+
+    def update_paths(self, paths_by_id: dict[str, list[str]]) -> None:
+        """Point assets at new locations without touching anything else (moves, copies)."""
+        if not paths_by_id:
+            return
+        schema = pa.schema([self.assets.schema.field(n) for n in ("id", "path", "paths")])
+        rows = [{"id": i, "path": paths[0], "paths": paths} for i, paths in paths_by_id.items()]
+        self.assets.merge_insert("id").when_matched_update_all().execute(
+            pa.Table.from_pylist(rows, schema=schema)
+        )
+
+    def delete_assets(self, ids: Sequence[str]) -> None:
+        if ids:
+            self.assets.delete(_in_list("id", ids))
+
+    def find(self, ref: str) -> dict[str, Any] | None:
+        """An asset by id, unique id prefix (>= 6 chars), or path."""
+        where = [f"id = {quote(ref)}", f"array_has(paths, {quote(ref)})"]
+        resolved = os.path.abspath(Path(ref).expanduser()) if "://" not in ref else ref
+        where.append(f"array_has(paths, {quote(resolved)})")
+        for clause in where:
+            rows = self.assets.search().where(clause).limit(1).to_list()
+            if rows:
+                return rows[0]
+        if len(ref) >= 6 and all(c in "0123456789abcdef" for c in ref.lower()):
+            rows = self.assets.search().where(f"starts_with(id, {quote(ref.lower())})").limit(2).to_list()
+            if len(rows) == 1:
+                return rows[0]
+        return None
+
+    def refresh_indexes(self) -> None:
+        """Create missing indexes; fold new rows into existing ones and compact files."""
+        if self.count() == 0:
+            return
+        # positions enable "quoted phrase" queries, worth their index size for exact names
+        existing = {tuple(idx.columns) for idx in self.assets.list_indices()}
+        if (KEYWORD_COLUMN,) not in existing:
+            self.assets.create_index(KEYWORD_COLUMN, config=FTS(with_position=True), replace=True)
+        for column, config in SCALAR_INDEXES.items():
+            if (column,) not in existing:
+                self.assets.create_index(column, config=config, replace=True)
+        self.assets.optimize()
+        self.files.optimize()
+
+    # -- retrieval primitives (search/ composes them) -----------------------------------
+
+    def vector_search(
+        self, space: Space, vector: np.ndarray, where: str | None, k: int
+    ) -> list[tuple[str, float]]:
+        """(id, cosine similarity) of the k nearest assets in a space, best first."""
+        query = (
+            self.assets.search(vector, vector_column_name=space.column)
+            .distance_type("cosine")
+            .where(f"{space.column} IS NOT NULL" + (f" AND ({where})" if where else ""), prefilter=True)
+            .select(["id", "_distance"])
+            .limit(k)
+        )
+        table = query.to_arrow()
+        ids = table["id"].to_pylist()
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, table["_distance"].to_pylist(), strict=True)]
+
+    def keyword_search(self, text: str, where: str | None, k: int) -> list[tuple[str, float]]:
+        """(id, BM25 score) of the k best full-text matches, best first."""
+        query = self.assets.search(text, query_type="fts", fts_columns=KEYWORD_COLUMN)
+        query = query.select(["id", "_score"]).limit(k)
+        if where:
+            query = query.where(where, prefilter=True)
+        try:
+            table = query.to_arrow()
+        except Exception as exc:  # no FTS index yet (empty library) or a query the parser rejects
+            if self.count() == 0:
+                return []
+            raise StoreError(f"full-text search failed for {text!r}: {exc}") from exc
+        return list(zip(table["id"].to_pylist(), map(float, table["_score"].to_pylist()), strict=True))
+
+    def filter_ids(self, where: str | None, k: int) -> list[str]:
+        """Ids matching a filter, newest first (for queries with filters and no text)."""
+        query = self.assets.search().select(["id", "created_at"]).limit(None)
+        if where:
+            query = query.where(where)
+        table = query.to_arrow().sort_by([("created_at", "descending")])
+        return table["id"].to_pylist()[:k]

@@ -1,0 +1,614 @@
+"""ComfyUI graphs and files the way ComfyUI writes them, for tests and the sample library.
+
+Every builder returns `(prompt_graph, workflow)`:
+
+- `prompt_graph` is the API-format graph the server executes and `SaveImage` stores in the
+  `prompt` chunk: `{"<id>": {"inputs": {...}, "class_type": ..., "_meta": {"title": ...}}}`,
+  widget values inline and links as `["<source id>", <output index>]`.
+- `workflow` is the UI graph stored in the `workflow` chunk: `nodes` with `inputs`/`outputs`
+  slot lists and `widgets_values`, and `links` as `[id, from, from_slot, to, to_slot, type]`.
+
+Both come from one description (`GraphBuilder`), so they always agree, and both follow the
+frontend's serialisation: API inputs list widgets first, then links; a widget converted to an
+input keeps its (stale) value in `widgets_values`; seed widgets carry the extra
+`control_after_generate` value; a `PrimitiveNode` exists only in the UI graph, its value inlined
+into the API graph (the frontend resolves it before queueing). Node names, inputs and default
+values follow ComfyUI's own templates (default graph, SDXL refiner example, Flux dev example,
+Qwen-Image-Edit and Flux Kontext templates) and the custom nodes named.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+Graph = dict[str, Any]
+
+# Output slots (name, type) of the node classes the builders use, as ComfyUI declares them.
+_MODEL, _CLIP, _VAE = ("MODEL", "MODEL"), ("CLIP", "CLIP"), ("VAE", "VAE")
+_COND, _LATENT, _IMAGE = ("CONDITIONING", "CONDITIONING"), ("LATENT", "LATENT"), ("IMAGE", "IMAGE")
+_STRING = ("STRING", "STRING")
+OUTPUTS: dict[str, list[tuple[str, str]]] = {
+    "CheckpointLoaderSimple": [_MODEL, _CLIP, _VAE],
+    "UNETLoader": [_MODEL],
+    "DualCLIPLoader": [_CLIP],
+    "CLIPLoader": [_CLIP],
+    "VAELoader": [_VAE],
+    "LoraLoader": [_MODEL, _CLIP],
+    "LoraLoaderModelOnly": [_MODEL],
+    "Power Lora Loader (rgthree)": [_MODEL, _CLIP],
+    "ModelSamplingFlux": [_MODEL],
+    "ModelSamplingAuraFlow": [_MODEL],
+    "CFGNorm": [_MODEL],
+    "CLIPTextEncode": [_COND],
+    "CLIPTextEncodeSDXL": [_COND],
+    "CLIPTextEncodeSDXLRefiner": [_COND],
+    "TextEncodeQwenImageEdit": [_COND],
+    "FluxGuidance": [_COND],
+    "ReferenceLatent": [_COND],
+    "ConditioningZeroOut": [_COND],
+    "ControlNetLoader": [("CONTROL_NET", "CONTROL_NET")],
+    "ControlNetApplyAdvanced": [("positive", "CONDITIONING"), ("negative", "CONDITIONING")],
+    "EmptyLatentImage": [_LATENT],
+    "EmptySD3LatentImage": [_LATENT],
+    "KSampler": [_LATENT],
+    "KSamplerAdvanced": [_LATENT],
+    "SamplerCustomAdvanced": [("output", "LATENT"), ("denoised_output", "LATENT")],
+    "BasicGuider": [("GUIDER", "GUIDER")],
+    "KSamplerSelect": [("SAMPLER", "SAMPLER")],
+    "BasicScheduler": [("SIGMAS", "SIGMAS")],
+    "RandomNoise": [("NOISE", "NOISE")],
+    "VAEDecode": [_IMAGE],
+    "VAEEncode": [_LATENT],
+    "LatentUpscaleBy": [_LATENT],
+    "LoadImage": [_IMAGE, ("MASK", "MASK")],
+    "ImageScaleToTotalPixels": [_IMAGE],
+    "FluxKontextImageScale": [_IMAGE],
+    "DepthAnythingV2Preprocessor": [_IMAGE],
+    "PrimitiveStringMultiline": [_STRING],
+    "String Literal": [_STRING],
+    "StringConcatenate": [_STRING],
+    "Seed (rgthree)": [("SEED", "INT")],
+    "SaveImage": [],
+}
+# Node classes whose seed widget is followed by the frontend's `control_after_generate` value.
+_SEED_CONTROL = {"KSampler", "KSamplerAdvanced", "RandomNoise", "SamplerCustom"}
+_PRIMITIVE_TYPES = {"STRING", "INT", "FLOAT", "BOOLEAN", "COMBO"}
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    """A node's output slot, used as an input value to make a link."""
+
+    node: int
+    slot: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Primitive:
+    """A widget driven by a UI-only `PrimitiveNode` (inlined into the API graph)."""
+
+    value: Any
+
+
+@dataclass(slots=True)
+class _Node:
+    id: int
+    class_type: str
+    inputs: dict[str, Any]
+    title: str | None
+    mode: int
+    ui_inputs: list[dict[str, Any]] = field(default_factory=list)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+
+
+class GraphBuilder:
+    """Describe nodes once; emit both the API graph and the UI workflow."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[int, _Node] = {}
+        self._next_id = 1
+
+    def add(
+        self,
+        class_type: str,
+        inputs: dict[str, Any],
+        *,
+        node_id: int | None = None,
+        title: str | None = None,
+    ) -> int:
+        """Add a node; `inputs` in the node's declared order, links as `Out(...)`."""
+        nid = node_id if node_id is not None else self._next_id
+        if nid in self._nodes:
+            raise ValueError(f"node id {nid} is taken")
+        self._next_id = max(self._next_id, nid + 1)
+        self._nodes[nid] = _Node(nid, class_type, dict(inputs), title, mode=0)
+        return nid
+
+    def _type_of(self, out: Out) -> str:
+        return OUTPUTS[self._nodes[out.node].class_type][out.slot][1]
+
+    def _is_widget(self, value: Any) -> bool:
+        """Widgets are plain values, primitives, and links from primitive-typed outputs
+        (a widget converted to an input)."""
+        return not isinstance(value, Out) or self._type_of(value) in _PRIMITIVE_TYPES
+
+    def build(self) -> tuple[Graph, Graph]:
+        prompt: Graph = {}
+        for node in self._nodes.values():
+            ordered = [k for k, v in node.inputs.items() if self._is_widget(v)]
+            ordered += [k for k, v in node.inputs.items() if not self._is_widget(v)]
+            api_inputs: dict[str, Any] = {}
+            for name in ordered:
+                value = node.inputs[name]
+                if isinstance(value, Out):
+                    api_inputs[name] = [str(value.node), value.slot]
+                elif isinstance(value, Primitive):
+                    api_inputs[name] = value.value
+                else:
+                    api_inputs[name] = value
+            prompt[str(node.id)] = {
+                "inputs": api_inputs,
+                "class_type": node.class_type,
+                "_meta": {"title": node.title or node.class_type},
+            }
+        return prompt, self._workflow()
+
+    def _workflow(self) -> Graph:
+        nodes = {nid: self._ui_node(n) for nid, n in self._nodes.items()}
+        links: list[list[Any]] = []
+        next_id = max(self._nodes, default=0) + 1
+        for node in self._nodes.values():
+            for name, value in node.inputs.items():
+                if isinstance(value, Primitive):
+                    # the UI-only PrimitiveNode that drives this widget
+                    ptype = "STRING" if isinstance(value.value, str) else "INT"
+                    widgets = [value.value] if ptype == "STRING" else [value.value, "fixed"]
+                    nodes[next_id] = _ui_shell(next_id, "PrimitiveNode", name, widgets)
+                    nodes[next_id]["outputs"] = [
+                        {"name": ptype, "type": ptype, "links": [], "widget": {"name": name}}
+                    ]
+                    value = Out(next_id, 0)
+                    src_type = ptype
+                    next_id += 1
+                elif isinstance(value, Out):
+                    src_type = self._type_of(value)
+                else:
+                    continue
+                link_id = len(links) + 1
+                links.append([link_id, value.node, value.slot, node.id, 0, src_type])
+                target = nodes[node.id]
+                slot = {"name": name, "type": src_type, "link": link_id}
+                if src_type in _PRIMITIVE_TYPES:
+                    slot["widget"] = {"name": name}
+                links[-1][4] = len(target["inputs"])
+                target["inputs"].append(slot)
+                source = nodes[value.node]["outputs"][value.slot]
+                source["links"].append(link_id)
+        return {
+            "id": "5c3a9f0e-7d41-4c6b-9b2e-0f1d2a3b4c5d",
+            "revision": 0,
+            "last_node_id": max(nodes, default=0),
+            "last_link_id": len(links),
+            "nodes": [nodes[k] for k in sorted(nodes)],
+            "links": links,
+            "groups": [],
+            "config": {},
+            "extra": {"ds": {"scale": 1.0, "offset": [0, 0]}, "frontendVersion": "1.25.11"},
+            "version": 0.4,
+        }
+
+    def _ui_node(self, node: _Node) -> dict[str, Any]:
+        widgets: list[Any] = []
+        for name, value in node.inputs.items():
+            if isinstance(value, Out):
+                if self._type_of(value) not in _PRIMITIVE_TYPES:
+                    continue
+                widgets.append("" if self._type_of(value) == "STRING" else 0)  # stale value
+            else:
+                widgets.append(value.value if isinstance(value, Primitive) else value)
+            if name in ("seed", "noise_seed") and node.class_type in _SEED_CONTROL:
+                widgets.append("randomize")
+        ui = _ui_shell(node.id, node.class_type, node.title, widgets)
+        ui["outputs"] = [
+            {"name": name, "type": typ, "links": [], "slot_index": i}
+            for i, (name, typ) in enumerate(OUTPUTS[node.class_type])
+        ]
+        return ui
+
+
+def _ui_shell(nid: int, class_type: str, title: str | None, widgets: list[Any]) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "id": nid,
+        "type": class_type,
+        "pos": [100 + 40 * nid, 100 + 25 * nid],
+        "size": [315, 106],
+        "flags": {},
+        "order": nid,
+        "mode": 0,
+        "inputs": [],
+        "outputs": [],
+        "properties": {"Node name for S&R": class_type},
+        "widgets_values": widgets,
+    }
+    if title:
+        node["title"] = title
+    return node
+
+
+# --------------------------------------------------------------------------- graphs
+
+
+def sd15_txt2img(
+    prompt: str = "beautiful scenery nature glass bottle landscape, purple galaxy bottle",
+    negative: str = "text, watermark",
+    *,
+    ckpt: str = "v1-5-pruned-emaonly-fp16.safetensors",
+    seed: int = 156680208700286,
+    steps: int = 20,
+    cfg: float = 8.0,
+    sampler: str = "euler",
+    scheduler: str = "normal",
+    size: tuple[int, int] = (512, 512),
+) -> tuple[Graph, Graph]:
+    """ComfyUI's default graph, with its node ids."""
+    b = GraphBuilder()
+    b.add("CheckpointLoaderSimple", {"ckpt_name": ckpt}, node_id=4, title="Load Checkpoint")
+    b.add("EmptyLatentImage", {"width": size[0], "height": size[1], "batch_size": 1}, node_id=5)
+    b.add("CLIPTextEncode", {"text": prompt, "clip": Out(4, 1)}, node_id=6)
+    b.add("CLIPTextEncode", {"text": negative, "clip": Out(4, 1)}, node_id=7)
+    b.add(
+        "KSampler", _ksampler(seed, steps, cfg, sampler, scheduler, Out(4), Out(6), Out(7), Out(5)), node_id=3
+    )
+    b.add("VAEDecode", {"samples": Out(3), "vae": Out(4, 2)}, node_id=8)
+    b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(8)}, node_id=9)
+    return b.build()
+
+
+def sdxl_base_refiner(
+    text_g: str = "a majestic snow leopard on a rocky ledge, golden hour, national geographic",
+    text_l: str = "a majestic snow leopard on a rocky ledge, golden hour, national geographic",
+    negative: str = "cartoon, painting, blurry, deformed",
+    *,
+    seed: int = 721897303308196,
+) -> tuple[Graph, Graph]:
+    """The SDXL refiner example: base KSamplerAdvanced (steps 0-20 of 25, leftover noise) into a
+    refiner KSamplerAdvanced (20-end, no added noise) with the refiner checkpoint."""
+    b = GraphBuilder()
+    b.add("CheckpointLoaderSimple", {"ckpt_name": "sd_xl_base_1.0.safetensors"}, node_id=4)
+    b.add("CheckpointLoaderSimple", {"ckpt_name": "sd_xl_refiner_1.0.safetensors"}, node_id=12)
+    b.add("EmptyLatentImage", {"width": 1024, "height": 1024, "batch_size": 1}, node_id=5)
+    sdxl_size = {"width": 4096, "height": 4096, "crop_w": 0, "crop_h": 0}
+    sdxl_size |= {"target_width": 4096, "target_height": 4096}
+    b.add(
+        "CLIPTextEncodeSDXL", {**sdxl_size, "text_g": text_g, "text_l": text_l, "clip": Out(4, 1)}, node_id=75
+    )
+    b.add(
+        "CLIPTextEncodeSDXL",
+        {**sdxl_size, "text_g": negative, "text_l": negative, "clip": Out(4, 1)},
+        node_id=82,
+    )
+    refiner_prompt = text_g if text_g == text_l else f"{text_g}, {text_l}"
+    refiner = {"ascore": 6.0, "width": 2048, "height": 2048, "text": refiner_prompt, "clip": Out(12, 1)}
+    b.add("CLIPTextEncodeSDXLRefiner", refiner, node_id=81)
+    refiner_neg = {"ascore": 2.5, "width": 2048, "height": 2048, "text": negative, "clip": Out(12, 1)}
+    b.add("CLIPTextEncodeSDXLRefiner", refiner_neg, node_id=83)
+    stage = {"cfg": 8.0, "sampler_name": "euler", "scheduler": "normal"}
+    base = {"add_noise": "enable", "noise_seed": seed, "steps": 25, **stage, "start_at_step": 0}
+    base |= {"end_at_step": 20, "return_with_leftover_noise": "enable"}
+    base |= {"model": Out(4), "positive": Out(75), "negative": Out(82), "latent_image": Out(5)}
+    b.add("KSamplerAdvanced", base, node_id=10, title="KSampler (Advanced) - BASE")
+    ref = {"add_noise": "disable", "noise_seed": 0, "steps": 25, **stage, "start_at_step": 20}
+    ref |= {"end_at_step": 10000, "return_with_leftover_noise": "disable"}
+    ref |= {"model": Out(12), "positive": Out(81), "negative": Out(83), "latent_image": Out(10)}
+    b.add("KSamplerAdvanced", ref, node_id=11, title="KSampler (Advanced) - REFINER")
+    b.add("VAEDecode", {"samples": Out(11), "vae": Out(12, 2)}, node_id=17)
+    b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(17)}, node_id=19)
+    return b.build()
+
+
+def sd15_hires_fix(
+    prompt: str = "a red fox in a misty autumn forest, highly detailed",
+    negative: str = "lowres, bad anatomy",
+) -> tuple[Graph, Graph]:
+    """Two-pass hires fix: KSampler at 512x768 -> LatentUpscaleBy 1.5 -> second KSampler (denoise
+    0.5, its own seed) whose model adds a detail LoRA the first pass does not use."""
+    b = GraphBuilder()
+    ckpt = b.add("CheckpointLoaderSimple", {"ckpt_name": "dreamshaper_8.safetensors"})
+    pos = b.add("CLIPTextEncode", {"text": prompt, "clip": Out(ckpt, 1)})
+    neg = b.add("CLIPTextEncode", {"text": negative, "clip": Out(ckpt, 1)})
+    latent = b.add("EmptyLatentImage", {"width": 512, "height": 768, "batch_size": 1})
+    first = b.add(
+        "KSampler", _ksampler(3301, 25, 7.0, "dpmpp_2m", "karras", Out(ckpt), Out(pos), Out(neg), Out(latent))
+    )
+    up = b.add("LatentUpscaleBy", {"upscale_method": "nearest-exact", "scale_by": 1.5, "samples": Out(first)})
+    detail = {"lora_name": "detail_tweaker_xl.safetensors", "strength_model": 0.5, "model": Out(ckpt)}
+    lora = b.add("LoraLoaderModelOnly", detail)
+    second = _ksampler(9902, 15, 5.0, "euler_ancestral", "normal", Out(lora), Out(pos), Out(neg), Out(up))
+    second["denoise"] = 0.5
+    hires = b.add("KSampler", second, title="KSampler (hires)")
+    dec = b.add("VAEDecode", {"samples": Out(hires), "vae": Out(ckpt, 2)})
+    b.add("SaveImage", {"filename_prefix": "hires", "images": Out(dec)})
+    return b.build()
+
+
+def lora_stack(
+    loras: Sequence[tuple[str, float, float]] = (
+        ("add_detail.safetensors", 0.8, 0.8),
+        ("epi_noiseoffset2.safetensors", 0.6, 1.0),
+        ("sliders/age_slider_v2.safetensors", -1.5, -1.5),
+    ),
+    model_only: tuple[str, float] = ("lcm-lora-sdv1-5.safetensors", 1.0),
+    prompt: str = "portrait of an old fisherman, detailed skin, rim light",
+    negative: str = "(worst quality:1.4), lowres",
+) -> tuple[Graph, Graph]:
+    """Checkpoint -> chained LoraLoader x N -> LoraLoaderModelOnly -> KSampler; the text encoders
+    take the CLIP from the last LoraLoader, as wired in practice."""
+    b = GraphBuilder()
+    ckpt = b.add("CheckpointLoaderSimple", {"ckpt_name": "realisticVisionV60B1_v51HyperVAE.safetensors"})
+    model, clip = Out(ckpt, 0), Out(ckpt, 1)
+    for name, strength_model, strength_clip in loras:
+        lora = b.add(
+            "LoraLoader",
+            {
+                "lora_name": name,
+                "strength_model": strength_model,
+                "strength_clip": strength_clip,
+                "model": model,
+                "clip": clip,
+            },
+        )
+        model, clip = Out(lora, 0), Out(lora, 1)
+    only = b.add(
+        "LoraLoaderModelOnly",
+        {"lora_name": model_only[0], "strength_model": model_only[1], "model": model},
+    )
+    pos = b.add("CLIPTextEncode", {"text": prompt, "clip": clip})
+    neg = b.add("CLIPTextEncode", {"text": negative, "clip": clip})
+    latent = b.add("EmptyLatentImage", {"width": 512, "height": 768, "batch_size": 1})
+    ks = b.add(
+        "KSampler", _ksampler(42, 8, 1.5, "lcm", "sgm_uniform", Out(only), Out(pos), Out(neg), Out(latent))
+    )
+    dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(ckpt, 2)})
+    b.add("SaveImage", {"filename_prefix": "lora_stack", "images": Out(dec)})
+    return b.build()
+
+
+def flux_dev(
+    prompt: str = "a cozy cabin in a snowy forest at night, warm light in the windows, film photo",
+    *,
+    guidance: float = 3.5,
+    seed: int = 219670278747233,
+    power_loras: Sequence[tuple[str, float, bool]] = (),
+) -> tuple[Graph, Graph]:
+    """The Flux dev example: UNETLoader + DualCLIPLoader, CLIPTextEncode -> FluxGuidance ->
+    BasicGuider, KSamplerSelect, BasicScheduler, RandomNoise, EmptySD3LatentImage,
+    SamplerCustomAdvanced. `power_loras` (name, strength, on) inserts an rgthree Power Lora Loader
+    between the loaders and the rest of the graph."""
+    b = GraphBuilder()
+    b.add("UNETLoader", {"unet_name": "flux1-dev.safetensors", "weight_dtype": "default"}, node_id=12)
+    clip_names = {"clip_name1": "t5xxl_fp16.safetensors", "clip_name2": "clip_l.safetensors"}
+    b.add("DualCLIPLoader", {**clip_names, "type": "flux", "device": "default"}, node_id=11)
+    b.add("VAELoader", {"vae_name": "ae.safetensors"}, node_id=10)
+    model, clip = Out(12), Out(11)
+    if power_loras:
+        inputs: dict[str, Any] = {"PowerLoraLoaderHeaderWidget": {"type": "PowerLoraLoaderHeaderWidget"}}
+        for i, (name, strength, on) in enumerate(power_loras, start=1):
+            inputs[f"lora_{i}"] = {"on": on, "lora": name, "strength": strength, "strengthTwo": None}
+        inputs |= {"➕ Add Lora": "", "model": model, "clip": clip}
+        b.add("Power Lora Loader (rgthree)", inputs, node_id=40)
+        model, clip = Out(40, 0), Out(40, 1)
+    b.add(
+        "CLIPTextEncode",
+        {"text": prompt, "clip": clip},
+        node_id=6,
+        title="CLIP Text Encode (Positive Prompt)",
+    )
+    b.add("FluxGuidance", {"guidance": guidance, "conditioning": Out(6)}, node_id=26)
+    sampling = {"max_shift": 1.15, "base_shift": 0.5, "width": 1024, "height": 1024, "model": model}
+    b.add("ModelSamplingFlux", sampling, node_id=30)
+    b.add("BasicGuider", {"model": Out(30), "conditioning": Out(26)}, node_id=22)
+    b.add("KSamplerSelect", {"sampler_name": "euler"}, node_id=16)
+    b.add(
+        "BasicScheduler", {"scheduler": "simple", "steps": 20, "denoise": 1.0, "model": Out(30)}, node_id=17
+    )
+    b.add("RandomNoise", {"noise_seed": seed}, node_id=25)
+    b.add("EmptySD3LatentImage", {"width": 1024, "height": 1024, "batch_size": 1}, node_id=27)
+    custom = {
+        "noise": Out(25),
+        "guider": Out(22),
+        "sampler": Out(16),
+        "sigmas": Out(17),
+        "latent_image": Out(27),
+    }
+    b.add("SamplerCustomAdvanced", custom, node_id=13)
+    b.add("VAEDecode", {"samples": Out(13, 0), "vae": Out(10)}, node_id=8)
+    b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(8)}, node_id=9)
+    return b.build()
+
+
+def controlnet_depth(
+    prompt: str = "a scandinavian living room, oak floor, soft daylight, interior photography",
+    negative: str = "cluttered, dark, low quality",
+) -> tuple[Graph, Graph]:
+    """SD1.5 with a depth ControlNet: LoadImage -> DepthAnythingV2Preprocessor (controlnet_aux,
+    whose own `ckpt_name` is the depth estimator, not the diffusion model) ->
+    ControlNetApplyAdvanced on both conditionings."""
+    b = GraphBuilder()
+    ckpt = b.add("CheckpointLoaderSimple", {"ckpt_name": "dreamshaper_8.safetensors"})
+    cn = b.add("ControlNetLoader", {"control_net_name": "control_v11f1p_sd15_depth.pth"})
+    img = b.add("LoadImage", {"image": "room_reference.png", "upload": "image"})
+    depth = {"ckpt_name": "depth_anything_v2_vitl.pth", "resolution": 512, "image": Out(img)}
+    pre = b.add("DepthAnythingV2Preprocessor", depth)
+    pos = b.add("CLIPTextEncode", {"text": prompt, "clip": Out(ckpt, 1)})
+    neg = b.add("CLIPTextEncode", {"text": negative, "clip": Out(ckpt, 1)})
+    apply: dict[str, Any] = {"strength": 0.85, "start_percent": 0.0, "end_percent": 0.9}
+    apply |= {"positive": Out(pos), "negative": Out(neg), "control_net": Out(cn), "image": Out(pre)}
+    apply |= {"vae": Out(ckpt, 2)}
+    cna = b.add("ControlNetApplyAdvanced", apply)
+    latent = b.add("EmptyLatentImage", {"width": 768, "height": 512, "batch_size": 1})
+    ks = b.add(
+        "KSampler",
+        _ksampler(1234567, 28, 6.5, "dpmpp_2m", "karras", Out(ckpt), Out(cna, 0), Out(cna, 1), Out(latent)),
+    )
+    dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(ckpt, 2)})
+    b.add("SaveImage", {"filename_prefix": "controlnet", "images": Out(dec)})
+    return b.build()
+
+
+def primitive_prompt(
+    subject: str = "a lighthouse on a cliff at dusk",
+    style: str = "dramatic clouds, volumetric light",
+    negative: str = "blurry, lowres, jpeg artifacts",
+) -> tuple[Graph, Graph]:
+    """Prompt text coming from other nodes: core `PrimitiveStringMultiline` and Image Saver's
+    `String Literal` joined by core `StringConcatenate` into CLIPTextEncode's `text` (a link in
+    the API graph); the negative from a UI-only PrimitiveNode (inlined in the API graph); the
+    seed from rgthree's `Seed (rgthree)` node."""
+    b = GraphBuilder()
+    ckpt = b.add("CheckpointLoaderSimple", {"ckpt_name": "SDXL/juggernautXL_v9Rdphoto2Lightning.safetensors"})
+    subj = b.add("PrimitiveStringMultiline", {"value": subject}, title="Subject")
+    sty = b.add("String Literal", {"string": style}, title="Style")
+    joined = b.add("StringConcatenate", {"string_a": Out(subj), "string_b": Out(sty), "delimiter": ", "})
+    pos = b.add("CLIPTextEncode", {"text": Out(joined), "clip": Out(ckpt, 1)})
+    neg = b.add("CLIPTextEncode", {"text": Primitive(negative), "clip": Out(ckpt, 1)})
+    seed = b.add("Seed (rgthree)", {"seed": 8675309})
+    latent = b.add("EmptyLatentImage", {"width": 832, "height": 1216, "batch_size": 1})
+    ks = b.add(
+        "KSampler",
+        _ksampler(Out(seed), 6, 2.0, "dpmpp_sde", "karras", Out(ckpt), Out(pos), Out(neg), Out(latent)),
+    )
+    dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(ckpt, 2)})
+    b.add("SaveImage", {"filename_prefix": "primitives", "images": Out(dec)})
+    return b.build()
+
+
+def qwen_image_edit(
+    instruction: str = "replace the red car with a vintage blue bicycle, keep the street unchanged",
+) -> tuple[Graph, Graph]:
+    """The Qwen-Image-Edit template with the 4-step Lightning LoRA: UNETLoader -> LoraLoaderModelOnly
+    -> ModelSamplingAuraFlow -> CFGNorm; TextEncodeQwenImageEdit (prompt + reference image) for
+    both conditionings; the latent is the VAE-encoded input (img2img: no generation size)."""
+    b = GraphBuilder()
+    b.add(
+        "UNETLoader",
+        {"unet_name": "qwen_image_edit_fp8_e4m3fn.safetensors", "weight_dtype": "default"},
+        node_id=37,
+    )
+    clip = {"clip_name": "qwen_2.5_vl_7b_fp8_scaled.safetensors", "type": "qwen_image", "device": "default"}
+    b.add("CLIPLoader", clip, node_id=38)
+    b.add("VAELoader", {"vae_name": "qwen_image_vae.safetensors"}, node_id=39)
+    lightning = {"lora_name": "Qwen-Image-Lightning-4steps-V1.0.safetensors", "strength_model": 1.0}
+    b.add("LoraLoaderModelOnly", {**lightning, "model": Out(37)}, node_id=89)
+    b.add("ModelSamplingAuraFlow", {"shift": 3.0, "model": Out(89)}, node_id=66)
+    b.add("CFGNorm", {"strength": 1.0, "model": Out(66)}, node_id=75)
+    b.add("LoadImage", {"image": "street.png", "upload": "image"}, node_id=78)
+    scale = {"upscale_method": "lanczos", "megapixels": 1.0, "image": Out(78)}
+    b.add("ImageScaleToTotalPixels", scale, node_id=93)
+    refs = {"clip": Out(38), "vae": Out(39), "image": Out(93)}
+    b.add("TextEncodeQwenImageEdit", {"prompt": instruction, **refs}, node_id=76)
+    b.add("TextEncodeQwenImageEdit", {"prompt": "", **refs}, node_id=77)
+    b.add("VAEEncode", {"pixels": Out(93), "vae": Out(39)}, node_id=88)
+    b.add(
+        "KSampler",
+        _ksampler(508473291, 4, 1.0, "euler", "simple", Out(75), Out(76), Out(77), Out(88)),
+        node_id=3,
+    )
+    b.add("VAEDecode", {"samples": Out(3), "vae": Out(39)}, node_id=8)
+    b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(8)}, node_id=60)
+    return b.build()
+
+
+def flux_kontext_edit(
+    instruction: str = "make it a watercolor painting while keeping the composition",
+    *,
+    guidance: float = 2.5,
+) -> tuple[Graph, Graph]:
+    """The Flux Kontext dev template: LoadImage -> FluxKontextImageScale -> VAEEncode ->
+    ReferenceLatent on the text conditioning -> FluxGuidance -> KSampler (cfg 1), the negative a
+    ConditioningZeroOut of the positive."""
+    b = GraphBuilder()
+    b.add("UNETLoader", {"unet_name": "flux1-dev-kontext_fp8_scaled.safetensors", "weight_dtype": "default"})
+    names = {"clip_name1": "clip_l.safetensors", "clip_name2": "t5xxl_fp8_e4m3fn_scaled.safetensors"}
+    b.add("DualCLIPLoader", {**names, "type": "flux", "device": "default"})
+    b.add("VAELoader", {"vae_name": "ae.safetensors"})
+    img = b.add("LoadImage", {"image": "portrait_photo.png", "upload": "image"})
+    scaled = b.add("FluxKontextImageScale", {"image": Out(img)})
+    enc = b.add("VAEEncode", {"pixels": Out(scaled), "vae": Out(3)})
+    text = b.add("CLIPTextEncode", {"text": instruction, "clip": Out(2)})
+    ref = b.add("ReferenceLatent", {"conditioning": Out(text), "latent": Out(enc)})
+    guided = b.add("FluxGuidance", {"guidance": guidance, "conditioning": Out(ref)})
+    zero = b.add("ConditioningZeroOut", {"conditioning": Out(text)})
+    ks = b.add(
+        "KSampler", _ksampler(1049732, 20, 1.0, "euler", "simple", Out(1), Out(guided), Out(zero), Out(enc))
+    )
+    dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(3)})
+    b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(dec)})
+    return b.build()
+
+
+def _ksampler(
+    seed: int | Out,
+    steps: int,
+    cfg: float,
+    sampler: str,
+    scheduler: str,
+    model: Out,
+    positive: Out,
+    negative: Out,
+    latent: Out,
+) -> dict[str, Any]:
+    return {
+        "seed": seed,
+        "steps": steps,
+        "cfg": cfg,
+        "sampler_name": sampler,
+        "scheduler": scheduler,
+        "denoise": 1.0,
+        "model": model,
+        "positive": positive,
+        "negative": negative,
+        "latent_image": latent,
+    }
+
+
+# --------------------------------------------------------------------------- files
+
+
+def write_comfyui_png(
+    path: Path | str,
+    image: Image.Image,
+    prompt_graph: Graph | None,
+    workflow: Graph | None,
+) -> Path:
+    """Save as ComfyUI's SaveImage does: tEXt `prompt` then `workflow`, each `json.dumps`."""
+    info = PngInfo()
+    if prompt_graph is not None:
+        info.add_text("prompt", json.dumps(prompt_graph))
+    if workflow is not None:
+        info.add_text("workflow", json.dumps(workflow))
+    image.save(path, "PNG", pnginfo=info, compress_level=4)
+    return Path(path)
+
+
+def write_comfyui_webp(
+    path: Path | str,
+    image: Image.Image,
+    prompt_graph: Graph | None,
+    workflow: Graph | None,
+) -> Path:
+    """Save as ComfyUI's SaveAnimatedWEBP does: EXIF 0x0110 (Model) = `prompt:<json>`, the
+    `extra_pnginfo` entries counting down from 0x010F (Make) = `workflow:<json>`."""
+    exif = image.getexif()
+    if prompt_graph is not None:
+        exif[0x0110] = "prompt:" + json.dumps(prompt_graph)
+    if workflow is not None:
+        exif[0x010F] = "workflow:" + json.dumps(workflow)
+    image.save(path, format="WEBP", exif=exif, lossless=False, quality=80)
+    return Path(path)

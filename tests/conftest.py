@@ -1,0 +1,60 @@
+"""Shared fixtures. The text model is the real all-MiniLM-L6-v2, loaded once per session:
+it is small (90 MB) and the search tests are only meaningful with real embeddings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from latentdam import Library, Settings
+from latentdam.embed import TextEmbedder, load_text_embedder
+from latentdam.testing.formats import a1111_parameters, make_image, write_png
+
+
+@pytest.fixture(scope="session")
+def text_embedder() -> TextEmbedder:
+    embedder = load_text_embedder("text_minilm_l6", device="cpu")
+    embedder.load()
+    return embedder
+
+
+@pytest.fixture
+def library(tmp_path: Path, text_embedder: TextEmbedder) -> Iterator[Library]:
+    settings = Settings(library=tmp_path / "library", batch_size=4)
+    yield Library.open(settings=settings, embedder=text_embedder)
+
+
+MakeA1111 = Callable[..., Path]
+
+
+@pytest.fixture
+def make_a1111(tmp_path: Path) -> MakeA1111:
+    """Write a PNG exactly as A1111 saves one: `parameters` tEXt with prompt and settings."""
+    counter = iter(range(1_000_000))
+
+    def make(
+        name: str,
+        prompt: str,
+        negative: str = "",
+        folder: str = "images",
+        **settings: object,
+    ) -> Path:
+        defaults: dict[str, object] = {
+            "Steps": 20,
+            "Sampler": "DPM++ 2M",
+            "Schedule type": "Karras",
+            "CFG scale": 7,
+            "Seed": 1000 + next(counter),
+            "Size": "512x512",
+            "Model hash": "31e35c80fc",
+            "Model": "v1-5-pruned-emaonly",
+        }
+        defaults.update({k.replace("_", " "): v for k, v in settings.items()})
+        target = tmp_path / folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        image = make_image(abs(hash((name, prompt))) % 10_000)
+        return write_png(target, image, {"parameters": a1111_parameters(prompt, negative, defaults)})
+
+    return make

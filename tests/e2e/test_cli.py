@@ -1,0 +1,118 @@
+"""The `latentdam` command as a person runs it: real subprocesses, real model, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import lancedb
+import pytest
+
+from conftest import MakeA1111
+from latentdam import Library, Settings
+from latentdam.embed import TextEmbedder
+
+CLI = [sys.executable, "-m", "latentdam"]
+
+
+def run(*args: str | Path, library: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LATENTDAM_LIBRARY": str(library), "COLUMNS": "160"}
+    proc = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA1111) -> None:
+    library = tmp_path / "lib"
+    folder = make_a1111("alley.png", "neon rain-slicked alley, volumetric fog", Seed=77).parent
+    make_a1111("cat.png", "a tabby cat asleep on a sofa")
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnope")
+
+    ingest = run("ingest", folder, library=library)
+    assert "2 added, 0 updated, 0 unchanged, 1 failed" in ingest.stdout
+    assert "broken.png" in ingest.stderr and "skipped" in ingest.stderr
+
+    again = json.loads(run("ingest", folder, "--json", library=library).stdout)
+    assert (again["added"], again["unchanged"], len(again["failed"])) == (0, 2, 1)
+
+    found = json.loads(run("search", "cyberpunk street scene", "--limit", "1", "--json", library=library).stdout)
+    assert found["status"] == "ok"
+    hit = found["results"][0]
+    assert Path(hit["path"]).name == "alley.png"
+    assert set(hit) == {"id", "path", "score", "signals", "record"}
+    assert hit["signals"]["semantic"]["rank"] == 1
+    assert hit["record"]["record"]["seed"] == 77
+
+    table = run("search", "cyberpunk street scene", "-n", "1", library=library).stdout
+    assert "alley.png" in table and "semantic #1" in table
+
+    none = json.loads(run("search", "--tool", "comfyui", "--json", library=library).stdout)
+    assert none == {**none, "status": "no_match", "results": []}
+    assert "No asset in this library matches" in run("search", "--tool", "comfyui", library=library).stdout
+
+    shown = run("show", hit["id"][:10], library=library).stdout
+    assert "neon rain-slicked alley" in shown and "77" in shown
+    assert json.loads(run("show", str(folder / "cat.png"), "--json", library=library).stdout)["record"]["tool"] == "a1111"
+
+    stats = json.loads(run("stats", "--json", library=library).stdout)
+    assert (stats["assets"], stats["by_tool"], stats["spaces"]) == (2, {"a1111": 2}, {"text_minilm_l6": 2})
+
+
+def test_errors_name_the_problem_and_exit_non_zero(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    missing = run("ingest", tmp_path / "nope", library=library, check=False)
+    assert missing.returncode == 1 and "no such file or folder" in missing.stderr and "Traceback" not in missing.stderr
+    unknown = run("show", "deadbeef00", library=library, check=False)
+    assert unknown.returncode == 2 and "no asset 'deadbeef00'" in unknown.stderr
+    empty = run("search", library=library, check=False)
+    assert empty.returncode == 2 and "give a search text, an image, or at least one filter" in empty.stderr
+    helped = run("search", "--help", library=library)
+    assert "--model" in helped.stdout and "Examples" in helped.stdout
+
+
+def _files_committed(library: Path) -> int:
+    db = lancedb.connect(library)
+    return db.open_table("files").count_rows() if "files" in db.list_tables().tables else 0
+
+
+@pytest.mark.slow
+def test_ingest_killed_midway_resumes_without_duplicates_or_loss(
+    tmp_path: Path, make_a1111: MakeA1111, text_embedder: TextEmbedder
+) -> None:
+    total = 160
+    for i in range(total):
+        make_a1111(f"img_{i:03d}.png", f"study number {i} of a lighthouse in a storm, variation {i * 7}")
+    (tmp_path / "images" / "dup.png").write_bytes((tmp_path / "images" / "img_000.png").read_bytes())
+    library = tmp_path / "lib"
+    env = {**os.environ, "LATENTDAM_LIBRARY": str(library)}
+    proc = subprocess.Popen(
+        [*CLI, "ingest", str(tmp_path / "images"), "--batch-size", "4"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None and _files_committed(library) < 40:
+        time.sleep(0.05)
+    assert proc.poll() is None, "ingest finished before it could be interrupted"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    landed = _files_committed(library)
+    assert 0 < landed < total
+
+    lib = Library.open(settings=Settings(library=library, batch_size=16), embedder=text_embedder)
+    report = lib.ingest([tmp_path / "images"])
+    assert not report.failed
+    assert report.unchanged >= landed
+    ids = lib.store.assets.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist()
+    assert len(ids) == len(set(ids)) == total  # dup.png shares img_000's bytes: one asset
+    assert lib.store.files.count_rows() == total + 1
+    dup = lib.get(str(tmp_path / "images" / "dup.png"))
+    assert sorted(Path(p).name for p in dup.paths) == ["dup.png", "img_000.png"]
+    assert lib.stats().spaces == {"text_minilm_l6": total}

@@ -1,0 +1,128 @@
+"""Hybrid search over a small real library, embedded with the real default model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import MakeA1111
+from latentdam import Filters, Library, Signal, Status
+from latentdam.errors import QueryError
+from latentdam.testing.formats import make_image, write_jpeg, xmp_packet
+
+PROMPTS = {
+    "alley.png": ("neon rain-slicked alley, blade runner aesthetic, volumetric fog", {"Model": "sdxl_base_1.0"}),
+    "kitten.png": ("a fluffy kitten sleeping on a windowsill, soft morning light", {"Model": "dreamshaper_8"}),
+    "tabby.png": ("portrait of a tabby cat wearing a tiny crown, oil painting", {"Model": "dreamshaper_8"}),
+    "ship.png": ("a colossal starship leaving orbit around a gas giant, concept art", {"Model": "sdxl_base_1.0"}),
+    "forest.png": ("misty pine forest at dawn, god rays, photorealistic", {"Model": "juggernautXL_v9"}),
+    "burger.png": ("a juicy cheeseburger on a wooden board, food photography", {"Model": "juggernautXL_v9"}),
+    "castle.png": ("ruined gothic castle on a cliff during a thunderstorm", {"Model": "sdxl_base_1.0"}),
+    "logo.png": ("minimalist fox logo, flat vector icon, orange on white", {"Model": "logo_redmond_v2"}),
+}
+
+
+@pytest.fixture
+def filled(library: Library, make_a1111: MakeA1111) -> Library:
+    for i, (name, (prompt, extra)) in enumerate(PROMPTS.items()):
+        make_a1111(
+            name,
+            prompt,
+            negative="cat, blurry" if name == "burger.png" else "",
+            folder="portraits" if name in ("kitten.png", "tabby.png") else "images",
+            Seed=100 + i,
+            Sampler="Euler a" if i % 2 else "DPM++ 2M",
+            Size="768x512" if name == "ship.png" else "512x512",
+            Lora_hashes='"film_grain_v2: abc123"' if name == "forest.png" else None,
+            **extra,
+        )
+    report = library.ingest([library.settings.library.parent / d for d in ("images", "portraits")])
+    assert report.added == len(PROMPTS)
+    return library
+
+
+def _names(result: object) -> list[str]:
+    return [Path(hit.path).name for hit in result.results]  # type: ignore[attr-defined]
+
+
+def test_semantic_search_finds_paraphrases(filled: Library) -> None:
+    assert _names(filled.search("cyberpunk street scene", limit=1)) == ["alley.png"]
+    assert set(_names(filled.search("feline companions", limit=2))) == {"kitten.png", "tabby.png"}
+    assert _names(filled.search("spacecraft", limit=1)) == ["ship.png"]
+
+
+def test_every_hit_carries_fused_score_and_per_signal_ranks(filled: Library) -> None:
+    result = filled.search("cheeseburger", limit=3)
+    top = result.results[0]
+    assert Path(top.path).name == "burger.png"
+    assert top.signals[Signal.KEYWORD].rank == 1 and top.signals[Signal.KEYWORD].score > 0
+    assert top.signals[Signal.SEMANTIC].rank == 1 and 0 < top.signals[Signal.SEMANTIC].score <= 1
+    assert top.score == pytest.approx(2 / 61)
+    assert [h.score for h in result.results] == sorted((h.score for h in result.results), reverse=True)
+    assert result.status is Status.OK and result.space == "text_minilm_l6"
+
+
+def test_keyword_signal_catches_exact_model_names(filled: Library) -> None:
+    result = filled.search("logo_redmond_v2", limit=8)
+    assert _names(result)[0] == "logo.png"
+    by_keyword = sorted((h for h in result.results if Signal.KEYWORD in h.signals), key=lambda h: h.signals[Signal.KEYWORD].rank)
+    assert Path(by_keyword[0].path).name == "logo.png"
+    # the other keyword hits share only a token ("v2" of film_grain_v2) and score far lower
+    assert all(h.signals[Signal.KEYWORD].score < by_keyword[0].signals[Signal.KEYWORD].score / 2 for h in by_keyword[1:])
+
+
+def test_negative_prompt_does_not_make_an_asset_match(filled: Library) -> None:
+    ranked = _names(filled.search("cat", limit=3))
+    assert "burger.png" not in ranked
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"model": "DREAMSHAPER"}, {"kitten.png", "tabby.png"}),
+        ({"sampler": "euler a"}, {"kitten.png", "ship.png", "burger.png", "logo.png"}),
+        ({"seed": 103}, {"ship.png"}),
+        ({"lora": ["film_grain"]}, {"forest.png"}),
+        ({"path": "*/portraits/*"}, {"kitten.png", "tabby.png"}),
+        ({"tool": "a1111", "model": "juggernaut"}, {"forest.png", "burger.png"}),
+        ({"tool": "comfyui"}, set()),
+    ],
+)
+def test_filters_alone_select_exactly(filled: Library, filters: dict[str, object], expected: set[str]) -> None:
+    result = filled.search(filters=filters, limit=50)
+    assert set(_names(result)) == expected
+    assert result.status is (Status.OK if expected else Status.NO_MATCH)
+    assert all(set(h.signals) == {Signal.FILTER} for h in result.results)
+
+
+def test_filters_narrow_a_text_search(filled: Library) -> None:
+    result = filled.search("a cat", filters=Filters(model="sdxl"), limit=10)
+    assert set(_names(result)) <= {"alley.png", "ship.png", "castle.png"}
+    assert "kitten.png" not in _names(result)
+
+
+def test_date_and_size_filters(filled: Library, tmp_path: Path) -> None:
+    dated = tmp_path / "dated.jpg"
+    write_jpeg(dated, make_image(9), xmp=xmp_packet(description="a red bicycle", create_date="2021-05-04T10:00:00"))
+    filled.ingest([dated])
+    old = filled.search(filters={"created_before": datetime(2022, 1, 1)}, limit=50)
+    assert _names(old) == ["dated.jpg"]
+    recent = filled.search(filters={"created_after": datetime(2022, 1, 1)}, limit=50)
+    assert "dated.jpg" not in _names(recent) and len(recent.results) == len(PROMPTS)
+    assert _names(filled.search(filters={"min_width": 600}, limit=50)) == []  # files are 64x64
+    assert len(filled.search(filters={"max_width": 64, "min_height": 64}, limit=50).results) == len(PROMPTS) + 1
+
+
+def test_search_by_example_image_uses_its_embedded_prompt(filled: Library, make_a1111: MakeA1111) -> None:
+    query_image = make_a1111("query.png", "a spaceship departing a giant planet", folder="queries")
+    assert _names(filled.search(image=query_image, limit=1)) == ["ship.png"]
+    bare = write_jpeg(query_image.parent / "bare.jpg", make_image(1))
+    with pytest.raises(QueryError, match="carries no generation prompt"):
+        filled.search(image=bare)
+
+
+def test_empty_library_answers_no_match(library: Library) -> None:
+    result = library.search("anything at all")
+    assert result.status is Status.NO_MATCH and result.results == []
