@@ -16,6 +16,7 @@ install: $(STAMP)
 
 ## demo: ingest the bundled sample library, then search it
 demo: install
+	$(PY) scripts/make_samples.py  # re-dates the samples (git does not keep mtimes)
 	$(VENV)/bin/latentdam ingest samples --library $(DEMO)
 	$(VENV)/bin/latentdam stats --library $(DEMO)
 	$(VENV)/bin/latentdam search "cyberpunk street scene" --library $(DEMO) --limit 3

@@ -62,7 +62,11 @@ def build_corpus(csv_path: Path, folder: Path) -> int:
             "Seed": gen.get("seed"),
             "Size": f"{gen['width']}x{gen['height']}" if gen.get("width") else None,
         }
-        write_png(target, make_image(row_id, (32, 32)), {"parameters": a1111_parameters(row["prompt"], "", settings)})
+        write_png(
+            target,
+            make_image(row_id, (32, 32)),
+            {"parameters": a1111_parameters(row["prompt"], "", settings)},
+        )
         if gen.get("timestamp"):
             os.utime(target, (gen["timestamp"], gen["timestamp"]))
     return len(rows)
@@ -80,8 +84,12 @@ def recall_at(ranked: list[int], relevant: dict[int, int], k: int = 50) -> float
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with the CSV and the judgments")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="folder with the CSV and the judgments"
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
     args = parser.parse_args()
 
@@ -94,14 +102,18 @@ def main() -> int:
     lib = Library.open(settings=Settings(library=args.workdir / "library"))
     started = time.perf_counter()
     report = lib.ingest([images])
-    print(f"corpus: {count} prompts; ingest {report.added} added, {report.unchanged} unchanged, "
-          f"{len(report.failed)} failed in {time.perf_counter() - started:.1f} s")
+    print(
+        f"corpus: {count} prompts; ingest {report.added} added, {report.unchanged} unchanged, "
+        f"{len(report.failed)} failed in {time.perf_counter() - started:.1f} s"
+    )
 
     queries = load_queries(judged)
     inside = [q for q in queries if q.kind == "in"]
     outside = [q for q in queries if q.kind == "out"]
     print(f"queries: {len(inside)} in-library, {len(outside)} out-of-library\n")
-    print(f"{'mode':<10}{'nDCG@10':>9}{'recall@50':>11}{'in: no_match':>14}{'out: no_match':>15}{'ms/query':>10}")
+    print(
+        f"{'mode':<10}{'nDCG@10':>9}{'recall@50':>11}{'in: no_match':>14}{'out: no_match':>15}{'ms/query':>10}"
+    )
     for mode, signals in MODES.items():
         ndcgs, recalls, in_suppressed, out_suppressed = [], [], 0, 0
         started = time.perf_counter()

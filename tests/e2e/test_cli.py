@@ -41,7 +41,9 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
     again = json.loads(run("ingest", folder, "--json", library=library).stdout)
     assert (again["added"], again["unchanged"], len(again["failed"])) == (0, 2, 1)
 
-    found = json.loads(run("search", "cyberpunk street scene", "--limit", "1", "--json", library=library).stdout)
+    found = json.loads(
+        run("search", "cyberpunk street scene", "--limit", "1", "--json", library=library).stdout
+    )
     assert found["status"] == "ok"
     hit = found["results"][0]
     assert Path(hit["path"]).name == "alley.png"
@@ -58,7 +60,10 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
 
     shown = run("show", hit["id"][:10], library=library).stdout
     assert "neon rain-slicked alley" in shown and "77" in shown
-    assert json.loads(run("show", str(folder / "cat.png"), "--json", library=library).stdout)["record"]["tool"] == "a1111"
+    assert (
+        json.loads(run("show", str(folder / "cat.png"), "--json", library=library).stdout)["record"]["tool"]
+        == "a1111"
+    )
 
     stats = json.loads(run("stats", "--json", library=library).stdout)
     assert (stats["assets"], stats["by_tool"], stats["spaces"]) == (2, {"a1111": 2}, {"text_minilm_l6": 2})
@@ -67,7 +72,11 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
 def test_errors_name_the_problem_and_exit_non_zero(tmp_path: Path) -> None:
     library = tmp_path / "lib"
     missing = run("ingest", tmp_path / "nope", library=library, check=False)
-    assert missing.returncode == 1 and "no such file or folder" in missing.stderr and "Traceback" not in missing.stderr
+    assert (
+        missing.returncode == 1
+        and "no such file or folder" in missing.stderr
+        and "Traceback" not in missing.stderr
+    )
     unknown = run("show", "deadbeef00", library=library, check=False)
     assert unknown.returncode == 2 and "no asset 'deadbeef00'" in unknown.stderr
     empty = run("search", library=library, check=False)

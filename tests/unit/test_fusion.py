@@ -26,7 +26,9 @@ def test_rrf_ranks_agreement_first_and_breaks_ties_by_id() -> None:
         {Signal.SEMANTIC: [("x", 1.0), ("y", 0.5)], Signal.KEYWORD: [("y", 2.0), ("x", 1.0)]}
     )
     assert [asset_id for asset_id, _ in fused] == ["x", "y"]
-    only = ReciprocalRankFusion().fuse({Signal.SEMANTIC: [("a", 0.1)], Signal.KEYWORD: [("b", 9.0), ("a", 1.0)]})
+    only = ReciprocalRankFusion().fuse(
+        {Signal.SEMANTIC: [("a", 0.1)], Signal.KEYWORD: [("b", 9.0), ("a", 1.0)]}
+    )
     assert [asset_id for asset_id, _ in only] == ["a", "b"]
 
 

@@ -55,7 +55,9 @@ def test_moved_file_keeps_its_identity_and_updates_its_path(library: Library, ma
     assert library.stats().assets == 1
 
 
-def test_copy_adds_a_path_and_edit_in_place_replaces_the_asset(library: Library, make_a1111: MakeA1111) -> None:
+def test_copy_adds_a_path_and_edit_in_place_replaces_the_asset(
+    library: Library, make_a1111: MakeA1111
+) -> None:
     original = make_a1111("one.png", "a bowl of ramen")
     copy = original.parent / "copy.png"
     shutil.copy(original, copy)
@@ -77,7 +79,9 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def test_bad_files_are_reported_and_the_rest_lands(library: Library, make_a1111: MakeA1111, tmp_path: Path) -> None:
+def test_bad_files_are_reported_and_the_rest_lands(
+    library: Library, make_a1111: MakeA1111, tmp_path: Path
+) -> None:
     folder = make_a1111("good.png", "a bonsai tree").parent
     good_bytes = (folder / "good.png").read_bytes()
     (folder / "empty.png").write_bytes(b"")
@@ -85,7 +89,9 @@ def test_bad_files_are_reported_and_the_rest_lands(library: Library, make_a1111:
     (folder / "truncated.png").write_bytes(good_bytes[: len(good_bytes) // 2])
     # a decompression bomb: a valid header claiming 100k x 100k pixels
     ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
-    (folder / "bomb.png").write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IEND", b""))
+    (folder / "bomb.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IEND", b"")
+    )
     (folder / "dangling.png").symlink_to(tmp_path / "nowhere.png")
     write_png(folder / "plain.png", make_image(3))  # no metadata at all: still an asset
 
@@ -102,7 +108,9 @@ def test_bad_files_are_reported_and_the_rest_lands(library: Library, make_a1111:
 
 
 def test_broken_generator_metadata_is_a_warning_not_a_failure(library: Library, tmp_path: Path) -> None:
-    path = write_png(tmp_path / "broken.png", make_image(5), {"invokeai_metadata": '{"positive_prompt": "a ca'})
+    path = write_png(
+        tmp_path / "broken.png", make_image(5), {"invokeai_metadata": '{"positive_prompt": "a ca'}
+    )
     report = library.ingest([path])
     assert report.added == 1 and not report.failed
     assert len(report.warnings) == 1 and "invokeai" in report.warnings[0].reason

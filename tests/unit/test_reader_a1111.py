@@ -84,8 +84,22 @@ def _read_both(path: Path) -> GenerationRecord:
     assert extraction.warnings == []
     dispatched = extraction.record
     assert dispatched.tool is Tool.A1111
-    for name in ("prompt", "negative_prompt", "model", "model_hash", "loras", "controlnets", "sampler",
-                 "scheduler", "steps", "cfg", "seed", "width", "height", "software"):  # fmt: skip
+    for name in (
+        "prompt",
+        "negative_prompt",
+        "model",
+        "model_hash",
+        "loras",
+        "controlnets",
+        "sampler",
+        "scheduler",
+        "steps",
+        "cfg",
+        "seed",
+        "width",
+        "height",
+        "software",
+    ):
         assert getattr(dispatched, name) == getattr(record, name), name
     return record
 
@@ -101,7 +115,9 @@ def _chunk_types(path: Path) -> list[bytes]:
 
 
 def test_text_block_is_byte_exact() -> None:
-    text = a1111_parameters("a cat", "ugly", {"Steps": 20, "Sampler": "Euler a", "Model": "a, b", "Hires": None})
+    text = a1111_parameters(
+        "a cat", "ugly", {"Steps": 20, "Sampler": "Euler a", "Model": "a, b", "Hires": None}
+    )
     assert text == 'a cat\nNegative prompt: ugly\nSteps: 20, Sampler: Euler a, Model: "a, b"'
     assert a1111_parameters("a cat", "", {"Steps": 20}) == "a cat\nSteps: 20"
 
@@ -137,17 +153,33 @@ def test_jpeg_and_webp_user_comment(tmp_path: Path, writer: object) -> None:
 
 
 def test_sd_parsers_recognises_the_written_png(tmp_path: Path) -> None:
-    text = a1111_parameters("a lighthouse", "fog", {"Steps": 20, "Sampler": "Euler a", "CFG scale": 7, "Seed": 5})
+    text = a1111_parameters(
+        "a lighthouse", "fog", {"Steps": 20, "Sampler": "Euler a", "CFG scale": 7, "Seed": 5}
+    )
     path = write_png(tmp_path / "a.png", make_image(4), {"parameters": text})
     info = ParserManager().parse(path)
     assert info is not None
-    assert (info.generator.name, info.full_prompt, info.full_negative_prompt) == ("AUTOMATIC1111", "a lighthouse", "fog")
+    assert (info.generator.name, info.full_prompt, info.full_negative_prompt) == (
+        "AUTOMATIC1111",
+        "a lighthouse",
+        "fog",
+    )
 
 
 def test_forge_version_and_hires_size(tmp_path: Path) -> None:
-    settings = {"Steps": 25, "Sampler": "Euler", "Schedule type": "Simple", "CFG scale": 1, "Seed": 7,
-                "Size": "896x1152", "Model": "flux1-dev-bnb-nf4-v2", "Version": "f2.0.1v1.10.1-previous-313-g8a042934"}  # fmt: skip
-    path = write_png(tmp_path / "f.png", make_image(5), {"parameters": a1111_parameters("a bridge", "", settings)})
+    settings = {
+        "Steps": 25,
+        "Sampler": "Euler",
+        "Schedule type": "Simple",
+        "CFG scale": 1,
+        "Seed": 7,
+        "Size": "896x1152",
+        "Model": "flux1-dev-bnb-nf4-v2",
+        "Version": "f2.0.1v1.10.1-previous-313-g8a042934",
+    }
+    path = write_png(
+        tmp_path / "f.png", make_image(5), {"parameters": a1111_parameters("a bridge", "", settings)}
+    )
     record = _read_both(path)
     assert record.software == "Forge f2.0.1v1.10.1-previous-313-g8a042934"
     assert (record.width, record.height, record.cfg, record.negative_prompt) == (896, 1152, 1.0, "")
@@ -183,7 +215,9 @@ def test_settings_line_is_found_before_trailing_lines() -> None:
 
 
 def test_lora_tag_weights() -> None:
-    assert prompt_loras("<lora:a:0.5> <LORA:b> <lora:c:te=0.3:unet=0.9> <lyco:d:1:0.25> <lora:e:0.7:dyn=8>") == [
+    assert prompt_loras(
+        "<lora:a:0.5> <LORA:b> <lora:c:te=0.3:unet=0.9> <lyco:d:1:0.25> <lora:e:0.7:dyn=8>"
+    ) == [
         LoRA("a", 0.5),
         LoRA("b", None),
         LoRA("c", 0.9),
@@ -201,4 +235,6 @@ def test_old_controlnet_keys() -> None:
 def test_user_comment_without_settings_is_not_a1111() -> None:
     meta = RawMetadata("JPEG", 8, 8, exif={"UserComment": "shot on holiday"})
     assert not READER.can_read(meta)
-    assert READER.can_read(RawMetadata("JPEG", 8, 8, exif={"UserComment": "a\nSteps: 2, Sampler: x, Seed: 1"}))
+    assert READER.can_read(
+        RawMetadata("JPEG", 8, 8, exif={"UserComment": "a\nSteps: 2, Sampler: x, Seed: 1"})
+    )

@@ -46,8 +46,23 @@ EXPECTED = GenerationRecord(
     height=896,
     software="Fooocus v2.5.5",
 )
-GENERATION_FIELDS = ("tool", "prompt", "negative_prompt", "model", "model_hash", "loras", "controlnets",
-                     "sampler", "scheduler", "steps", "cfg", "seed", "width", "height", "software")  # fmt: skip
+GENERATION_FIELDS = (
+    "tool",
+    "prompt",
+    "negative_prompt",
+    "model",
+    "model_hash",
+    "loras",
+    "controlnets",
+    "sampler",
+    "scheduler",
+    "steps",
+    "cfg",
+    "seed",
+    "width",
+    "height",
+    "software",
+)
 
 
 def _raw(path: Path) -> RawMetadata:
@@ -74,7 +89,9 @@ def test_json_scheme_png(tmp_path: Path) -> None:
 
 def test_json_without_scheme_chunk_is_still_fooocus_not_a1111(tmp_path: Path) -> None:
     # older Fooocus wrote only `parameters`; A1111 must not take JSON for a prompt
-    path = write_png(tmp_path / "f.png", make_image(2), {"parameters": fooocus_json(PROMPT, NEGATIVE, loras=LORAS)})
+    path = write_png(
+        tmp_path / "f.png", make_image(2), {"parameters": fooocus_json(PROMPT, NEGATIVE, loras=LORAS)}
+    )
     meta = _raw(path)
     assert not A1111Reader().can_read(meta)
     assert _read_both(path) == EXPECTED
@@ -112,7 +129,12 @@ def test_exif_a1111_scheme(tmp_path: Path) -> None:
     exif = fooocus_exif(fooocus_a1111_parameters(PROMPT, NEGATIVE, loras=LORAS), "a1111")
     path = write_jpeg(tmp_path / "f.jpg", make_image(6), exif=exif)
     record = _read_both(path)
-    assert (record.tool, record.prompt, record.loras, record.seed) == (Tool.FOOOCUS, PROMPT, EXPECTED.loras, 1234567890)
+    assert (record.tool, record.prompt, record.loras, record.seed) == (
+        Tool.FOOOCUS,
+        PROMPT,
+        EXPECTED.loras,
+        1234567890,
+    )
 
 
 def test_lora_combined_keys_when_loras_list_is_missing() -> None:
@@ -134,7 +156,9 @@ def test_truncated_json_is_corrupt_and_only_a_warning(tmp_path: Path) -> None:
     assert extraction.record.tool is Tool.UNKNOWN
     assert extraction.record.prompt == ""
     assert len(extraction.warnings) == 1
-    assert extraction.warnings[0].startswith("fooocus metadata is unreadable (Fooocus parameters are not valid JSON")
+    assert extraction.warnings[0].startswith(
+        "fooocus metadata is unreadable (Fooocus parameters are not valid JSON"
+    )
     assert extraction.record.raw["png:parameters"] == text
 
 

@@ -80,9 +80,17 @@ def test_v4_metadata_full_field_set(tmp_path: Path) -> None:
 
 def test_v3_metadata_model_name_and_lora_key(tmp_path: Path) -> None:
     chunks = invokeai_metadata(
-        "a red barn", "", model="stable-diffusion-v1-5", base="sd-1", v3=True, app_version="3.4.0",
-        loras=[("add_detail", 0.75)], controlnets=["control_v11p_sd15_canny"], scheduler="euler", width=512,
-    )  # fmt: skip
+        "a red barn",
+        "",
+        model="stable-diffusion-v1-5",
+        base="sd-1",
+        v3=True,
+        app_version="3.4.0",
+        loras=[("add_detail", 0.75)],
+        controlnets=["control_v11p_sd15_canny"],
+        scheduler="euler",
+        width=512,
+    )
     record = _read_both(write_png(tmp_path / "i.png", make_image(2), chunks))
     assert (record.model, record.model_hash, record.loras, record.controlnets, record.software) == (
         "stable-diffusion-v1-5",
@@ -91,7 +99,12 @@ def test_v3_metadata_model_name_and_lora_key(tmp_path: Path) -> None:
         ["control_v11p_sd15_canny"],
         "InvokeAI 3.4.0",
     )
-    assert (record.prompt, record.negative_prompt, record.sampler, record.width) == ("a red barn", "", "euler", 512)
+    assert (record.prompt, record.negative_prompt, record.sampler, record.width) == (
+        "a red barn",
+        "",
+        "euler",
+        512,
+    )
 
 
 def test_v2_sd_metadata_with_bracketed_negative(tmp_path: Path) -> None:
@@ -120,7 +133,9 @@ def test_v2_string_prompt(tmp_path: Path) -> None:
 
 
 def test_v1_dream_command(tmp_path: Path) -> None:
-    chunks = invokeai_dream('a "neon" city at night [people]', steps=40, seed=987, width=640, height=448, cfg_scale=9.0)
+    chunks = invokeai_dream(
+        'a "neon" city at night [people]', steps=40, seed=987, width=640, height=448, cfg_scale=9.0
+    )
     assert chunks["Dream"] == '"a "neon" city at night [people]" -s 40 -S 987 -W 640 -H 448 -C 9.0 -A k_lms'
     record = _read_both(write_png(tmp_path / "i.png", make_image(5), chunks))
     assert record == GenerationRecord(
@@ -159,7 +174,9 @@ def test_split_negative() -> None:
         ("Dream", "   ", "InvokeAI Dream command is empty"),
     ],
 )
-def test_broken_chunks_are_corrupt_and_only_a_warning(tmp_path: Path, chunk: str, text: str, message: str) -> None:
+def test_broken_chunks_are_corrupt_and_only_a_warning(
+    tmp_path: Path, chunk: str, text: str, message: str
+) -> None:
     meta = _raw(write_png(tmp_path / "i.png", make_image(6), {chunk: text}))
     with pytest.raises(CorruptMetadata, match=message):
         READER.read(meta)

@@ -101,7 +101,21 @@ def test_named_in_creator_tool_without_job_id(tmp_path: Path) -> None:
     xmp = xmp_packet(description="a teapot", creator_tool="Midjourney")
     path = write_png(tmp_path / "mj.png", make_image(4), xmp=xmp)
     record = read_generation(_raw(path)).record
-    assert (record.tool, record.prompt, record.job_id, record.model) == (Tool.MIDJOURNEY, "a teapot", None, None)
+    assert (record.tool, record.prompt, record.job_id, record.model) == (
+        Tool.MIDJOURNEY,
+        "a teapot",
+        None,
+        None,
+    )
+
+
+def test_named_in_iptc_credit(tmp_path: Path) -> None:
+    iptc = {"Caption-Abstract": "a paper boat --ar 1:1", "Credit": "Midjourney"}
+    meta = _raw(write_jpeg(tmp_path / "mj.jpg", make_image(6), iptc=iptc))
+    assert meta.iptc["Credit"] == "Midjourney"
+    assert READER.read(meta) == GenerationRecord(
+        tool=Tool.MIDJOURNEY, prompt="a paper boat", software="Midjourney"
+    )
 
 
 def test_plain_description_is_not_midjourney(tmp_path: Path) -> None:
@@ -112,7 +126,9 @@ def test_plain_description_is_not_midjourney(tmp_path: Path) -> None:
 
 
 def test_parameter_parsing() -> None:
-    assert parse_parameters("https://s.mj.run/abc a cat::2 dog --ar 3:2 --style raw --no red--blue --no fur") == (
+    assert parse_parameters(
+        "https://s.mj.run/abc a cat::2 dog --ar 3:2 --style raw --no red--blue --no fur"
+    ) == (
         "https://s.mj.run/abc a cat::2 dog",
         {"ar": "3:2", "style": "raw", "no": "red--blue, fur"},
     )

@@ -47,7 +47,13 @@ def _read_both(path: Path) -> GenerationRecord:
     extraction = read_generation(meta)
     assert extraction.warnings == []
     dispatched = extraction.record
-    assert (dispatched.tool, dispatched.prompt, dispatched.negative_prompt, dispatched.model, dispatched.seed) == (
+    assert (
+        dispatched.tool,
+        dispatched.prompt,
+        dispatched.negative_prompt,
+        dispatched.model,
+        dispatched.seed,
+    ) == (
         record.tool,
         record.prompt,
         record.negative_prompt,
@@ -64,18 +70,29 @@ def test_v3_full_field_set(tmp_path: Path) -> None:
 
 def test_v4_base_captions_when_flat_keys_are_missing(tmp_path: Path) -> None:
     chunks = novelai_chunks(
-        PROMPT, NEGATIVE, v4=True, legacy_keys=False, source="NovelAI Diffusion V4 4F49EC75", sampler="k_euler"
+        PROMPT,
+        NEGATIVE,
+        v4=True,
+        legacy_keys=False,
+        source="NovelAI Diffusion V4 4F49EC75",
+        sampler="k_euler",
     )
     chunks["Description"] = "stale description"  # the Comment wins over the Description chunk
     path = write_png(tmp_path / "n.png", make_image(2), chunks)
     record = _read_both(path)
     assert (record.prompt, record.negative_prompt) == (PROMPT, NEGATIVE)
-    assert (record.model, record.model_hash, record.sampler) == ("NovelAI Diffusion V4", "4F49EC75", "k_euler")
+    assert (record.model, record.model_hash, record.sampler) == (
+        "NovelAI Diffusion V4",
+        "4F49EC75",
+        "k_euler",
+    )
 
 
 def test_v4_prefers_flat_prompt_keys() -> None:
     chunks = novelai_chunks("flat prompt", "flat uc", v4=True)
-    chunks["Comment"] = chunks["Comment"].replace('"base_caption": "flat prompt"', '"base_caption": "v4 prompt"')
+    chunks["Comment"] = chunks["Comment"].replace(
+        '"base_caption": "flat prompt"', '"base_caption": "v4 prompt"'
+    )
     record = READER.read(RawMetadata("PNG", 8, 8, text=chunks))
     assert (record.prompt, record.negative_prompt) == ("flat prompt", "flat uc")
 
@@ -96,7 +113,9 @@ def test_garbled_comment_is_corrupt_and_only_a_warning(tmp_path: Path) -> None:
     extraction = read_generation(meta)
     assert extraction.record.tool is Tool.UNKNOWN
     assert len(extraction.warnings) == 1
-    assert extraction.warnings[0].startswith("novelai metadata is unreadable (NovelAI Comment is not valid JSON")
+    assert extraction.warnings[0].startswith(
+        "novelai metadata is unreadable (NovelAI Comment is not valid JSON"
+    )
     # the plain chunks still describe the image
     assert (extraction.record.description, extraction.record.software) == (PROMPT, "NovelAI")
 

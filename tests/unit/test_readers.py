@@ -170,7 +170,10 @@ def test_xmp_attribute_form_other_prefixes_and_alt_languages() -> None:
     [
         "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF",  # truncated
         "not xml at all",
-        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>',  # entity tricks: refused
+        # entity tricks are refused outright (this one would otherwise yield a title)
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY t "boom">]><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" dc:title="&t;"/></rdf:RDF></x:xmpmeta>',
         "<x>" + "a" * MAX_XMP_CHARS + "</x>",  # over the size cap
         "",
     ],
@@ -185,12 +188,26 @@ def test_odd_values_never_raise() -> None:
         "JPEG",
         8,
         8,
-        exif={"DateTimeOriginal": "0000:00:00 00:00:00", "DateTime": "2020:02:30 10:00:00", "XPKeywords": 5,
-              "ImageDescription": '{"workflow": 1}', "Software": "   "},  # fmt: skip
+        exif={
+            "DateTimeOriginal": "0000:00:00 00:00:00",
+            "DateTime": "2020:02:30 10:00:00",
+            "XPKeywords": 5,
+            "ImageDescription": '{"workflow": 1}',
+            "Software": "   ",
+        },
         iptc={"DateCreated": "2020", "Keywords": None, "ObjectName": ["not", "a", "string"]},
         text={"Creation Time": "yesterday-ish", "Title": "Fallback title"},
     )
     assert read_descriptive(meta) == GenerationRecord(title="Fallback title")
+
+
+def test_bracketed_prose_is_a_description_but_json_is_not() -> None:
+    meta = RawMetadata("JPEG", 8, 8, exif={"ImageDescription": "[draft] harbour at dusk"})
+    assert read_descriptive(meta).description == "[draft] harbour at dusk"
+    meta = RawMetadata("JPEG", 8, 8, exif={"ImageDescription": '[{"id": 1}]', "Make": "x"})
+    assert read_descriptive(meta).description is None
+    meta = RawMetadata("WEBP", 8, 8, exif={"ImageDescription": 'Workflow: {"nodes": []}'})
+    assert read_descriptive(meta).description is None
 
 
 def test_date_parsers() -> None:
@@ -204,8 +221,12 @@ def test_date_parsers() -> None:
 
 
 def test_generator_record_keeps_its_own_fields_and_gains_descriptive_ones(tmp_path: Path) -> None:
-    text = a1111_parameters("a knight", "", {"Steps": 20, "Sampler": "Euler a", "Seed": 1, "Version": "v1.9.4"})
-    xmp = xmp_packet(title="Knight", subject=["armour"], create_date="2024-01-01T00:00:00", creator_tool="Bridge")
+    text = a1111_parameters(
+        "a knight", "", {"Steps": 20, "Sampler": "Euler a", "Seed": 1, "Version": "v1.9.4"}
+    )
+    xmp = xmp_packet(
+        title="Knight", subject=["armour"], create_date="2024-01-01T00:00:00", creator_tool="Bridge"
+    )
     meta = _raw(write_png(tmp_path / "k.png", make_image(6), {"parameters": text}, xmp=xmp))
     record = read_generation(meta).record
     assert (record.tool, record.prompt, record.title, record.tags, record.software) == (
@@ -235,11 +256,19 @@ def test_reader_order() -> None:
 
 def test_more_specific_markers_win(tmp_path: Path) -> None:
     # an InvokeAI image re-saved by a tool that added a `parameters` block stays InvokeAI
-    chunks = {**invokeai_metadata("a fox"), "parameters": a1111_parameters("other", "", {"Steps": 1, "Seed": 2, "Sampler": "x"})}
-    assert read_generation(_raw(write_png(tmp_path / "a.png", make_image(7), chunks))).record.tool is Tool.INVOKEAI
+    chunks = {
+        **invokeai_metadata("a fox"),
+        "parameters": a1111_parameters("other", "", {"Steps": 1, "Seed": 2, "Sampler": "x"}),
+    }
+    assert (
+        read_generation(_raw(write_png(tmp_path / "a.png", make_image(7), chunks))).record.tool
+        is Tool.INVOKEAI
+    )
     # NovelAI's Description chunk is not mistaken for a Midjourney description
     nai = novelai_chunks("Job ID: is just words here")
-    assert read_generation(_raw(write_png(tmp_path / "b.png", make_image(8), nai))).record.tool is Tool.NOVELAI
+    assert (
+        read_generation(_raw(write_png(tmp_path / "b.png", make_image(8), nai))).record.tool is Tool.NOVELAI
+    )
     # Fooocus JSON in `parameters` is Fooocus, never an A1111 prompt
     foo = {"parameters": fooocus_json("a cabin")}
     record = read_generation(_raw(write_png(tmp_path / "c.png", make_image(9), foo))).record
@@ -250,18 +279,20 @@ def test_a_corrupt_reader_falls_through_to_the_next_marker(tmp_path: Path) -> No
     chunks = {"invokeai_metadata": "{broken", "parameters": "a cat\nSteps: 20, Sampler: Euler, Seed: 9"}
     extraction = read_generation(_raw(write_png(tmp_path / "a.png", make_image(10), chunks)))
     assert (extraction.record.tool, extraction.record.seed) == (Tool.A1111, 9)
-    assert len(extraction.warnings) == 1 and extraction.warnings[0].startswith("invokeai metadata is unreadable")
+    assert len(extraction.warnings) == 1 and extraction.warnings[0].startswith(
+        "invokeai metadata is unreadable"
+    )
 
 
 # --------------------------------------------------------------------------- writers
 
 
 def test_iptc_writer_bytes() -> None:
-    iim = iptc_iim({"ObjectName": "é", "Keywords": ["a", "b"]})
+    iim = iptc_iim({"ObjectName": "éa", "Keywords": ["a", "b"]})
     assert iim == (
         b"\x1c\x01\x5a\x00\x03\x1b%G"
         b"\x1c\x02\x00\x00\x02\x00\x04"
-        b"\x1c\x02\x05\x00\x02\xc3\xa9"
+        b"\x1c\x02\x05\x00\x03\xc3\xa9a"
         b"\x1c\x02\x19\x00\x01a"
         b"\x1c\x02\x19\x00\x01b"
     )
@@ -269,7 +300,7 @@ def test_iptc_writer_bytes() -> None:
     assert segment[:4] == b"\xff\xed" + (len(segment) - 2).to_bytes(2, "big")
     assert segment[4:18] == b"Photoshop 3.0\x00"
     assert segment[18:30] == b"8BIM\x04\x04\x00\x00" + len(iim).to_bytes(4, "big")
-    assert len(segment) % 2 == 0
+    assert len(iim) % 2 == 1 and segment[30:] == iim + b"\x00"  # resource data padded to even
 
 
 def test_iptc_segment_follows_the_app_segments(tmp_path: Path) -> None:

@@ -13,10 +13,19 @@ from latentdam.errors import QueryError
 from latentdam.testing.formats import make_image, write_jpeg, xmp_packet
 
 PROMPTS = {
-    "alley.png": ("neon rain-slicked alley, blade runner aesthetic, volumetric fog", {"Model": "sdxl_base_1.0"}),
-    "kitten.png": ("a fluffy kitten sleeping on a windowsill, soft morning light", {"Model": "dreamshaper_8"}),
+    "alley.png": (
+        "neon rain-slicked alley, blade runner aesthetic, volumetric fog",
+        {"Model": "sdxl_base_1.0"},
+    ),
+    "kitten.png": (
+        "a fluffy kitten sleeping on a windowsill, soft morning light",
+        {"Model": "dreamshaper_8"},
+    ),
     "tabby.png": ("portrait of a tabby cat wearing a tiny crown, oil painting", {"Model": "dreamshaper_8"}),
-    "ship.png": ("a colossal starship leaving orbit around a gas giant, concept art", {"Model": "sdxl_base_1.0"}),
+    "ship.png": (
+        "a colossal starship leaving orbit around a gas giant, concept art",
+        {"Model": "sdxl_base_1.0"},
+    ),
     "forest.png": ("misty pine forest at dawn, god rays, photorealistic", {"Model": "juggernautXL_v9"}),
     "burger.png": ("a juicy cheeseburger on a wooden board, food photography", {"Model": "juggernautXL_v9"}),
     "castle.png": ("ruined gothic castle on a cliff during a thunderstorm", {"Model": "sdxl_base_1.0"}),
@@ -67,10 +76,16 @@ def test_every_hit_carries_fused_score_and_per_signal_ranks(filled: Library) -> 
 def test_keyword_signal_catches_exact_model_names(filled: Library) -> None:
     result = filled.search("logo_redmond_v2", limit=8)
     assert _names(result)[0] == "logo.png"
-    by_keyword = sorted((h for h in result.results if Signal.KEYWORD in h.signals), key=lambda h: h.signals[Signal.KEYWORD].rank)
+    by_keyword = sorted(
+        (h for h in result.results if Signal.KEYWORD in h.signals),
+        key=lambda h: h.signals[Signal.KEYWORD].rank,
+    )
     assert Path(by_keyword[0].path).name == "logo.png"
     # the other keyword hits share only a token ("v2" of film_grain_v2) and score far lower
-    assert all(h.signals[Signal.KEYWORD].score < by_keyword[0].signals[Signal.KEYWORD].score / 2 for h in by_keyword[1:])
+    assert all(
+        h.signals[Signal.KEYWORD].score < by_keyword[0].signals[Signal.KEYWORD].score / 2
+        for h in by_keyword[1:]
+    )
 
 
 def test_negative_prompt_does_not_make_an_asset_match(filled: Library) -> None:
@@ -90,7 +105,9 @@ def test_negative_prompt_does_not_make_an_asset_match(filled: Library) -> None:
         ({"tool": "comfyui"}, set()),
     ],
 )
-def test_filters_alone_select_exactly(filled: Library, filters: dict[str, object], expected: set[str]) -> None:
+def test_filters_alone_select_exactly(
+    filled: Library, filters: dict[str, object], expected: set[str]
+) -> None:
     result = filled.search(filters=filters, limit=50)
     assert set(_names(result)) == expected
     assert result.status is (Status.OK if expected else Status.NO_MATCH)
@@ -105,14 +122,18 @@ def test_filters_narrow_a_text_search(filled: Library) -> None:
 
 def test_date_and_size_filters(filled: Library, tmp_path: Path) -> None:
     dated = tmp_path / "dated.jpg"
-    write_jpeg(dated, make_image(9), xmp=xmp_packet(description="a red bicycle", create_date="2021-05-04T10:00:00"))
+    write_jpeg(
+        dated, make_image(9), xmp=xmp_packet(description="a red bicycle", create_date="2021-05-04T10:00:00")
+    )
     filled.ingest([dated])
     old = filled.search(filters={"created_before": datetime(2022, 1, 1)}, limit=50)
     assert _names(old) == ["dated.jpg"]
     recent = filled.search(filters={"created_after": datetime(2022, 1, 1)}, limit=50)
     assert "dated.jpg" not in _names(recent) and len(recent.results) == len(PROMPTS)
     assert _names(filled.search(filters={"min_width": 600}, limit=50)) == []  # files are 64x64
-    assert len(filled.search(filters={"max_width": 64, "min_height": 64}, limit=50).results) == len(PROMPTS) + 1
+    assert (
+        len(filled.search(filters={"max_width": 64, "min_height": 64}, limit=50).results) == len(PROMPTS) + 1
+    )
 
 
 def test_search_by_example_image_uses_its_embedded_prompt(filled: Library, make_a1111: MakeA1111) -> None:

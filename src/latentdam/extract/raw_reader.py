@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from PIL import ExifTags, Image, IptcImagePlugin
@@ -65,10 +66,8 @@ def _exif(image: Image.Image) -> dict[str, Any]:
     exif = image.getexif()
     out: dict[str, Any] = {}
     tags: list[tuple[int, Any]] = list(exif.items())
-    try:
+    with contextlib.suppress(Exception):  # a broken sub-IFD must not hide the main one
         tags += list(exif.get_ifd(_EXIF_IFD).items())
-    except Exception:  # a broken sub-IFD must not hide the main one
-        pass
     for tag, value in tags:
         name = ExifTags.TAGS.get(tag, f"Tag{tag:#06x}")
         if name == "UserComment":
@@ -91,7 +90,7 @@ def _iptc(image: Image.Image) -> dict[str, Any]:
     if image.format != "JPEG":
         return {}
     try:
-        info = IptcImagePlugin.getiptcinfo(image) or {}
+        info = IptcImagePlugin.getiptcinfo(image) or {}  # type: ignore[arg-type]
     except Exception:
         return {}
     out: dict[str, Any] = {}

@@ -14,7 +14,7 @@ def _like_escape(text: str) -> str:
 
 def glob_to_like(pattern: str) -> str:
     """Shell glob -> SQL LIKE. `*` and `**` both match any run of characters (slashes too)."""
-    out = []
+    out: list[str] = []
     for ch in pattern:
         if ch == "*":
             if not out or out[-1] != "%":

@@ -20,8 +20,8 @@ Qwen-Image-Edit and Flux Kontext templates) and the custom nodes named.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,28 @@ OUTPUTS: dict[str, list[tuple[str, str]]] = {
     "Seed (rgthree)": [("SEED", "INT")],
     "SaveImage": [],
 }
+# Default titles the frontend puts in the API graph's `_meta` (the node's display name).
+_DISPLAY_NAMES = {
+    "CheckpointLoaderSimple": "Load Checkpoint",
+    "UNETLoader": "Load Diffusion Model",
+    "CLIPLoader": "Load CLIP",
+    "VAELoader": "Load VAE",
+    "LoraLoader": "Load LoRA",
+    "CLIPTextEncode": "CLIP Text Encode (Prompt)",
+    "EmptyLatentImage": "Empty Latent Image",
+    "KSamplerAdvanced": "KSampler (Advanced)",
+    "VAEDecode": "VAE Decode",
+    "VAEEncode": "VAE Encode",
+    "SaveImage": "Save Image",
+    "LoadImage": "Load Image",
+    "ControlNetLoader": "Load ControlNet Model",
+    "ControlNetApplyAdvanced": "Apply ControlNet",
+    "LatentUpscaleBy": "Upscale Latent By",
+    "ImageScaleToTotalPixels": "Scale Image to Total Pixels",
+    "PrimitiveStringMultiline": "String (Multiline)",
+    "StringConcatenate": "Concatenate",
+    "TextEncodeQwenImageEdit": "TextEncodeQwenImageEdit",
+}
 # Node classes whose seed widget is followed by the frontend's `control_after_generate` value.
 _SEED_CONTROL = {"KSampler", "KSamplerAdvanced", "RandomNoise", "SamplerCustom"}
 _PRIMITIVE_TYPES = {"STRING", "INT", "FLOAT", "BOOLEAN", "COMBO"}
@@ -103,9 +125,6 @@ class _Node:
     class_type: str
     inputs: dict[str, Any]
     title: str | None
-    mode: int
-    ui_inputs: list[dict[str, Any]] = field(default_factory=list)
-    outputs: list[dict[str, Any]] = field(default_factory=list)
 
 
 class GraphBuilder:
@@ -128,7 +147,7 @@ class GraphBuilder:
         if nid in self._nodes:
             raise ValueError(f"node id {nid} is taken")
         self._next_id = max(self._next_id, nid + 1)
-        self._nodes[nid] = _Node(nid, class_type, dict(inputs), title, mode=0)
+        self._nodes[nid] = _Node(nid, class_type, dict(inputs), title)
         return nid
 
     def _type_of(self, out: Out) -> str:
@@ -156,7 +175,7 @@ class GraphBuilder:
             prompt[str(node.id)] = {
                 "inputs": api_inputs,
                 "class_type": node.class_type,
-                "_meta": {"title": node.title or node.class_type},
+                "_meta": {"title": node.title or _DISPLAY_NAMES.get(node.class_type, node.class_type)},
             }
         return prompt, self._workflow()
 
@@ -168,29 +187,26 @@ class GraphBuilder:
             for name, value in node.inputs.items():
                 if isinstance(value, Primitive):
                     # the UI-only PrimitiveNode that drives this widget
-                    ptype = "STRING" if isinstance(value.value, str) else "INT"
-                    widgets = [value.value] if ptype == "STRING" else [value.value, "fixed"]
+                    src_type = "STRING" if isinstance(value.value, str) else "INT"
+                    widgets = [value.value] if src_type == "STRING" else [value.value, "fixed"]
                     nodes[next_id] = _ui_shell(next_id, "PrimitiveNode", name, widgets)
                     nodes[next_id]["outputs"] = [
-                        {"name": ptype, "type": ptype, "links": [], "widget": {"name": name}}
+                        {"name": src_type, "type": src_type, "links": [], "widget": {"name": name}}
                     ]
-                    value = Out(next_id, 0)
-                    src_type = ptype
+                    out = Out(next_id, 0)
                     next_id += 1
                 elif isinstance(value, Out):
-                    src_type = self._type_of(value)
+                    out, src_type = value, self._type_of(value)
                 else:
                     continue
                 link_id = len(links) + 1
-                links.append([link_id, value.node, value.slot, node.id, 0, src_type])
-                target = nodes[node.id]
-                slot = {"name": name, "type": src_type, "link": link_id}
+                target = nodes[node.id]["inputs"]
+                links.append([link_id, out.node, out.slot, node.id, len(target), src_type])
+                slot: dict[str, Any] = {"name": name, "type": src_type, "link": link_id}
                 if src_type in _PRIMITIVE_TYPES:
-                    slot["widget"] = {"name": name}
-                links[-1][4] = len(target["inputs"])
-                target["inputs"].append(slot)
-                source = nodes[value.node]["outputs"][value.slot]
-                source["links"].append(link_id)
+                    slot["widget"] = {"name": name}  # a widget converted to an input
+                target.append(slot)
+                nodes[out.node]["outputs"][out.slot]["links"].append(link_id)
         return {
             "id": "5c3a9f0e-7d41-4c6b-9b2e-0f1d2a3b4c5d",
             "revision": 0,
@@ -551,6 +567,20 @@ def flux_kontext_edit(
     dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(3)})
     b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(dec)})
     return b.build()
+
+
+GRAPHS: dict[str, Callable[[], tuple[Graph, Graph]]] = {
+    "sd15_txt2img": sd15_txt2img,
+    "sd15_hires_fix": sd15_hires_fix,
+    "sdxl_base_refiner": sdxl_base_refiner,
+    "lora_stack": lora_stack,
+    "flux_dev": flux_dev,
+    "controlnet_depth": controlnet_depth,
+    "primitive_prompt": primitive_prompt,
+    "qwen_image_edit": qwen_image_edit,
+    "flux_kontext_edit": flux_kontext_edit,
+}
+"""Every builder with its defaults, for the sample library and benchmarks."""
 
 
 def _ksampler(

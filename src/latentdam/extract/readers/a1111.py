@@ -195,7 +195,9 @@ def _civitai_hash_loras(value: str | None) -> list[str]:
         return []
     if not isinstance(data, dict):
         return []
-    return [k.split(":", 1)[1] for k in data if isinstance(k, str) and k.lower().startswith(("lora:", "lyco:"))]
+    return [
+        k.split(":", 1)[1] for k in data if isinstance(k, str) and k.lower().startswith(("lora:", "lyco:"))
+    ]
 
 
 def controlnet_models(settings: dict[str, str]) -> list[str]:
@@ -210,7 +212,7 @@ def controlnet_models(settings: dict[str, str]) -> list[str]:
         elif re.fullmatch(r"ControlNet(?:[- ]\d+)? Model", key):
             model = value
         if model and model.strip().lower() not in ("none", ""):
-            name = model.strip()
+            name = _TRAILING_HASH.sub("", model.strip())
             if name not in models:
                 models.append(name)
     return models

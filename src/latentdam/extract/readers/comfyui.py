@@ -31,7 +31,7 @@ from latentdam.extract.record import GenerationRecord, LoRA, Tool
 NodeId = str
 Ref = tuple[NodeId, int]  # (source node, output index)
 
-_MAX_DEPTH = 200  # far beyond any real chain; keeps recursion well inside Python's limit
+_MAX_DEPTH = 100  # far beyond any real chain; keeps nested walks well inside Python's limit
 
 _SAMPLER_CLASSES = {"KSampler", "KSamplerAdvanced", "SamplerCustom", "SamplerCustomAdvanced"}
 # Prompt-text inputs of text encoders, most significant first (t5xxl before clip_l for Flux/SD3).
@@ -51,6 +51,9 @@ _TEXT_KEYS = (
 )
 # Keys a string-producing node keeps its value under (core primitives, Image Saver, WAS, CR...).
 _STRING_KEYS = ("value", "string", "text", "populated_text", "prompt", "Text", "STRING")
+# A text node with any of these inputs computes its output (LLM, captioner, random line/wildcard
+# pick): its `prompt`/`text` input is an instruction or a template, not the text it produced.
+_COMPUTED_TEXT_MARKERS = frozenset({"model", "url", "system", "system_prompt", "seed", "image", "images"})
 _NUMBER_KEYS = ("seed", "noise_seed", "value", "int", "number", "float", "Number", "INT")
 _CONCAT_PART = re.compile(r"^(?:text|string)_?([a-z]|\d+)$")
 _MODEL_NAME_KEYS = ("ckpt_name", "unet_name", "model_path")
@@ -181,42 +184,61 @@ def _is_sampler(node: _Node) -> bool:
 class _Tracer:
     def __init__(self, graph: _Graph) -> None:
         self.g = graph
+        # Values behind links are memoised per (node, preferred key) and nodes being resolved are
+        # tracked, so a cycle ends at once and shared sub-graphs (or a hostile file's diamonds)
+        # are resolved once: linear time whatever the graph.
+        self._strings: dict[tuple[NodeId, str], str | None] = {}
+        self._numbers: dict[tuple[NodeId, str], float | None] = {}
+        self._active: set[tuple[NodeId, str]] = set()
 
     # ---- values behind links
 
-    def string(self, value: Any, prefer: str = "", depth: int = 0) -> str | None:
+    def string(self, value: Any, prefer: str = "") -> str | None:
         """A widget string, or the string a linked text node produces."""
         if isinstance(value, str):
             return value
         if isinstance(value, dict) and isinstance(value.get("content"), str):
             return str(value["content"])  # pysssss loaders: {"content": name, "image": ...}
         src = self.g.source(value)
-        if src is None or depth > _MAX_DEPTH:
+        if src is None:
             return None
-        inputs = src[1].inputs
-        joined = self._concatenation(inputs, depth)
+        key = (src[0], "s:" + prefer)
+        if key not in self._strings:
+            if key in self._active or len(self._active) > _MAX_DEPTH:
+                return None
+            self._active.add(key)
+            self._strings[key] = self._string_of(src[1].inputs, prefer)
+            self._active.discard(key)
+        return self._strings[key]
+
+    def _string_of(self, inputs: dict[str, Any], prefer: str) -> str | None:
+        if "populated_text" in inputs:  # Impact wildcard nodes store the text they produced
+            return self.string(inputs["populated_text"], "populated_text")
+        if not _COMPUTED_TEXT_MARKERS.isdisjoint(inputs):
+            return None
+        joined = self._concatenation(inputs)
         if joined is not None:
             return joined
         for key in (prefer, *_STRING_KEYS) if prefer else _STRING_KEYS:
             if key in inputs:
-                text = self.string(inputs[key], key, depth + 1)
+                text = self.string(inputs[key], key)
                 if text is not None:
                     return text
         return None
 
-    def _concatenation(self, inputs: dict[str, Any], depth: int) -> str | None:
+    def _concatenation(self, inputs: dict[str, Any]) -> str | None:
         """Text-join nodes (core StringConcatenate, WAS Text Concatenate, KJ JoinStrings,
         CR Text Concatenate): parts in key order, joined by their delimiter."""
         delimiter = inputs.get("delimiter", inputs.get("separator"))
         parts = sorted((k for k in inputs if _CONCAT_PART.match(k)), key=_part_order)
         if not isinstance(delimiter, str) or len(parts) < 2:
             return None
-        texts = [self.string(inputs[k], k, depth + 1) for k in parts]
+        texts = [self.string(inputs[k], k) for k in parts]
         if inputs.get("clean_whitespace") in ("true", True):
             texts = [t.strip() if t else t for t in texts]
         return delimiter.join(t for t in texts if t)
 
-    def number(self, value: Any, prefer: str = "", depth: int = 0) -> float | None:
+    def number(self, value: Any, prefer: str = "") -> float | None:
         """A widget number (or numeric string), or the number a linked primitive/seed node holds."""
         if isinstance(value, bool):
             return None
@@ -225,12 +247,21 @@ class _Tracer:
         if isinstance(value, str):
             return _parse_number(value)
         src = self.g.source(value)
-        if src is None or depth > _MAX_DEPTH:
+        if src is None:
             return None
-        inputs = src[1].inputs
+        key = (src[0], "n:" + prefer)
+        if key not in self._numbers:
+            if key in self._active or len(self._active) > _MAX_DEPTH:
+                return None
+            self._active.add(key)
+            self._numbers[key] = self._number_of(src[1].inputs, prefer)
+            self._active.discard(key)
+        return self._numbers[key]
+
+    def _number_of(self, inputs: dict[str, Any], prefer: str) -> float | None:
         for key in (prefer, *_NUMBER_KEYS) if prefer else _NUMBER_KEYS:
             if key in inputs:
-                num = self.number(inputs[key], key, depth + 1)
+                num = self.number(inputs[key], key)
                 if num is not None:
                     return num
         return None
@@ -265,6 +296,11 @@ class _Tracer:
             # a text encoder: its other inputs are CLIP/VAE/images, nothing more to follow
             found.extend(self._encoder_texts(inputs))
             return
+        if isinstance(inputs.get("positive"), str) or isinstance(inputs.get("negative"), str):
+            # a loader that encodes its own prompt widgets (Efficiency's Efficient Loader)
+            side = self._prompt_side(node_id, slot, positive)
+            found.extend(_nonempty(self.string(inputs.get(side), side)))
+            return
         if "control_net" in inputs and self.number(inputs.get("strength"), "strength") != 0:
             name = self.controlnet(inputs["control_net"])
             if name and name not in stage.controlnets:
@@ -278,6 +314,16 @@ class _Tracer:
             keys = ["populated_text"]
         texts = (self.string(inputs[k], k) for k in keys)
         return [t.strip() for t in texts if t and t.strip()]
+
+    def _prompt_side(self, node_id: NodeId, slot: int, positive: bool) -> str:
+        """Which prompt widget an output encodes: by the output's name (`CONDITIONING+`/`-`)
+        when the UI graph says, else the side of the sampler being traced."""
+        name = self.g.outputs.get((node_id, slot), ("", ""))[0].lower()
+        if name.endswith("+") or "positive" in name:
+            return "positive"
+        if name.endswith("-") or "negative" in name:
+            return "negative"
+        return "positive" if positive else "negative"
 
     def _conditioning_inputs(self, node_id: NodeId, slot: int, inputs: dict[str, Any]) -> list[str]:
         """Which inputs of a pass-through node carry the conditioning that left `slot`."""
@@ -347,14 +393,22 @@ class _Tracer:
         named = [v for k, v in links if k.startswith("model")]  # ModelMergeSimple: model1 first
         return (typed or named or [None])[0]
 
-    def node_loras(self, inputs: dict[str, Any], depth: int = 0) -> list[LoRA]:
-        """LoRAs one node applies, in its own order: a LORA_STACK input first (stacks append to
-        what they receive), then LoraLoader-style widgets, rgthree `lora_N` dicts, or numbered
-        stacker widgets. Entries switched off or at zero strength are skipped."""
+    def node_loras(self, inputs: dict[str, Any]) -> list[LoRA]:
+        """LoRAs one node applies, in order: a LORA_STACK chain first, upstream stack first
+        (stacks append to what they receive), then the node's own."""
+        chain = [inputs]
+        seen: set[NodeId] = set()
+        src = self.g.source(inputs.get("lora_stack"))
+        while src is not None and src[0] not in seen:
+            seen.add(src[0])
+            chain.append(src[1].inputs)
+            src = self.g.source(src[1].inputs.get("lora_stack"))
+        return [lora for node_inputs in reversed(chain) for lora in self._own_loras(node_inputs)]
+
+    def _own_loras(self, inputs: dict[str, Any]) -> list[LoRA]:
+        """LoraLoader-style widgets, rgthree `lora_N` dicts, or numbered stacker widgets; entries
+        switched off or at zero strength are skipped."""
         out: list[LoRA] = []
-        stack = self.g.source(inputs.get("lora_stack"))
-        if stack is not None and depth < _MAX_DEPTH:
-            out += self.node_loras(stack[1].inputs, depth + 1)
         if "lora_name" in inputs:
             weight = self._first_number(
                 inputs, "strength_model", "lora_strength", "strength", "lora_model_strength"
@@ -405,8 +459,9 @@ class _Tracer:
         while src is not None and src[0] not in seen:
             seen.add(src[0])
             inputs = src[1].inputs
-            if "width" in inputs and "height" in inputs:
-                return self.integer(inputs["width"], "width"), self.integer(inputs["height"], "height")
+            for w, h in (("width", "height"), ("empty_latent_width", "empty_latent_height")):
+                if w in inputs and h in inputs:
+                    return self.integer(inputs[w], w), self.integer(inputs[h], h)
             for key in ("dimensions", "resolution", "aspect_ratio"):  # "1024 x 1024 (square)"
                 match = _SIZE_TEXT.search(self.string(inputs.get(key)) or "")
                 if match:
@@ -575,16 +630,16 @@ def _record(stages: list[_Stage]) -> GenerationRecord:
 
 def _chunks(meta: RawMetadata) -> tuple[str | None, str | None]:
     """The `prompt` and `workflow` JSON texts: PNG chunks, else `prompt:`/`workflow:` EXIF strings."""
-    prompt, workflow = meta.text.get("prompt"), meta.text.get("workflow")
+    prompt, workflow = _json_like(meta.text.get("prompt")), _json_like(meta.text.get("workflow"))
     for value in meta.exif.values():
         if not isinstance(value, str):
             continue
         text = value.strip().strip("\x00")
         if prompt is None and text.startswith("prompt:"):
-            prompt = text[len("prompt:") :]
+            prompt = _json_like(text[len("prompt:") :])
         elif workflow is None and text.startswith("workflow:"):
-            workflow = text[len("workflow:") :]
-    return _json_like(prompt), _json_like(workflow)
+            workflow = _json_like(text[len("workflow:") :])
+    return prompt, workflow
 
 
 def _json_like(text: str | None) -> str | None:
@@ -616,15 +671,24 @@ def _ui_nodes(workflow: dict[str, Any]) -> list[dict[str, Any]]:
     nodes = workflow.get("nodes")
     if not isinstance(nodes, list):
         raise CorruptMetadata("ComfyUI workflow has no node list")
-    return [n for n in nodes if isinstance(n, dict) and "id" in n and isinstance(n.get("type"), str)]
+    return [
+        n for n in nodes if isinstance(n, dict) and _is_id(n.get("id")) and isinstance(n.get("type"), str)
+    ]
+
+
+def _slots(node: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A UI node's input/output slot list; a malformed slot becomes an empty dict, keeping the
+    positions (output index = position)."""
+    slots = node.get(key)
+    return [s if isinstance(s, dict) else {} for s in slots] if isinstance(slots, list) else []
 
 
 def _ui_outputs(workflow: dict[str, Any]) -> dict[Ref, tuple[str, str]]:
     """Output slot names and types of the UI graph (node ids shared with the API graph)."""
     out: dict[Ref, tuple[str, str]] = {}
     for node in _ui_nodes(workflow):
-        for i, slot in enumerate(node.get("outputs") or []):
-            if isinstance(slot, dict):
+        for i, slot in enumerate(_slots(node, "outputs")):
+            if slot:
                 out[(str(node["id"]), i)] = (str(slot.get("name", "")), str(slot.get("type", "")))
     return out
 
@@ -700,8 +764,8 @@ def _graph_from_workflow(workflow: dict[str, Any]) -> _Graph:
         if node.get("mode") in (_MUTED, _BYPASSED) or node["type"] in ("Reroute", "Note", "MarkdownNote"):
             continue
         inputs = _ui_widgets(node)
-        for slot in node.get("inputs") or []:
-            if isinstance(slot, dict) and isinstance(slot.get("name"), str):
+        for slot in _slots(node, "inputs"):
+            if isinstance(slot.get("name"), str):
                 ref = _ui_source(ui, links, slot.get("link"), set())
                 if ref is not None:
                     inputs[slot["name"]] = [ref[0], ref[1]]
@@ -716,14 +780,19 @@ def _ui_links(raw: Any) -> dict[Any, tuple[str, int, str]]:
     out: dict[Any, tuple[str, int, str]] = {}
     for link in raw if isinstance(raw, list) else []:
         if isinstance(link, list) and len(link) >= 6:
-            out[link[0]] = (str(link[1]), int(link[2]), str(link[5]))
-        elif isinstance(link, dict) and "id" in link:
-            out[link["id"]] = (
-                str(link.get("origin_id")),
-                int(link.get("origin_slot", 0)),
-                str(link.get("type")),
-            )
+            link_id, src, slot, typ = link[0], link[1], link[2], link[5]
+        elif isinstance(link, dict):
+            link_id, src, slot = link.get("id"), link.get("origin_id"), link.get("origin_slot")
+            typ = link.get("type")
+        else:
+            continue
+        if _is_id(link_id) and _is_id(src) and isinstance(slot, int):
+            out[link_id] = (str(src), slot, str(typ))
     return out
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 def _ui_source(
@@ -731,7 +800,7 @@ def _ui_source(
 ) -> Ref | None:
     """Where a UI link really comes from, looking through Reroutes and bypassed nodes (which pass
     their first input of the output's type on)."""
-    if link_id is None or link_id in seen or link_id not in links:
+    if not _is_id(link_id) or link_id in seen or link_id not in links:
         return None
     seen.add(link_id)
     src, slot, typ = links[link_id]
@@ -739,7 +808,7 @@ def _ui_source(
     if node is None or node.get("mode") == _MUTED:
         return None
     if node["type"] == "Reroute" or node.get("mode") == _BYPASSED:
-        slots = [s for s in node.get("inputs") or [] if isinstance(s, dict) and s.get("link") is not None]
+        slots = [s for s in _slots(node, "inputs") if s.get("link") is not None]
         same = [s for s in slots if s.get("type") == typ] or slots[:1]
         return _ui_source(ui, links, same[0]["link"], seen) if same else None
     return src, slot

@@ -8,6 +8,7 @@ Never raises: odd or broken blocks are skipped and whatever else is readable is 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
@@ -49,7 +50,9 @@ def _qname(tag: str) -> str:
 
 
 def _property_values(element: ET.Element) -> list[str]:
-    container = next((c for c in element if c.tag in (f"{{{_RDF}}}Alt", f"{{{_RDF}}}Bag", f"{{{_RDF}}}Seq")), None)
+    container = next(
+        (c for c in element if c.tag in (f"{{{_RDF}}}Alt", f"{{{_RDF}}}Bag", f"{{{_RDF}}}Seq")), None
+    )
     if container is not None:
         items = [li for li in container if li.tag == f"{{{_RDF}}}li"]
         if container.tag == f"{{{_RDF}}}Alt":
@@ -110,7 +113,8 @@ def parse_exif_datetime(value: Any, offset: Any = None) -> datetime | None:
     if match is None:
         return None
     try:
-        parsed = datetime(*(int(g) for g in match.groups()))  # type: ignore[misc]
+        y, mo, d, h, mi, sec = (int(g) for g in match.groups())
+        parsed = datetime(y, mo, d, h, mi, sec)
     except ValueError:  # "0000:00:00 00:00:00" and friends
         return None
     tz = _tz(offset) if isinstance(offset, str) else None
@@ -166,13 +170,22 @@ def parse_png_time(value: Any) -> datetime | None:
 # --------------------------------------------------------------------------- fields
 
 
+def _is_json(text: str) -> bool:
+    if text[0] not in "{[":
+        return False
+    try:
+        return isinstance(json.loads(text), (dict, list))
+    except ValueError:
+        return False
+
+
 def _human_text(value: Any) -> str | None:
     """A title/description value, unless it is empty or machine data (ComfyUI and others put
     workflow JSON into EXIF text tags)."""
     if not isinstance(value, str):
         return None
     text = value.strip().strip("\x00").strip()
-    if not text or text[0] in "{[" or re.match(r"(?i)(workflow|prompt):\s*\{", text):
+    if not text or _is_json(text) or re.match(r"(?i)(workflow|prompt):\s*\{", text):
         return None
     return text
 
@@ -214,7 +227,8 @@ def read_descriptive(meta: RawMetadata) -> GenerationRecord:
         xmp = {}
 
     def x(name: str) -> str | None:
-        return (xmp.get(name) or [None])[0]
+        values = xmp.get(name)
+        return values[0] if values else None
 
     exif, iptc, text = meta.exif, meta.iptc, meta.text
 
@@ -263,4 +277,3 @@ def read_descriptive(meta: RawMetadata) -> GenerationRecord:
     return GenerationRecord(
         title=title, description=description, tags=tags, created_at=created, software=software
     )
-

@@ -134,7 +134,7 @@ def _from_a1111(text: str) -> GenerationRecord:
 
 
 class FooocusReader:
-    """Fooocus (and forks keeping its metadata: RuinedFooocus, SimpleSDXL...)."""
+    """Fooocus, and forks that kept its metadata schemes (FooocusPlus, SimpleSDXL...)."""
 
     tool = Tool.FOOOCUS
 

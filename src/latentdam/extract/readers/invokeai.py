@@ -26,7 +26,6 @@ from latentdam.extract.record import GenerationRecord, LoRA, Tool
 
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 _SWITCH = re.compile(r"\s+-(\w+)(?:\s+(?!-[A-Za-z])(\S+))?")
-_SWITCHES_TAIL = re.compile(r"(?:\s+-\w+(?:\s+(?!-[A-Za-z])\S+)?)*\s*")
 
 
 def _str(value: Any) -> str | None:
@@ -169,15 +168,15 @@ def _read_sd_metadata(text: str) -> GenerationRecord:
 def parse_dream(command: str) -> tuple[str, dict[str, str]]:
     """Split a dream command line into the prompt and its `-x value` switches.
 
-    The prompt is quoted but not escaped, so it may itself hold quotes: the closing quote is
-    the last one that only switches follow.
+    dream.py wrapped the prompt in quotes without escaping inner ones, so the closing quote
+    is the last one (switch values such as `-I` paths are never quoted).
     """
     text = command.strip()
     if text.startswith('"'):
-        for end in [i for i, ch in enumerate(text) if ch == '"' and i > 0][::-1]:
-            if _SWITCHES_TAIL.fullmatch(text, end + 1):
-                return text[1:end], _switches(text[end + 1 :])
-        raise CorruptMetadata("InvokeAI Dream command has an unterminated prompt")
+        end = text.rfind('"')
+        if end == 0:
+            raise CorruptMetadata("InvokeAI Dream command has an unterminated prompt")
+        return text[1:end], _switches(text[end + 1 :])
     match = re.search(r"\s-\w", text)  # unquoted prompt: up to the first switch
     split = match.start() if match else len(text)
     return text[:split].strip(), _switches(text[split:])
