@@ -23,7 +23,7 @@ def text_embedder() -> TextEmbedder:
 @pytest.fixture
 def library(tmp_path: Path, text_embedder: TextEmbedder) -> Iterator[Library]:
     settings = Settings(library=tmp_path / "library", batch_size=4)
-    yield Library.open(settings=settings, embedder=text_embedder)
+    yield Library.open(settings=settings, embedders=[text_embedder])
 
 
 MakeA1111 = Callable[..., Path]

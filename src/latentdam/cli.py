@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,10 @@ from latentdam.library import Library
 from latentdam.search.query import Filters
 from latentdam.search.result import SearchResult, Status
 from latentdam.store.asset import Asset
+
+# The model loaders' own progress bars would interleave with ours; errors still show.
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 app = typer.Typer(
     help=(
@@ -72,10 +77,22 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def _progress(quiet: bool, label: str) -> Progress:
+    """A progress bar on stderr (files/s and ETA), shown only to a person at a terminal."""
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+    )
+    return Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal)
+
+
 class _RichProgress(IngestProgress):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task = progress.add_task("ingesting", total=None)
+        self.task = progress.add_task("", total=None)
 
     def start(self, total: int) -> None:
         self.progress.update(self.task, total=total)
@@ -121,14 +138,7 @@ def ingest(
     An interrupted ingest resumes where it stopped when run again.
     """
     lib = _open(library, max_megapixels=max_megapixels, batch_size=batch_size)
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
+    with _progress(as_json, "ingesting") as bar:
         report = lib.ingest(paths, progress=_RichProgress(bar))
     if as_json:
         _print_json({"library": lib.path, **report.to_dict()})
@@ -168,7 +178,15 @@ def _print_results(result: SearchResult) -> None:
 def search(
     text: Annotated[str | None, typer.Argument(help="What you are looking for, in your own words.")] = None,
     image: Annotated[
-        Path | None, typer.Option("--image", help="Search with an example image (its embedded prompt).")
+        Path | None,
+        typer.Option("--image", help="Search by an example image: its pixels and the prompt it carries."),
+    ] = None,
+    image_weight: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="With TEXT and --image: the image's share of the query."),
+    ] = 0.5,
+    negative: Annotated[
+        str | None, typer.Option("--not", help='Steer away from this ("but not ...").')
     ] = None,
     tool: Annotated[Tool | None, typer.Option(help="Made with this generator.")] = None,
     model: Annotated[str | None, typer.Option(help="Checkpoint/model name contains this.")] = None,
@@ -200,6 +218,8 @@ def search(
       latentdam search "portrait" --tool a1111 --model sdxl --after 2025-06-01
 
       latentdam search --lora detail --seed 1234 --json
+
+      latentdam search --image ref.png "at night" --image-weight 0.3 --not "people"
     """
     try:
         filters = Filters(
@@ -218,13 +238,133 @@ def search(
             path=path,
         )
         lib = _open(None if library is None else library)
-        result = lib.search(text=text, image=image, filters=filters, limit=limit)
+        result = lib.search(
+            text=text, image=image, filters=filters, limit=limit, image_weight=image_weight, negative=negative
+        )
     except ValidationError as exc:
         raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from exc
     if as_json:
         _print_json(result.to_dict())
     else:
         _print_results(result)
+
+
+@app.command()
+def similar(
+    ref: Annotated[str, typer.Argument(help="Asset id, id prefix (6+ characters), or file path.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many results.")] = 10,
+    library: LibraryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Assets nearest to one already in the library: similar prompts (text space), similar
+    pictures (image spaces), variations (visual descriptor), fused."""
+    result = _open(library).similar(ref, limit=limit)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_results(result)
+
+
+@app.command()
+def duplicates(
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Cosine similarity that makes two assets duplicates [default: calibrated]"
+        ),
+    ] = None,
+    library: LibraryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Clusters of near-identical assets: the same image re-encoded, resized or slightly cropped."""
+    groups = _open(library).duplicates(threshold=threshold)
+    if as_json:
+        _print_json({"groups": [g.to_dict() for g in groups]})
+        return
+    if not groups:
+        out.print("No near-duplicates in this library.")
+    for number, group in enumerate(groups, start=1):
+        out.print(f"[bold]group {number}[/] ({len(group.paths)} assets)")
+        for asset_id, path in zip(group.ids, group.paths, strict=True):
+            out.print(f"  [dim]{asset_id[:12]}[/] {escape(path)}")
+
+
+@app.command()
+def reembed(
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="A CLIP/SigLIP model: hub id (e.g. openai/clip-vit-base-patch32) or local directory;"
+            " or a built-in space: minilm, visual.",
+        ),
+    ],
+    library: LibraryOption = None,
+    batch_size: Annotated[int | None, typer.Option(help="Assets per embedding batch [default: 64]")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Embed the whole library into a new model's space, then switch searches to it.
+
+    Searches keep answering from the current space while the backfill runs; an interrupted
+    run resumes where it stopped. The replaced space's vectors stay until you drop them with
+    `latentdam spaces drop NAME`.
+    """
+    lib = _open(library, batch_size=batch_size)
+    with _progress(as_json, "embedding") as bar:
+        report = lib.reembed(model, progress=_RichProgress(bar))
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    out.print(
+        f"[bold]{report.embedded}[/] assets embedded into [cyan]{report.space}[/] in {report.seconds:.1f} s"
+    )
+    if report.replaced:
+        out.print(
+            f"searches now use [cyan]{report.space}[/] instead of [cyan]{report.replaced}[/];"
+            f" free its space with: latentdam spaces drop {report.replaced}"
+        )
+    for item in report.skipped:
+        err.print(f"[yellow]not embedded[/] {escape(item.path)}: {escape(item.reason)}")
+
+
+spaces_app = typer.Typer(help="List and drop embedding spaces.", no_args_is_help=False)
+app.add_typer(spaces_app, name="spaces")
+
+
+@spaces_app.callback(invoke_without_command=True)
+def spaces_list(ctx: typer.Context, library: LibraryOption = None, as_json: JsonOption = False) -> None:
+    """The library's embedding spaces: model, dimension, coverage, and which are active."""
+    if ctx.invoked_subcommand is not None:
+        return
+    infos = _open(library).spaces()
+    if as_json:
+        _print_json({"spaces": [info.to_dict() for info in infos]})
+        return
+    table = Table()
+    for column in ("space", "signal", "model", "dim", "vectors", "coverage", "active"):
+        table.add_column(column)
+    for info in infos:
+        data = info.to_dict()
+        table.add_row(
+            info.space.name,
+            data["signal"],
+            escape(info.space.model_id),
+            str(info.space.dim),
+            str(info.vectors),
+            f"{info.coverage:.0%}",
+            "yes" if info.active else "",
+        )
+    out.print(table)
+
+
+@spaces_app.command("drop")
+def spaces_drop(
+    name: Annotated[str, typer.Argument(help="The space to delete (not an active one).")],
+    library: LibraryOption = None,
+) -> None:
+    """Delete an inactive space's vectors, e.g. the one a `reembed` replaced."""
+    _open(library).drop_space(name)
+    out.print(f"dropped space [cyan]{escape(name)}[/]")
 
 
 def _print_asset(asset: Asset) -> None:

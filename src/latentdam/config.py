@@ -22,7 +22,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LATENTDAM_", env_nested_delimiter="__")
 
     library: Path = DEFAULT_LIBRARY
-    text_space: str = "text_minilm_l6"
+    # Spaces a new library starts with: the offline text model over prompts, and the
+    # weight-free visual descriptor for search by example and near-duplicates. Add a CLIP or
+    # SigLIP space later with `latentdam reembed --model ...`.
+    spaces: list[str] = Field(default_factory=lambda: ["text_minilm_l6", "visual_descriptor_v1"])
     device: str | None = None  # None: CUDA when present, else CPU
     # Files per write batch: big enough to amortise LanceDB commits and model calls,
     # small enough that a crash loses little work and progress stays live.

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from latentdam.embed.base import TextEmbedder
+from latentdam.embed.pool import EmbedderPool
+from latentdam.embed.vectors import embed_assets
 from latentdam.errors import ExtractError
 from latentdam.extract.file import ExtractedFile, extract_file, scan
 from latentdam.store.asset import to_row
@@ -78,7 +79,7 @@ class Ingestor:
     def __init__(
         self,
         store: LibraryStore,
-        embedder: TextEmbedder,
+        embedders: EmbedderPool,
         *,
         batch_size: int,
         max_pixels: int,
@@ -86,7 +87,7 @@ class Ingestor:
         exists: Callable[[str], bool] = os.path.exists,
     ) -> None:
         self.store = store
-        self.embedder = embedder
+        self.embedders = embedders
         self.batch_size = batch_size
         self.max_pixels = max_pixels
         self.thumbnail_size = thumbnail_size
@@ -98,7 +99,6 @@ class Ingestor:
         report = IngestReport()
         files = [str(p) for p in scan(inputs)]
         progress.start(len(files))
-        self.store.ensure_space(self.embedder.space)
         for start in range(0, len(files), self.batch_size):
             batch = files[start : start + self.batch_size]
             self._ingest_batch(batch, report)
@@ -175,20 +175,21 @@ class Ingestor:
         else:
             batch.new[item.id] = item
             batch.new_paths[item.id] = [path]
-            report.added += 1 if previous is None else 0
-            report.updated += 1 if previous is not None else 0
+            if previous is None:
+                report.added += 1
+            else:  # new content at a known path
+                report.updated += 1
 
     def _commit(self, batch: _Batch) -> None:
         now = datetime.now(UTC)
-        rows = [to_row(item, batch.new_paths[i], now) for i, item in batch.new.items()]
+        items = list(batch.new.values())
+        rows = [to_row(item, batch.new_paths[item.id], now) for item in items]
         texts = [row["embed_text"] for row in rows]
-        with_text = [i for i, text in enumerate(texts) if text]
-        vectors = self.embedder.embed_documents([texts[i] for i in with_text])
-        column = self.embedder.space.column
-        for row in rows:
-            row[column] = None  # nothing to embed: kept out of semantic search, not given a fake vector
-        for vector, i in zip(vectors, with_text, strict=True):
-            rows[i][column] = vector.tolist()
+        # every space present gets the new assets, the active ones and any being backfilled
+        for space in self.store.spaces:
+            column = embed_assets(self.embedders.get(space), texts, [item.pixels for item in items])
+            for row, vector in zip(rows, column, strict=True):
+                row[space.column] = vector
         self.store.upsert_assets(rows)
         self.store.update_paths({i: p for i, p in batch.moved.items() if i not in batch.deleted})
         self.store.delete_assets(sorted(batch.deleted))

@@ -8,18 +8,44 @@ from pathlib import Path
 from typing import Any
 
 from latentdam.config import Settings
-from latentdam.embed import TextEmbedder, get_space, load_text_embedder
+from latentdam.embed import Embedder, resolve_space
+from latentdam.embed.pool import EmbedderPool
+from latentdam.embed.space import Space
 from latentdam.errors import AssetNotFound, QueryError
 from latentdam.extract.file import extract_file
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
-from latentdam.search.engine import SearchEngine
+from latentdam.migrate import Reembedder, ReembedReport
+from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
+from latentdam.search.engine import QueryInput, SearchEngine
 from latentdam.search.fusion import ReciprocalRankFusion
 from latentdam.search.query import Filters, SearchQuery
-from latentdam.search.result import SearchResult, Signal
+from latentdam.search.result import SearchResult
+from latentdam.search.signal import Signal, signal_of
 from latentdam.store.asset import Asset, from_row
 from latentdam.store.store import LibraryStore
 
 PathLike = str | Path
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceInfo:
+    space: Space
+    active: bool
+    vectors: int  # assets with a vector in this space
+    assets: int
+
+    @property
+    def coverage(self) -> float:
+        return self.vectors / self.assets if self.assets else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.space.to_dict(),
+            "active": self.active,
+            "signal": str(signal_of(self.space)),
+            "vectors": self.vectors,
+            "coverage": round(self.coverage, 4),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +68,15 @@ class LibraryStats:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    ids: list[str]
+    paths: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ids": self.ids, "paths": self.paths}
+
+
 class Library:
     """An asset library on disk (a LanceDB directory).
 
@@ -50,12 +85,12 @@ class Library:
     >>> lib.search(text="cyberpunk street at night", filters={"tool": "comfyui"})
     """
 
-    def __init__(self, store: LibraryStore, embedder: TextEmbedder, settings: Settings) -> None:
+    def __init__(self, store: LibraryStore, settings: Settings, embedders: EmbedderPool) -> None:
         self.store = store
-        self.embedder = embedder
         self.settings = settings
+        self.embedders = embedders
         weights = {Signal.SEMANTIC: settings.fusion.semantic, Signal.KEYWORD: settings.fusion.keyword}
-        self._engine = SearchEngine(store, embedder, ReciprocalRankFusion(k=settings.rrf_k, weights=weights))
+        self._engine = SearchEngine(store, embedders, ReciprocalRankFusion(k=settings.rrf_k, weights=weights))
 
     @classmethod
     def open(
@@ -63,31 +98,44 @@ class Library:
         path: PathLike | None = None,
         *,
         settings: Settings | None = None,
-        embedder: TextEmbedder | None = None,
+        embedders: Iterable[Embedder] = (),
     ) -> Library:
-        """Open the library at `path` (default: settings.library), creating it if missing."""
+        """Open the library at `path` (default: settings.library), creating it if missing.
+
+        A new library starts with the spaces in `settings.spaces`. `embedders` lets a caller
+        share already-loaded models (they are used for the spaces they belong to).
+        """
         settings = settings or Settings()
         if path is not None:
             settings = settings.model_copy(update={"library": Path(path)})
-        get_space(settings.text_space)  # fail early on an unknown space name
+        pool = EmbedderPool(settings.device, embedders)
         store = LibraryStore.open(settings.library)
-        embedder = embedder or load_text_embedder(settings.text_space, device=settings.device)
-        return cls(store, embedder, settings)
+        if not store.spaces:
+            store.set_active([resolve_space(name) for name in settings.spaces])
+        return cls(store, settings, pool)
 
     @property
     def path(self) -> str:
         return self.store.uri
 
+    @property
+    def _max_pixels(self) -> int:
+        return int(self.settings.max_megapixels * 1_000_000)
+
+    # -- ingest -------------------------------------------------------------------------
+
     def ingest(self, paths: Iterable[PathLike], progress: IngestProgress | None = None) -> IngestReport:
         """Add or refresh every PNG/JPEG/WebP under the given files and folders."""
         ingestor = Ingestor(
             self.store,
-            self.embedder,
+            self.embedders,
             batch_size=self.settings.batch_size,
-            max_pixels=int(self.settings.max_megapixels * 1_000_000),
+            max_pixels=self._max_pixels,
             thumbnail_size=self.settings.thumbnail_size,
         )
         return ingestor.run([Path(p) for p in paths], progress)
+
+    # -- search -------------------------------------------------------------------------
 
     def search(
         self,
@@ -96,37 +144,91 @@ class Library:
         filters: Filters | Mapping[str, Any] | None = None,
         limit: int = 10,
         signals: Iterable[Signal | str] | None = None,
+        *,
+        image_weight: float = 0.5,
+        negative: str | None = None,
     ) -> SearchResult:
-        """Hybrid search: semantic (embedding) + keyword (BM25), fused, under `filters` (AND).
-
-        With `image`, the prompt the image carries in its own metadata is searched for
-        (combined with `text` when both are given). `signals` restricts a text search to
-        some signals (e.g. `["keyword"]`); by default all are fused.
+        """Hybrid search under `filters` (all must hold), fused over every signal that applies:
+        text → semantic (prompt space), image (joint CLIP/SigLIP space) and keyword (BM25);
+        image → image and visual spaces, plus the prompt the image carries (metadata inversion).
+        Text and image together are combined in the joint space by weighted vector sum
+        (`image_weight` is the image's share); `negative` steers away from a text.
+        `signals` restricts which signals run (e.g. `["keyword"]`).
         """
         query = SearchQuery(
             text=text,
             image=Path(image) if image is not None else None,
-            filters=filters if isinstance(filters, Filters) else Filters(**(filters or {})),
+            image_weight=image_weight,
+            negative=negative,
+            filters=self._filters(filters),
             limit=limit,
             signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
         )
-        return self._engine.run(query, self._query_text(query))
+        return self._engine.run(query, self._query_input(query))
 
-    def _query_text(self, query: SearchQuery) -> str | None:
-        if query.image is None:
-            return query.text
-        item = extract_file(
-            query.image,
-            max_pixels=int(self.settings.max_megapixels * 1_000_000),
-            thumbnail_size=16,
+    def similar(
+        self,
+        ref: str,
+        limit: int = 10,
+        filters: Filters | Mapping[str, Any] | None = None,
+        signals: Iterable[Signal | str] | None = None,
+    ) -> SearchResult:
+        """Nearest neighbours of an asset already in the library (by id, id prefix or path)."""
+        asset = self.get(ref)
+        query = SearchQuery(
+            text=None,
+            filters=self._filters(filters),
+            limit=limit,
+            signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
         )
-        prompt = item.record.prompt or item.record.description or ""
-        if not prompt and not query.text:
+        return self._engine.result(query, self._engine.similar_rankings(asset.id, query))
+
+    def duplicates(self, threshold: float | None = None, space: str | None = None) -> list[DuplicateGroup]:
+        """Groups of near-identical assets (re-encoded, resized, slightly cropped copies),
+        found in the visual descriptor space unless `space` names another."""
+        chosen = self.store.space(space) if space else self._visual_space()
+        ids, vectors = self.store.all_vectors(chosen)
+        limit = DEFAULT_DUPLICATE_THRESHOLD if threshold is None else threshold
+        groups = find_duplicate_groups(ids, vectors, limit)
+        paths = {
+            i: row["path"]
+            for i, row in self.store.rows([i for g in groups for i in g], ["id", "path"]).items()
+        }
+        return [DuplicateGroup(ids=g, paths=[paths[i] for i in g]) for g in groups]
+
+    def _visual_space(self) -> Space:
+        for space in self.store.spaces:
+            if signal_of(space) is Signal.VISUAL:
+                return space
+        raise QueryError(
+            "this library has no visual descriptor space; add it: latentdam reembed --model visual"
+        )
+
+    @staticmethod
+    def _filters(filters: Filters | Mapping[str, Any] | None) -> Filters:
+        return filters if isinstance(filters, Filters) else Filters(**(filters or {}))
+
+    def _query_input(self, query: SearchQuery) -> QueryInput:
+        if query.image is None:
+            return QueryInput(query.text, None, query.negative, query.image_weight)
+        item = extract_file(query.image, max_pixels=self._max_pixels, thumbnail_size=16)
+        prompt = item.record.prompt or item.record.description or None
+        has_image_space = any(signal_of(s) is not Signal.SEMANTIC for s in self.store.active)
+        if not prompt and not query.text and not has_image_space:
             raise QueryError(
                 f"{query.image} carries no generation prompt, and this library has no image"
-                " embedding space yet; add a search text"
+                " embedding space; add a search text, or add one: latentdam reembed --model visual"
             )
-        return ", ".join(t for t in (query.text, prompt) if t)
+        text = query.text or prompt
+        return QueryInput(
+            text,
+            item.pixels,
+            query.negative,
+            query.image_weight,
+            text_from_image=query.text is None and prompt is not None,
+        )
+
+    # -- assets -------------------------------------------------------------------------
 
     def get(self, ref: str) -> Asset:
         """An asset by id, unique id prefix, or file path."""
@@ -145,6 +247,30 @@ class Library:
             assets=self.store.count(),
             files=int(self.store.files.count_rows()),
             by_tool=dict(sorted(by_tool.items(), key=lambda kv: -kv[1])),
-            spaces={s.name: self.store.count(f"{s.column} IS NOT NULL") for s in self.store.spaces},
+            spaces={s.name: self.store.coverage(s) for s in self.store.spaces},
             schema_version=int(self.store.get_meta("schema_version")),
         )
+
+    # -- spaces and migration -----------------------------------------------------------
+
+    def spaces(self) -> list[SpaceInfo]:
+        active = self.store.active
+        total = self.store.count()
+        return [SpaceInfo(s, s in active, self.store.coverage(s), total) for s in self.store.spaces]
+
+    def reembed(
+        self, model: str, progress: IngestProgress | None = None, *, activate: bool = True
+    ) -> ReembedReport:
+        """Add the space for `model`, backfill every asset into it (resumable), then make it
+        the active space of its kind. Searches answer from the old space until the switch."""
+        space = resolve_space(model)
+        reembedder = Reembedder(
+            self.store, self.embedders, batch_size=self.settings.batch_size, max_pixels=self._max_pixels
+        )
+        return reembedder.run(space, progress, activate=activate)
+
+    def drop_space(self, name: str) -> None:
+        """Delete an inactive space's vectors (e.g. the one a migration replaced)."""
+        space = self.store.space(name)
+        self.store.drop_space(name)
+        self.embedders.unload(space)

@@ -66,7 +66,11 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
     )
 
     stats = json.loads(run("stats", "--json", library=library).stdout)
-    assert (stats["assets"], stats["by_tool"], stats["spaces"]) == (2, {"a1111": 2}, {"text_minilm_l6": 2})
+    assert (stats["assets"], stats["by_tool"], stats["spaces"]) == (
+        2,
+        {"a1111": 2},
+        {"text_minilm_l6": 2, "visual_descriptor_v1": 2},
+    )
 
 
 def test_errors_name_the_problem_and_exit_non_zero(tmp_path: Path) -> None:
@@ -115,7 +119,7 @@ def test_ingest_killed_midway_resumes_without_duplicates_or_loss(
     landed = _files_committed(library)
     assert 0 < landed < total
 
-    lib = Library.open(settings=Settings(library=library, batch_size=16), embedder=text_embedder)
+    lib = Library.open(settings=Settings(library=library, batch_size=16), embedders=[text_embedder])
     report = lib.ingest([tmp_path / "images"])
     assert not report.failed
     assert report.unchanged >= landed
@@ -124,4 +128,4 @@ def test_ingest_killed_midway_resumes_without_duplicates_or_loss(
     assert lib.store.files.count_rows() == total + 1
     dup = lib.get(str(tmp_path / "images" / "dup.png"))
     assert sorted(Path(p).name for p in dup.paths) == ["dup.png", "img_000.png"]
-    assert lib.stats().spaces == {"text_minilm_l6": total}
+    assert lib.stats().spaces == {"text_minilm_l6": total, "visual_descriptor_v1": total}

@@ -28,7 +28,7 @@ def test_ingest_reads_metadata_and_reports(library: Library, make_a1111: MakeA11
     assert (asset.record.seed, asset.record.model) == (42, "dreamshaper_8")
     assert asset.path == str(first.resolve())
     assert asset.thumbnail and asset.thumbnail[:4] == b"RIFF"
-    assert library.stats().spaces == {"text_minilm_l6": 2}
+    assert library.stats().spaces == {"text_minilm_l6": 2, "visual_descriptor_v1": 2}
 
 
 def test_reingest_of_unchanged_files_writes_nothing(library: Library, make_a1111: MakeA1111) -> None:
@@ -123,3 +123,11 @@ def test_missing_input_path_raises(library: Library, tmp_path: Path) -> None:
 
     with pytest.raises(FileNotFoundError, match="no-such-folder"):
         library.ingest([tmp_path / "no-such-folder"])
+
+
+def test_metadata_a_reader_chokes_on_is_a_warning_not_a_failure(library: Library, tmp_path: Path) -> None:
+    # JSON allows NaN; int(NaN) raises ValueError inside the InvokeAI reader
+    path = write_png(tmp_path / "nan.png", make_image(6), {"invokeai_metadata": '{"positive_prompt": "a cat", "seed": NaN}'})
+    report = library.ingest([path])
+    assert report.added == 1 and not report.failed
+    assert "could not be interpreted" in report.warnings[0].reason

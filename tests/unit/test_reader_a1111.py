@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from readers_support import read_both
 from sd_parsers import ParserManager
 from sd_parsers.extractors._get_exif_value import get_exif_value
 
-from latentdam.extract.metadata import read_generation
 from latentdam.extract.raw import RawMetadata
-from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.readers.a1111 import A1111Reader, parse_parameters, parse_settings, prompt_loras
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 from latentdam.testing.formats import (
@@ -70,40 +69,6 @@ EXPECTED = GenerationRecord(
 )
 
 
-def _raw(path: Path) -> RawMetadata:
-    with Image.open(path) as image:
-        return read_raw(image)
-
-
-def _read_both(path: Path) -> GenerationRecord:
-    """Read with the reader, check the full dispatch agrees, return the reader's record."""
-    meta = _raw(path)
-    assert READER.can_read(meta)
-    record = READER.read(meta)
-    extraction = read_generation(meta)
-    assert extraction.warnings == []
-    dispatched = extraction.record
-    assert dispatched.tool is Tool.A1111
-    for name in (
-        "prompt",
-        "negative_prompt",
-        "model",
-        "model_hash",
-        "loras",
-        "controlnets",
-        "sampler",
-        "scheduler",
-        "steps",
-        "cfg",
-        "seed",
-        "width",
-        "height",
-        "software",
-    ):
-        assert getattr(dispatched, name) == getattr(record, name), name
-    return record
-
-
 def _chunk_types(path: Path) -> list[bytes]:
     data = path.read_bytes()
     pos, out = 8, []
@@ -126,7 +91,7 @@ def test_png_full_field_set(tmp_path: Path) -> None:
     text = a1111_parameters(PROMPT, NEGATIVE, SETTINGS)
     path = write_png(tmp_path / "a.png", make_image(1), {"parameters": text})
     assert b"tEXt:parameters" in _chunk_types(path)  # latin-1 text stays tEXt, as A1111 writes it
-    assert _read_both(path) == EXPECTED
+    assert read_both(READER, path, Tool.A1111) == EXPECTED
 
 
 def test_png_non_ascii_prompt_is_itxt(tmp_path: Path) -> None:
@@ -134,7 +99,7 @@ def test_png_non_ascii_prompt_is_itxt(tmp_path: Path) -> None:
     text = a1111_parameters(prompt, "ぼやけた", SETTINGS)
     path = write_png(tmp_path / "jp.png", make_image(2), {"parameters": text})
     assert b"iTXt:parameters" in _chunk_types(path)
-    record = _read_both(path)
+    record = read_both(READER, path, Tool.A1111)
     assert (record.prompt, record.negative_prompt) == (prompt, "ぼやけた")
     assert record.loras[0] == LoRA("ニャン", 0.7)
 
@@ -148,7 +113,7 @@ def test_jpeg_and_webp_user_comment(tmp_path: Path, writer: object) -> None:
         # exactly what piexif's UserComment.dump(text, encoding="unicode") writes
         assert image.getexif().get_ifd(0x8769)[0x9286] == b"UNICODE\x00" + text.encode("utf-16-be")
         assert get_exif_value(image, "UserComment") == text  # sd-parsers reads it back too
-    record = _read_both(path)
+    record = read_both(READER, path, Tool.A1111)
     assert record == replace(EXPECTED, prompt=prompt)
 
 
@@ -180,14 +145,14 @@ def test_forge_version_and_hires_size(tmp_path: Path) -> None:
     path = write_png(
         tmp_path / "f.png", make_image(5), {"parameters": a1111_parameters("a bridge", "", settings)}
     )
-    record = _read_both(path)
+    record = read_both(READER, path, Tool.A1111)
     assert record.software == "Forge f2.0.1v1.10.1-previous-313-g8a042934"
     assert (record.width, record.height, record.cfg, record.negative_prompt) == (896, 1152, 1.0, "")
 
 
 def test_block_without_settings_line_is_all_prompt(tmp_path: Path) -> None:
     path = write_png(tmp_path / "p.png", make_image(6), {"parameters": "just a prompt, with: colons"})
-    record = _read_both(path)
+    record = read_both(READER, path, Tool.A1111)
     assert (record.prompt, record.steps, record.sampler) == ("just a prompt, with: colons", None, None)
 
 

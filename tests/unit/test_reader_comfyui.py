@@ -33,11 +33,12 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from readers_support import GENERATION_FIELDS as READER_FIELDS
+from readers_support import raw_of
 
 from latentdam.errors import CorruptMetadata
 from latentdam.extract.metadata import read_generation
 from latentdam.extract.raw import RawMetadata
-from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.readers.comfyui import ComfyUIReader
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 from latentdam.testing import comfyui as graphs
@@ -216,20 +217,8 @@ CASES: dict[str, tuple[Builder, dict[str, Any]]] = {
     ),
 }
 
-GENERATION_FIELDS = (
-    "prompt",
-    "negative_prompt",
-    "model",
-    "loras",
-    "controlnets",
-    "sampler",
-    "scheduler",
-    "steps",
-    "cfg",
-    "seed",
-    "width",
-    "height",
-)
+# the generation fields every case pins (ComfyUI graphs carry no model hash or software name)
+GENERATION_FIELDS = tuple(f for f in READER_FIELDS if f not in ("tool", "model_hash", "software"))
 
 
 def expected_record(facts: dict[str, Any]) -> dict[str, Any]:
@@ -243,8 +232,7 @@ def generation(record: GenerationRecord) -> dict[str, Any]:
 
 def png_meta(tmp_path: Path, prompt: dict[str, Any] | None, workflow: dict[str, Any] | None) -> RawMetadata:
     path = write_comfyui_png(tmp_path / "ComfyUI_00001_.png", Image.new("RGB", (16, 16)), prompt, workflow)
-    with Image.open(path) as image:
-        return read_raw(image)
+    return raw_of(path)
 
 
 def text_meta(**chunks: str) -> RawMetadata:
@@ -292,8 +280,7 @@ def test_png_chunks_are_written_as_comfyui_does(tmp_path: Path) -> None:
 def test_webp_exif_as_save_animated_webp_writes_it(tmp_path: Path) -> None:
     prompt, workflow = graphs.flux_dev()
     path = write_comfyui_webp(tmp_path / "ComfyUI_00001_.webp", Image.new("RGB", (16, 16)), prompt, workflow)
-    with Image.open(path) as image:
-        meta = read_raw(image)
+    meta = raw_of(path)
     assert meta.exif["Model"].startswith("prompt:{")
     assert meta.exif["Make"].startswith("workflow:{")
     assert READER.can_read(meta)

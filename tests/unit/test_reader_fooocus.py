@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from readers_support import GENERATION_FIELDS, raw_of, read_both
 
 from latentdam.errors import CorruptMetadata
 from latentdam.extract.metadata import read_generation
 from latentdam.extract.raw import RawMetadata
-from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.readers.a1111 import A1111Reader
 from latentdam.extract.readers.fooocus import FooocusReader
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
@@ -46,45 +45,12 @@ EXPECTED = GenerationRecord(
     height=896,
     software="Fooocus v2.5.5",
 )
-GENERATION_FIELDS = (
-    "tool",
-    "prompt",
-    "negative_prompt",
-    "model",
-    "model_hash",
-    "loras",
-    "controlnets",
-    "sampler",
-    "scheduler",
-    "steps",
-    "cfg",
-    "seed",
-    "width",
-    "height",
-    "software",
-)
-
-
-def _raw(path: Path) -> RawMetadata:
-    with Image.open(path) as image:
-        return read_raw(image)
-
-
-def _read_both(path: Path) -> GenerationRecord:
-    meta = _raw(path)
-    assert READER.can_read(meta)
-    record = READER.read(meta)
-    extraction = read_generation(meta)
-    assert extraction.warnings == []
-    for name in GENERATION_FIELDS:
-        assert getattr(extraction.record, name) == getattr(record, name), name
-    return record
 
 
 def test_json_scheme_png(tmp_path: Path) -> None:
     chunks = fooocus_png_chunks(fooocus_json(PROMPT, NEGATIVE, loras=LORAS))
     path = write_png(tmp_path / "f.png", make_image(1), chunks)
-    assert _read_both(path) == EXPECTED
+    assert read_both(READER, path, Tool.FOOOCUS) == EXPECTED
 
 
 def test_json_without_scheme_chunk_is_still_fooocus_not_a1111(tmp_path: Path) -> None:
@@ -92,9 +58,9 @@ def test_json_without_scheme_chunk_is_still_fooocus_not_a1111(tmp_path: Path) ->
     path = write_png(
         tmp_path / "f.png", make_image(2), {"parameters": fooocus_json(PROMPT, NEGATIVE, loras=LORAS)}
     )
-    meta = _raw(path)
+    meta = raw_of(path)
     assert not A1111Reader().can_read(meta)
-    assert _read_both(path) == EXPECTED
+    assert read_both(READER, path, Tool.FOOOCUS) == EXPECTED
 
 
 def test_a1111_scheme_png_uses_raw_prompt_and_lora_weights(tmp_path: Path) -> None:
@@ -102,7 +68,7 @@ def test_a1111_scheme_png_uses_raw_prompt_and_lora_weights(tmp_path: Path) -> No
     # the prompt line is the styled prompt; the user's prompt is `Raw prompt`
     assert text.startswith(f"{PROMPT}, highly detailed, sharp focus\nNegative prompt: {NEGATIVE}\nSteps: 30,")
     path = write_png(tmp_path / "f.png", make_image(3), fooocus_png_chunks(text, "a1111"))
-    record = _read_both(path)
+    record = read_both(READER, path, Tool.FOOOCUS)
     expected = GenerationRecord(**{f: getattr(EXPECTED, f) for f in GENERATION_FIELDS})
     expected.sampler = "DPM++ 2M SDE Karras"
     assert record == expected
@@ -111,7 +77,7 @@ def test_a1111_scheme_png_uses_raw_prompt_and_lora_weights(tmp_path: Path) -> No
 def test_a1111_scheme_without_scheme_chunk_dispatches_to_fooocus(tmp_path: Path) -> None:
     text = fooocus_a1111_parameters(PROMPT, NEGATIVE)
     path = write_png(tmp_path / "f.png", make_image(4), {"parameters": text})
-    extraction = read_generation(_raw(path))
+    extraction = read_generation(raw_of(path))
     assert (extraction.record.tool, extraction.record.prompt) == (Tool.FOOOCUS, PROMPT)
 
 
@@ -120,15 +86,15 @@ def test_exif_json_scheme(tmp_path: Path, suffix: str) -> None:
     exif = fooocus_exif(fooocus_json(PROMPT, NEGATIVE, loras=LORAS))
     writer = write_jpeg if suffix == "jpg" else write_webp
     path = writer(tmp_path / f"f.{suffix}", make_image(5), exif=exif)
-    meta = _raw(path)
+    meta = raw_of(path)
     assert (meta.exif["Software"], meta.exif["MakerNote"]) == ("Fooocus v2.5.5", "fooocus")
-    assert _read_both(path) == EXPECTED
+    assert read_both(READER, path, Tool.FOOOCUS) == EXPECTED
 
 
 def test_exif_a1111_scheme(tmp_path: Path) -> None:
     exif = fooocus_exif(fooocus_a1111_parameters(PROMPT, NEGATIVE, loras=LORAS), "a1111")
     path = write_jpeg(tmp_path / "f.jpg", make_image(6), exif=exif)
-    record = _read_both(path)
+    record = read_both(READER, path, Tool.FOOOCUS)
     assert (record.tool, record.prompt, record.loras, record.seed) == (
         Tool.FOOOCUS,
         PROMPT,
@@ -148,7 +114,7 @@ def test_lora_combined_keys_when_loras_list_is_missing() -> None:
 def test_truncated_json_is_corrupt_and_only_a_warning(tmp_path: Path) -> None:
     text = fooocus_json(PROMPT, NEGATIVE)[:120]
     path = write_png(tmp_path / "f.png", make_image(7), fooocus_png_chunks(text))
-    meta = _raw(path)
+    meta = raw_of(path)
     assert READER.can_read(meta)
     with pytest.raises(CorruptMetadata):
         READER.read(meta)

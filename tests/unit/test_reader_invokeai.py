@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from readers_support import raw_of, read_both
 
 from latentdam.errors import CorruptMetadata
 from latentdam.extract.metadata import read_generation
-from latentdam.extract.raw import RawMetadata
-from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.readers.invokeai import InvokeAIReader, parse_dream, split_negative
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 from latentdam.testing.formats import (
@@ -25,31 +23,6 @@ READER = InvokeAIReader()
 HASH = "blake3:2f1a0a5f7f5e4d8c0b1a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b"
 
 
-def _raw(path: Path) -> RawMetadata:
-    with Image.open(path) as image:
-        return read_raw(image)
-
-
-def _read_both(path: Path) -> GenerationRecord:
-    meta = _raw(path)
-    assert READER.can_read(meta)
-    record = READER.read(meta)
-    extraction = read_generation(meta)
-    assert extraction.warnings == []
-    d = extraction.record
-    assert (d.tool, d.prompt, d.negative_prompt, d.model, d.loras, d.controlnets, d.seed, d.width) == (
-        record.tool,
-        record.prompt,
-        record.negative_prompt,
-        record.model,
-        record.loras,
-        record.controlnets,
-        record.seed,
-        record.width,
-    )
-    return record
-
-
 def test_v4_metadata_full_field_set(tmp_path: Path) -> None:
     chunks = invokeai_metadata(
         "a lighthouse on a cliff, dramatic sky",
@@ -59,7 +32,7 @@ def test_v4_metadata_full_field_set(tmp_path: Path) -> None:
         controlnets=["controlnet-depth-sdxl", "controlnet-canny-sdxl"],
     )
     path = write_png(tmp_path / "i.png", make_image(1), chunks)
-    assert _read_both(path) == GenerationRecord(
+    assert read_both(READER, path, Tool.INVOKEAI) == GenerationRecord(
         tool=Tool.INVOKEAI,
         prompt="a lighthouse on a cliff, dramatic sky",
         negative_prompt="blurry, text",
@@ -91,7 +64,7 @@ def test_v3_metadata_model_name_and_lora_key(tmp_path: Path) -> None:
         scheduler="euler",
         width=512,
     )
-    record = _read_both(write_png(tmp_path / "i.png", make_image(2), chunks))
+    record = read_both(READER, write_png(tmp_path / "i.png", make_image(2), chunks), Tool.INVOKEAI)
     assert (record.model, record.model_hash, record.loras, record.controlnets, record.software) == (
         "stable-diffusion-v1-5",
         None,
@@ -109,7 +82,7 @@ def test_v3_metadata_model_name_and_lora_key(tmp_path: Path) -> None:
 
 def test_v2_sd_metadata_with_bracketed_negative(tmp_path: Path) -> None:
     chunks = invokeai_sd_metadata("a fantasy castle, sunset [ugly, blurry] highly detailed [watermark]")
-    record = _read_both(write_png(tmp_path / "i.png", make_image(3), chunks))
+    record = read_both(READER, write_png(tmp_path / "i.png", make_image(3), chunks), Tool.INVOKEAI)
     assert record == GenerationRecord(
         tool=Tool.INVOKEAI,
         prompt="a fantasy castle, sunset highly detailed",
@@ -128,7 +101,7 @@ def test_v2_sd_metadata_with_bracketed_negative(tmp_path: Path) -> None:
 
 def test_v2_string_prompt(tmp_path: Path) -> None:
     chunks = invokeai_sd_metadata("an owl [lowres]", prompt_as_list=False, app_version="2.0.0")
-    record = _read_both(write_png(tmp_path / "i.png", make_image(4), chunks))
+    record = read_both(READER, write_png(tmp_path / "i.png", make_image(4), chunks), Tool.INVOKEAI)
     assert (record.prompt, record.negative_prompt, record.software) == ("an owl", "lowres", "InvokeAI 2.0.0")
 
 
@@ -137,7 +110,7 @@ def test_v1_dream_command(tmp_path: Path) -> None:
         'a "neon" city at night [people]', steps=40, seed=987, width=640, height=448, cfg_scale=9.0
     )
     assert chunks["Dream"] == '"a "neon" city at night [people]" -s 40 -S 987 -W 640 -H 448 -C 9.0 -A k_lms'
-    record = _read_both(write_png(tmp_path / "i.png", make_image(5), chunks))
+    record = read_both(READER, write_png(tmp_path / "i.png", make_image(5), chunks), Tool.INVOKEAI)
     assert record == GenerationRecord(
         tool=Tool.INVOKEAI,
         prompt='a "neon" city at night',
@@ -177,7 +150,7 @@ def test_split_negative() -> None:
 def test_broken_chunks_are_corrupt_and_only_a_warning(
     tmp_path: Path, chunk: str, text: str, message: str
 ) -> None:
-    meta = _raw(write_png(tmp_path / "i.png", make_image(6), {chunk: text}))
+    meta = raw_of(write_png(tmp_path / "i.png", make_image(6), {chunk: text}))
     with pytest.raises(CorruptMetadata, match=message):
         READER.read(meta)
     extraction = read_generation(meta)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from readers_support import raw_of, read_both
 
 from latentdam.errors import CorruptMetadata
 from latentdam.extract.metadata import read_generation
 from latentdam.extract.raw import RawMetadata
-from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.readers.novelai import NovelAIReader
 from latentdam.extract.record import GenerationRecord, Tool
 from latentdam.testing.formats import make_image, novelai_chunks, write_png
@@ -35,37 +34,9 @@ EXPECTED = GenerationRecord(
 )
 
 
-def _raw(path: Path) -> RawMetadata:
-    with Image.open(path) as image:
-        return read_raw(image)
-
-
-def _read_both(path: Path) -> GenerationRecord:
-    meta = _raw(path)
-    assert READER.can_read(meta)
-    record = READER.read(meta)
-    extraction = read_generation(meta)
-    assert extraction.warnings == []
-    dispatched = extraction.record
-    assert (
-        dispatched.tool,
-        dispatched.prompt,
-        dispatched.negative_prompt,
-        dispatched.model,
-        dispatched.seed,
-    ) == (
-        record.tool,
-        record.prompt,
-        record.negative_prompt,
-        record.model,
-        record.seed,
-    )
-    return record
-
-
 def test_v3_full_field_set(tmp_path: Path) -> None:
     path = write_png(tmp_path / "n.png", make_image(1), novelai_chunks(PROMPT, NEGATIVE))
-    assert _read_both(path) == EXPECTED
+    assert read_both(READER, path, Tool.NOVELAI) == EXPECTED
 
 
 def test_v4_base_captions_when_flat_keys_are_missing(tmp_path: Path) -> None:
@@ -79,7 +50,7 @@ def test_v4_base_captions_when_flat_keys_are_missing(tmp_path: Path) -> None:
     )
     chunks["Description"] = "stale description"  # the Comment wins over the Description chunk
     path = write_png(tmp_path / "n.png", make_image(2), chunks)
-    record = _read_both(path)
+    record = read_both(READER, path, Tool.NOVELAI)
     assert (record.prompt, record.negative_prompt) == (PROMPT, NEGATIVE)
     assert (record.model, record.model_hash, record.sampler) == (
         "NovelAI Diffusion V4",
@@ -99,7 +70,7 @@ def test_v4_prefers_flat_prompt_keys() -> None:
 
 def test_dispatch_fills_title_and_description_from_standard_chunks(tmp_path: Path) -> None:
     path = write_png(tmp_path / "n.png", make_image(3), novelai_chunks(PROMPT, NEGATIVE))
-    record = read_generation(_raw(path)).record
+    record = read_generation(raw_of(path)).record
     assert (record.title, record.description) == ("NovelAI generated image", PROMPT)
 
 
@@ -107,7 +78,7 @@ def test_garbled_comment_is_corrupt_and_only_a_warning(tmp_path: Path) -> None:
     chunks = novelai_chunks(PROMPT, NEGATIVE)
     chunks["Comment"] = chunks["Comment"][:-40]
     path = write_png(tmp_path / "n.png", make_image(4), chunks)
-    meta = _raw(path)
+    meta = raw_of(path)
     with pytest.raises(CorruptMetadata):
         READER.read(meta)
     extraction = read_generation(meta)

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from readers_support import raw_of
 
 from latentdam.extract.metadata import read_generation
 from latentdam.extract.raw import RawMetadata
-from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.readers import GENERATOR_READERS
 from latentdam.extract.readers.descriptive import (
     MAX_XMP_CHARS,
@@ -40,18 +39,13 @@ from latentdam.testing.formats import (
 CET = timezone(timedelta(hours=1))
 
 
-def _raw(path: Path) -> RawMetadata:
-    with Image.open(path) as image:
-        return read_raw(image)
-
-
 # --------------------------------------------------------------------------- nothing at all
 
 
 @pytest.mark.parametrize("suffix", ["png", "jpg", "webp"])
 def test_file_without_metadata_is_unknown(tmp_path: Path, suffix: str) -> None:
     writer = {"png": write_png, "jpg": write_jpeg, "webp": write_webp}[suffix]
-    meta = _raw(writer(tmp_path / f"plain.{suffix}", make_image(1)))  # type: ignore[operator]
+    meta = raw_of(writer(tmp_path / f"plain.{suffix}", make_image(1)))  # type: ignore[operator]
     extraction = read_generation(meta)
     assert extraction.warnings == []
     assert extraction.record == GenerationRecord(raw=meta.blocks())
@@ -77,7 +71,7 @@ def test_xmp_iptc_exif_in_one_jpeg_prefers_xmp(tmp_path: Path) -> None:
         xp_keywords=["boats", "sea", "été"],
     )
     iptc = {"ObjectName": "iptc title", "Caption-Abstract": "iptc caption", "Keywords": ["dusk", "harbour"]}
-    meta = _raw(write_jpeg(tmp_path / "d.jpg", make_image(2), exif=exif, xmp=xmp, iptc=iptc))
+    meta = raw_of(write_jpeg(tmp_path / "d.jpg", make_image(2), exif=exif, xmp=xmp, iptc=iptc))
     assert read_descriptive(meta) == GenerationRecord(
         title="Évening harbour",
         description="Boats at dusk",
@@ -103,7 +97,7 @@ def test_iptc_only(tmp_path: Path) -> None:
         "DateCreated": "20220301",
         "TimeCreated": "063000+0100",
     }
-    meta = _raw(write_jpeg(tmp_path / "i.jpg", make_image(3), iptc=iptc))
+    meta = raw_of(write_jpeg(tmp_path / "i.jpg", make_image(3), iptc=iptc))
     assert meta.iptc["Keywords"] == ["fog", "river", "fog"]
     assert read_descriptive(meta) == GenerationRecord(
         title="Morning fog",
@@ -122,7 +116,7 @@ def test_exif_only_utf8_and_windows_xp_tags(tmp_path: Path) -> None:
         xp_title="Terrace",
         xp_keywords=["café", "night"],
     )
-    meta = _raw(write_jpeg(tmp_path / "e.jpg", make_image(4), exif=exif))
+    meta = raw_of(write_jpeg(tmp_path / "e.jpg", make_image(4), exif=exif))
     assert (meta.exif["XPTitle"], meta.exif["Artist"]) == ("Terrace", "Anna")
     assert read_descriptive(meta) == GenerationRecord(
         title="Terrace",
@@ -137,7 +131,7 @@ def test_exif_only_utf8_and_windows_xp_tags(tmp_path: Path) -> None:
 def test_xmp_in_png_and_webp(tmp_path: Path, suffix: str) -> None:
     xmp = xmp_packet(title="Dune", subject=["sand"], create_date=datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC))
     writer = write_png if suffix == "png" else write_webp
-    meta = _raw(writer(tmp_path / f"x.{suffix}", make_image(5), xmp=xmp))  # type: ignore[operator]
+    meta = raw_of(writer(tmp_path / f"x.{suffix}", make_image(5), xmp=xmp))  # type: ignore[operator]
     assert read_descriptive(meta) == GenerationRecord(
         title="Dune", tags=["sand"], created_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
     )
@@ -227,7 +221,7 @@ def test_generator_record_keeps_its_own_fields_and_gains_descriptive_ones(tmp_pa
     xmp = xmp_packet(
         title="Knight", subject=["armour"], create_date="2024-01-01T00:00:00", creator_tool="Bridge"
     )
-    meta = _raw(write_png(tmp_path / "k.png", make_image(6), {"parameters": text}, xmp=xmp))
+    meta = raw_of(write_png(tmp_path / "k.png", make_image(6), {"parameters": text}, xmp=xmp))
     record = read_generation(meta).record
     assert (record.tool, record.prompt, record.title, record.tags, record.software) == (
         Tool.A1111,
@@ -261,23 +255,23 @@ def test_more_specific_markers_win(tmp_path: Path) -> None:
         "parameters": a1111_parameters("other", "", {"Steps": 1, "Seed": 2, "Sampler": "x"}),
     }
     assert (
-        read_generation(_raw(write_png(tmp_path / "a.png", make_image(7), chunks))).record.tool
+        read_generation(raw_of(write_png(tmp_path / "a.png", make_image(7), chunks))).record.tool
         is Tool.INVOKEAI
     )
     # NovelAI's Description chunk is not mistaken for a Midjourney description
     nai = novelai_chunks("Job ID: is just words here")
     assert (
-        read_generation(_raw(write_png(tmp_path / "b.png", make_image(8), nai))).record.tool is Tool.NOVELAI
+        read_generation(raw_of(write_png(tmp_path / "b.png", make_image(8), nai))).record.tool is Tool.NOVELAI
     )
     # Fooocus JSON in `parameters` is Fooocus, never an A1111 prompt
     foo = {"parameters": fooocus_json("a cabin")}
-    record = read_generation(_raw(write_png(tmp_path / "c.png", make_image(9), foo))).record
+    record = read_generation(raw_of(write_png(tmp_path / "c.png", make_image(9), foo))).record
     assert (record.tool, record.prompt) == (Tool.FOOOCUS, "a cabin")
 
 
 def test_a_corrupt_reader_falls_through_to_the_next_marker(tmp_path: Path) -> None:
     chunks = {"invokeai_metadata": "{broken", "parameters": "a cat\nSteps: 20, Sampler: Euler, Seed: 9"}
-    extraction = read_generation(_raw(write_png(tmp_path / "a.png", make_image(10), chunks)))
+    extraction = read_generation(raw_of(write_png(tmp_path / "a.png", make_image(10), chunks)))
     assert (extraction.record.tool, extraction.record.seed) == (Tool.A1111, 9)
     assert len(extraction.warnings) == 1 and extraction.warnings[0].startswith(
         "invokeai metadata is unreadable"

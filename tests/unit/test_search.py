@@ -6,9 +6,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from conftest import MakeA1111
-from latentdam import Filters, Library, Signal, Status
+from latentdam import Filters, Library, Settings, Signal, Status
+from latentdam.embed import TextEmbedder
 from latentdam.errors import QueryError
 from latentdam.testing.formats import make_image, write_jpeg, xmp_packet
 
@@ -70,7 +72,7 @@ def test_every_hit_carries_fused_score_and_per_signal_ranks(filled: Library) -> 
     assert top.signals[Signal.SEMANTIC].rank == 1 and 0 < top.signals[Signal.SEMANTIC].score <= 1
     assert top.score == pytest.approx(2 / 61)
     assert [h.score for h in result.results] == sorted((h.score for h in result.results), reverse=True)
-    assert result.status is Status.OK and result.space == "text_minilm_l6"
+    assert result.status is Status.OK and result.spaces == ["text_minilm_l6"]
 
 
 def test_keyword_signal_catches_exact_model_names(filled: Library) -> None:
@@ -138,10 +140,26 @@ def test_date_and_size_filters(filled: Library, tmp_path: Path) -> None:
 
 def test_search_by_example_image_uses_its_embedded_prompt(filled: Library, make_a1111: MakeA1111) -> None:
     query_image = make_a1111("query.png", "a spaceship departing a giant planet", folder="queries")
-    assert _names(filled.search(image=query_image, limit=1)) == ["ship.png"]
-    bare = write_jpeg(query_image.parent / "bare.jpg", make_image(1))
+    result = filled.search(image=query_image, limit=1)
+    assert _names(result) == ["ship.png"]
+    assert set(result.results[0].signals) >= {Signal.SEMANTIC, Signal.KEYWORD}
+
+
+def test_image_without_prompt_searches_by_pixels_alone(filled: Library, tmp_path: Path) -> None:
+    ship = next(h.path for h in filled.search("starship", limit=1).results)
+    copy = tmp_path / "reencoded.jpg"
+    write_jpeg(copy, Image.open(ship).convert("RGB").resize((96, 96)))  # no metadata at all
+    result = filled.search(image=copy, limit=1)
+    assert _names(result) == ["ship.png"]
+    assert set(result.results[0].signals) == {Signal.VISUAL}
+
+
+def test_image_query_needs_a_prompt_or_an_image_space(tmp_path: Path, text_embedder: TextEmbedder) -> None:
+    settings = Settings(library=tmp_path / "text-only", spaces=["text_minilm_l6"])
+    lib = Library.open(settings=settings, embedders=[text_embedder])
+    bare = write_jpeg(tmp_path / "bare.jpg", make_image(1))
     with pytest.raises(QueryError, match="carries no generation prompt"):
-        filled.search(image=bare)
+        lib.search(image=bare)
 
 
 def test_empty_library_answers_no_match(library: Library) -> None:

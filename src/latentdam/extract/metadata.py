@@ -33,6 +33,10 @@ def read_generation(meta: RawMetadata) -> Extraction:
             break
         except CorruptMetadata as exc:
             warnings.append(f"{reader.tool} metadata is unreadable ({exc}); indexed without it")
+        except Exception as exc:  # a reader's bug on odd input must not cost the asset
+            warnings.append(
+                f"{reader.tool} metadata could not be interpreted ({type(exc).__name__}: {exc}); indexed without it"
+            )
 
     plain = read_descriptive(meta)
     for name in _DESCRIPTIVE_FIELDS:

@@ -1,47 +1,124 @@
-"""Run a `SearchQuery`: one ranked list per signal, fused, then hydrated into hits."""
+"""Run a `SearchQuery`: one ranked list per signal (one per active space, plus keywords),
+fused, then hydrated into hits."""
 
 from __future__ import annotations
 
-from latentdam.embed.base import TextEmbedder
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from latentdam.embed.base import ImageEmbedder, TextEmbedder
+from latentdam.embed.pool import EmbedderPool
+from latentdam.embed.space import Modality, Space
+from latentdam.errors import QueryError
 from latentdam.search.filters import to_sql
 from latentdam.search.fusion import Fusion, Ranking
 from latentdam.search.query import SearchQuery
-from latentdam.search.result import SearchHit, SearchResult, Signal, SignalScore, Status
+from latentdam.search.result import SearchHit, SearchResult, SignalScore, Status
+from latentdam.search.signal import Signal, signal_of
 from latentdam.store.asset import from_row
-from latentdam.store.store import RESULT_COLUMNS, LibraryStore
+from latentdam.store.store import RESULT_COLUMNS, LibraryStore, quote
 
 # How deep each signal looks before fusion: deep enough that an asset ranked modestly by
 # one signal and well by another still meets itself in the union.
 MIN_CANDIDATES = 100
 CANDIDATES_PER_RESULT = 5
+# "but not X": q - β·x. 0.5 moves the query away from X without turning it into "anti-X".
+NEGATIVE_WEIGHT = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class QueryInput:
+    """What the signals search for, once the query image has been read."""
+
+    text: str | None  # the query text, or else the prompt the query image carries
+    image: Image.Image | None  # the query image's pixels
+    negative: str | None = None
+    image_weight: float = 0.5
+    # True when `text` was read from the query image (metadata inversion): it then queries the
+    # text signals only, and the joint image space searches with the pixels alone.
+    text_from_image: bool = False
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
 
 
 class SearchEngine:
-    def __init__(self, store: LibraryStore, embedder: TextEmbedder, fusion: Fusion) -> None:
+    def __init__(self, store: LibraryStore, embedders: EmbedderPool, fusion: Fusion) -> None:
         self.store = store
-        self.embedder = embedder
+        self.embedders = embedders
         self.fusion = fusion
 
-    def rankings(self, query: SearchQuery, text: str | None) -> dict[Signal, Ranking]:
+    def _query_vector(self, space: Space, given: QueryInput) -> np.ndarray | None:
+        """The query's vector in one space, or None when the space cannot see this query."""
+        embedder = self.embedders.get(space)
+        joint = space.embeds(Modality.IMAGE) and space.embeds(Modality.TEXT)
+        text_ok = (
+            given.text is not None
+            and space.embeds(Modality.TEXT)
+            and isinstance(embedder, TextEmbedder)
+            and not (joint and given.text_from_image and given.image is not None)
+        )
+        image_ok = (
+            given.image is not None and space.embeds(Modality.IMAGE) and isinstance(embedder, ImageEmbedder)
+        )
+        parts: list[tuple[float, np.ndarray]] = []
+        if text_ok:
+            assert isinstance(embedder, TextEmbedder) and given.text is not None
+            parts.append((1.0 - given.image_weight if image_ok else 1.0, embedder.embed_query(given.text)))
+        if image_ok:
+            assert isinstance(embedder, ImageEmbedder) and given.image is not None
+            weight = given.image_weight if text_ok else 1.0
+            parts.append((weight, embedder.embed_images([given.image])[0]))
+        if not parts:
+            return None
+        vector = _unit(np.sum([w * v for w, v in parts], axis=0))  # weighted vector arithmetic in one space
+        if given.negative and isinstance(embedder, TextEmbedder) and space.embeds(Modality.TEXT):
+            vector = _unit(vector - NEGATIVE_WEIGHT * embedder.embed_query(given.negative))
+        return vector
+
+    def rankings(self, query: SearchQuery, given: QueryInput) -> dict[Signal, Ranking]:
         where = to_sql(query.filters)
         depth = max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT)
-        if text is None:
+        if given.text is None and given.image is None:
             return {Signal.FILTER: [(i, 1.0) for i in self.store.filter_ids(where, query.limit)]}
-        wanted = query.signals or {Signal.SEMANTIC, Signal.KEYWORD}
+        wanted = query.signals or set(Signal)
         rankings: dict[Signal, Ranking] = {}
-        if Signal.SEMANTIC in wanted:
-            space = self.embedder.space
-            self.store.ensure_space(space)
-            vector = self.embedder.embed_query(text)
-            rankings[Signal.SEMANTIC] = self.store.vector_search(space, vector, where, depth)
-        if Signal.KEYWORD in wanted:
-            rankings[Signal.KEYWORD] = self.store.keyword_search(text, where, depth)
+        for space in self.store.active:
+            signal = signal_of(space)
+            if signal not in wanted:
+                continue
+            vector = self._query_vector(space, given)
+            if vector is not None:
+                rankings[signal] = self.store.vector_search(space, vector, where, depth)
+        if Signal.KEYWORD in wanted and given.text:
+            rankings[Signal.KEYWORD] = self.store.keyword_search(given.text, where, depth)
         return rankings
 
-    def run(self, query: SearchQuery, text: str | None) -> SearchResult:
-        """`text` is what the text signals search for: the query text, or the prompt read
-        from the query image."""
-        rankings = self.rankings(query, text)
+    def similar_rankings(self, asset_id: str, query: SearchQuery) -> dict[Signal, Ranking]:
+        """Neighbours of a stored asset, in every active space where it has a vector."""
+        where = f"id != {quote(asset_id)}"
+        extra = to_sql(query.filters)
+        if extra:
+            where = f"{where} AND {extra}"
+        depth = max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT)
+        rankings: dict[Signal, Ranking] = {}
+        for space in self.store.active:
+            stored = self.store.vectors(space, [asset_id]).get(asset_id)
+            if stored is not None and (query.signals is None or signal_of(space) in query.signals):
+                rankings[signal_of(space)] = self.store.vector_search(space, stored, where, depth)
+        if not rankings:
+            raise QueryError(f"asset {asset_id[:12]} has no vector in any active space to compare with")
+        return rankings
+
+    def run(self, query: SearchQuery, given: QueryInput) -> SearchResult:
+        return self.result(query, self.rankings(query, given))
+
+    def result(self, query: SearchQuery, rankings: dict[Signal, Ranking]) -> SearchResult:
+        """Fuse rankings and hydrate the top hits."""
         fused = self.fusion.fuse(rankings)[: query.limit]
         positions = {
             signal: {asset_id: SignalScore(rank, score) for rank, (asset_id, score) in enumerate(ranking, 1)}
@@ -63,5 +140,5 @@ class SearchEngine:
             query=query,
             status=Status.OK if hits else Status.NO_MATCH,
             results=hits,
-            space=self.embedder.space.name if text is not None else None,
+            spaces=[s.name for s in self.store.active if signal_of(s) in rankings],
         )

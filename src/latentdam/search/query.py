@@ -42,12 +42,15 @@ class SearchQuery(BaseModel):
 
     text: str | None = None
     image: Path | None = None
+    # With both text and image: the image's share of the joint-space query vector.
+    image_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    negative: str | None = Field(default=None, description="steer away from this text ('but not ...')")
     filters: Filters = Field(default_factory=Filters)
     limit: int = Field(default=10, ge=1, le=10_000)
     # Which retrieval signals run for a text query; None runs all of them (hybrid).
     signals: frozenset[Signal] | None = None
 
-    @field_validator("text")
+    @field_validator("text", "negative")
     @classmethod
     def _strip(cls, value: str | None) -> str | None:
         value = value.strip() if value else None

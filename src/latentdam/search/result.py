@@ -45,12 +45,12 @@ class SearchResult:
     query: SearchQuery
     status: Status
     results: list[SearchHit] = field(default_factory=list)
-    space: str | None = None  # the embedding space that served the semantic signal
+    spaces: list[str] = field(default_factory=list)  # embedding spaces that answered
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": str(self.status),
             "query": self.query.model_dump(mode="json"),
-            "space": self.space,
+            "spaces": self.spaces,
             "results": [hit.to_dict() for hit in self.results],
         }

@@ -1,11 +1,22 @@
-"""The retrieval signals a search can fuse."""
+"""The retrieval signals a search can fuse, and which kind of space serves each."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from latentdam.embed.space import Modality, Space
+
 
 class Signal(StrEnum):
-    SEMANTIC = "semantic"  # cosine similarity in a text embedding space
+    SEMANTIC = "semantic"  # a text space over the assets' prompts/descriptions
+    IMAGE = "image"  # a joint image-text space (CLIP, SigLIP) over the pixels
+    VISUAL = "visual"  # the visual descriptor: colour, layout, texture (near-duplicates)
     KEYWORD = "keyword"  # BM25 over the keyword text
     FILTER = "filter"  # matched the structured filters (filter-only queries)
+
+
+def signal_of(space: Space) -> Signal:
+    """Text-only spaces embed asset text; spaces that embed images hold image vectors."""
+    if not space.embeds(Modality.IMAGE):
+        return Signal.SEMANTIC
+    return Signal.IMAGE if space.embeds(Modality.TEXT) else Signal.VISUAL

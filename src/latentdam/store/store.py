@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import pyarrow as pa
 from lancedb.index import FTS, Bitmap, BTree, LabelList
 
 from latentdam.embed.space import Space
-from latentdam.errors import SchemaTooNew, StoreError
+from latentdam.errors import SchemaTooNew, StoreError, UnknownSpace
 from latentdam.store.schema import (
     ASSETS_TABLE,
     FILES_SCHEMA,
@@ -71,7 +71,7 @@ class LibraryStore:
         self.manifest = self._open_or_create(MANIFEST_TABLE, MANIFEST_SCHEMA)
         self._check_version()
         self.files = self._open_or_create(FILES_TABLE, FILES_SCHEMA)
-        self.spaces: list[Space] = [s for s in self._manifest_spaces()]
+        self.spaces: list[Space] = self._manifest_spaces()
         self.assets = self._open_or_create(ASSETS_TABLE, assets_schema(self.spaces))
 
     @classmethod
@@ -112,19 +112,98 @@ class LibraryStore:
             )
 
     def _manifest_spaces(self) -> list[Space]:
-        from latentdam.embed.space import get_space
+        return [Space.from_dict(d) for d in self.get_meta("spaces") or []]
 
-        return [get_space(name) for name in self.get_meta("spaces") or []]
+    def space(self, name: str) -> Space:
+        """A space present in this library, by name."""
+        for space in self.spaces:
+            if space.name == name:
+                return space
+        raise UnknownSpace(name, [s.name for s in self.spaces])
+
+    @property
+    def active(self) -> list[Space]:
+        """The spaces that answer searches (a space being backfilled is present, not active)."""
+        names = self.get_meta("active") or []
+        return [s for s in self.spaces if s.name in names]
+
+    def set_active(self, spaces: Sequence[Space]) -> None:
+        """Switch the active spaces in one manifest write: searches see the old set or the new."""
+        for space in spaces:
+            self.ensure_space(space)
+        self.set_meta("active", [s.name for s in spaces])
 
     def ensure_space(self, space: Space) -> None:
         """Give the assets table a vector column for this space (once) and record it."""
-        if space in self.spaces:
+        present = next((s for s in self.spaces if s.name == space.name), None)
+        if present == space:
             return
+        if present is not None:
+            raise StoreError(
+                f"space {space.name!r} already exists with another definition"
+                f" ({present.model_id}@{present.revision}, dim {present.dim});"
+                f" drop it first: latentdam spaces drop {space.name}"
+            )
         if space.column not in self.assets.schema.names:
             field = pa.field(space.column, pa.list_(pa.float32(), space.dim))
             self.assets.add_columns(field)
         self.spaces.append(space)
-        self.set_meta("spaces", [s.name for s in self.spaces])
+        self.set_meta("spaces", [s.to_dict() for s in self.spaces])
+
+    def drop_space(self, name: str) -> None:
+        """Delete a space's vectors and forget it. The active space cannot be dropped."""
+        space = self.space(name)
+        if space in self.active:
+            raise StoreError(f"space {name!r} is active; switch to another space before dropping it")
+        indexed = [idx.name for idx in self.assets.list_indices() if space.column in idx.columns]
+        for index in indexed:
+            self.assets.drop_index(index)
+        if space.column in self.assets.schema.names:
+            self.assets.drop_columns([space.column])
+        self.spaces = [s for s in self.spaces if s.name != name]
+        self.set_meta("spaces", [s.to_dict() for s in self.spaces])
+
+    def coverage(self, space: Space) -> int:
+        """How many assets have a vector in this space."""
+        return self.count(f"{space.column} IS NOT NULL")
+
+    def missing_vectors(self, space: Space, columns: list[str], limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` assets without a vector in `space` (what a backfill does next)."""
+        query = self.assets.search().where(f"{space.column} IS NULL").select(columns).limit(limit)
+        return query.to_list()
+
+    def set_vectors(self, space: Space, vectors: Mapping[str, list[float] | None]) -> None:
+        """Write one space's vectors for existing assets, touching no other column."""
+        if not vectors:
+            return
+        schema = pa.schema([self.assets.schema.field("id"), self.assets.schema.field(space.column)])
+        rows = [{"id": i, space.column: v} for i, v in vectors.items()]
+        table = pa.Table.from_pylist(rows, schema=schema)
+        self.assets.merge_insert("id").when_matched_update_all().execute(table, on_bad_vectors="null")
+
+    def vectors(self, space: Space, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of some assets in a space (assets without one are left out)."""
+        rows = self.rows(ids, columns=["id", space.column])
+        return {
+            i: np.asarray(row[space.column], dtype=np.float32)
+            for i, row in rows.items()
+            if row.get(space.column) is not None
+        }
+
+    def all_vectors(self, space: Space) -> tuple[list[str], np.ndarray]:
+        """Every asset id with a vector in the space, and the (n, dim) matrix."""
+        table = (
+            self.assets.search()
+            .where(f"{space.column} IS NOT NULL")
+            .select(["id", space.column])
+            .limit(None)
+            .to_arrow()
+        )
+        ids = table["id"].to_pylist()
+        if not ids:
+            return [], np.zeros((0, space.dim), dtype=np.float32)
+        flat = table[space.column].combine_chunks().flatten().to_numpy()
+        return ids, flat.reshape(len(ids), space.dim).astype(np.float32, copy=False)
 
     # -- files (incremental ingest) -----------------------------------------------------
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from latentdam.extract.raw import RawMetadata
+from latentdam.extract.readers.values import text_float, text_int
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 
 _NEGATIVE = "Negative prompt:"
@@ -117,24 +118,6 @@ def looks_like_parameters(text: str) -> bool:
 # --------------------------------------------------------------------------- field helpers
 
 
-def to_int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(float(value)) if "." in value else int(value)
-    except ValueError:
-        return None
-
-
-def to_float(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
 def parse_size(value: str | None) -> tuple[int | None, int | None]:
     match = _SIZE.match(value.strip()) if value else None
     if match is None:
@@ -154,10 +137,10 @@ def prompt_loras(prompt: str) -> list[LoRA]:
         args = [a.strip() for a in match.group(3).split(":")[1:]]
         named = dict(a.split("=", 1) for a in args if "=" in a)
         positional = [a for a in args if "=" not in a]
-        te = to_float(named.get("te")) if "te" in named else to_float(next(iter(positional), None))
-        unet = to_float(named.get("unet")) if "unet" in named else None
+        te = text_float(named.get("te")) if "te" in named else text_float(next(iter(positional), None))
+        unet = text_float(named.get("unet")) if "unet" in named else None
         if unet is None and len(positional) > 1:
-            unet = to_float(positional[1])
+            unet = text_float(positional[1])
         out.append(LoRA(match.group(2).strip(), unet if unet is not None else te))
     return out
 
@@ -260,9 +243,9 @@ def record_from_parameters(params: A1111Parameters, tool: Tool) -> GenerationRec
         controlnets=controlnet_models(s),
         sampler=s.get("Sampler") or None,
         scheduler=s.get("Schedule type") or None,
-        steps=to_int(s.get("Steps")),
-        cfg=to_float(s.get("CFG scale")),
-        seed=to_int(s.get("Seed")),
+        steps=text_int(s.get("Steps")),
+        cfg=text_float(s.get("CFG scale")),
+        seed=text_int(s.get("Seed")),
         width=width,
         height=height,
         software=software_name(s),

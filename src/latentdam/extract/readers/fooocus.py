@@ -12,20 +12,17 @@ MakerNote and `Fooocus v...` in Software.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from latentdam.errors import CorruptMetadata
 from latentdam.extract.raw import RawMetadata
 from latentdam.extract.readers.a1111 import (
     hash_list_names,
     merge_loras,
     parse_parameters,
     record_from_parameters,
-    to_float,
-    to_int,
 )
+from latentdam.extract.readers.values import load_json_object, text_float, text_int
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 
 _RESOLUTION = re.compile(r"(\d+)\D+(\d+)")
@@ -57,12 +54,12 @@ def _loras(data: dict[str, Any]) -> list[LoRA]:
     out: list[LoRA] = []
     for item in data.get("loras") or []:
         if isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
-            out.append(LoRA(item[0], to_float(str(item[1])) if len(item) > 1 else None))
+            out.append(LoRA(item[0], text_float(str(item[1])) if len(item) > 1 else None))
     # `lora_combined_N`: "name : weight" or "enabled : name : weight"
     for key in sorted(k for k in data if k.startswith("lora_combined_")):
         parts = [p.strip() for p in str(data[key]).split(" : ")]
         if len(parts) >= 2 and parts[-2] not in ("", "None"):
-            out.append(LoRA(parts[-2], to_float(parts[-1])))
+            out.append(LoRA(parts[-2], text_float(parts[-1])))
     return merge_loras(out, [])
 
 
@@ -84,12 +81,7 @@ def _opt(value: Any) -> str | None:
 
 
 def _from_json(text: str) -> GenerationRecord:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CorruptMetadata(f"Fooocus parameters are not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CorruptMetadata("Fooocus parameters JSON is not an object")
+    data = load_json_object(text, "Fooocus parameters", verb="are")
     width, height = _size(data.get("resolution"))
     prompt = data.get("prompt")
     negative = data.get("negative_prompt")
@@ -102,9 +94,9 @@ def _from_json(text: str) -> GenerationRecord:
         loras=_loras(data),
         sampler=_opt(data.get("sampler")),
         scheduler=_opt(data.get("scheduler")),
-        steps=to_int(_opt(data.get("steps"))),
-        cfg=to_float(_opt(data.get("guidance_scale"))),
-        seed=to_int(_opt(data.get("seed"))),
+        steps=text_int(_opt(data.get("steps"))),
+        cfg=text_float(_opt(data.get("guidance_scale"))),
+        seed=text_int(_opt(data.get("seed"))),
         width=width,
         height=height,
         software=_opt(data.get("version")),
@@ -117,7 +109,7 @@ def _weighted(value: str | None) -> list[LoRA]:
     for item in (value or "").split(","):
         name, sep, weight = item.rpartition(":")
         if sep and name.strip():
-            out.append(LoRA(name.strip(), to_float(weight.strip())))
+            out.append(LoRA(name.strip(), text_float(weight.strip())))
     return out
 
 

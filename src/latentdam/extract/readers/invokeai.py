@@ -16,66 +16,26 @@ prompts, hence this reader.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from latentdam.errors import CorruptMetadata
 from latentdam.extract.raw import RawMetadata
+from latentdam.extract.readers.values import as_float, as_int, as_str, load_json_object
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 _SWITCH = re.compile(r"\s+-(\w+)(?:\s+(?!-[A-Za-z])(\S+))?")
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value != "" else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(float(value))
-        except ValueError:
-            return None
-    return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _json_object(text: str, chunk: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CorruptMetadata(f"InvokeAI {chunk} is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CorruptMetadata(f"InvokeAI {chunk} JSON is not an object")
-    return data
-
-
 def _model_name(ident: Any) -> str | None:
     if isinstance(ident, dict):
-        return _str(ident.get("name")) or _str(ident.get("model_name"))
-    return _str(ident)
+        return as_str(ident.get("name")) or as_str(ident.get("model_name"))
+    return as_str(ident)
 
 
 def _software(version: Any) -> str:
-    return f"InvokeAI {version}" if _str(version) else "InvokeAI"
+    return f"InvokeAI {version}" if as_str(version) else "InvokeAI"
 
 
 def split_negative(text: str) -> tuple[str, str]:
@@ -90,37 +50,37 @@ def split_negative(text: str) -> tuple[str, str]:
 
 
 def _read_metadata(text: str) -> GenerationRecord:
-    data = _json_object(text, "invokeai_metadata")
+    data = load_json_object(text, "InvokeAI invokeai_metadata")
     model = data.get("model")
     loras = []
     for item in data.get("loras") or []:
         if isinstance(item, dict):
             name = _model_name(item.get("model") or item.get("lora"))
             if name:
-                loras.append(LoRA(name, _float(item.get("weight"))))
+                loras.append(LoRA(name, as_float(item.get("weight"))))
     controlnets: list[str] = []
     for key, field in (("controlnets", "control_model"), ("t2iAdapters", "t2i_adapter_model")):
         for item in data.get(key) or []:
             name = _model_name(item.get(field)) if isinstance(item, dict) else None
             if name and name not in controlnets:
                 controlnets.append(name)
-    scheduler = _str(data.get("scheduler"))
+    scheduler = as_str(data.get("scheduler"))
     return GenerationRecord(
         tool=Tool.INVOKEAI,
-        prompt=_str(data.get("positive_prompt")) or "",
-        negative_prompt=_str(data.get("negative_prompt")) or "",
+        prompt=as_str(data.get("positive_prompt")) or "",
+        negative_prompt=as_str(data.get("negative_prompt")) or "",
         model=_model_name(model),
-        model_hash=_str(model.get("hash")) if isinstance(model, dict) else None,
+        model_hash=as_str(model.get("hash")) if isinstance(model, dict) else None,
         loras=loras,
         controlnets=controlnets,
         # InvokeAI's "scheduler" (euler, dpmpp_2m_k...) is what other tools call the sampler
         sampler=scheduler,
         scheduler=scheduler,
-        steps=_int(data.get("steps")),
-        cfg=_float(data.get("cfg_scale")),
-        seed=_int(data.get("seed")),
-        width=_int(data.get("width")),
-        height=_int(data.get("height")),
+        steps=as_int(data.get("steps")),
+        cfg=as_float(data.get("cfg_scale")),
+        seed=as_int(data.get("seed")),
+        width=as_int(data.get("width")),
+        height=as_int(data.get("height")),
         software=_software(data.get("app_version")),
     )
 
@@ -138,7 +98,7 @@ def _prompt_text(value: Any) -> str:
 
 
 def _read_sd_metadata(text: str) -> GenerationRecord:
-    data = _json_object(text, "sd-metadata")
+    data = load_json_object(text, "InvokeAI sd-metadata")
     image = data.get("image")
     if not isinstance(image, dict):
         images = data.get("images")
@@ -150,14 +110,14 @@ def _read_sd_metadata(text: str) -> GenerationRecord:
         tool=Tool.INVOKEAI,
         prompt=prompt,
         negative_prompt=negative,
-        model=_str(data.get("model_weights")) or _str(data.get("model_id")),
-        model_hash=_str(data.get("model_hash")),
-        sampler=_str(image.get("sampler")),
-        steps=_int(image.get("steps")),
-        cfg=_float(image.get("cfg_scale")),
-        seed=_int(image.get("seed")),
-        width=_int(image.get("width")),
-        height=_int(image.get("height")),
+        model=as_str(data.get("model_weights")) or as_str(data.get("model_id")),
+        model_hash=as_str(data.get("model_hash")),
+        sampler=as_str(image.get("sampler")),
+        steps=as_int(image.get("steps")),
+        cfg=as_float(image.get("cfg_scale")),
+        seed=as_int(image.get("seed")),
+        width=as_int(image.get("width")),
+        height=as_int(image.get("height")),
         software=_software(data.get("app_version")),
     )
 
@@ -196,11 +156,11 @@ def _read_dream(text: str) -> GenerationRecord:
         prompt=prompt,
         negative_prompt=negative,
         sampler=switches.get("A") or switches.get("m") or None,
-        steps=_int(switches.get("s")),
-        cfg=_float(switches.get("C")),
-        seed=_int(switches.get("S")),
-        width=_int(switches.get("W")),
-        height=_int(switches.get("H")),
+        steps=as_int(switches.get("s")),
+        cfg=as_float(switches.get("C")),
+        seed=as_int(switches.get("S")),
+        width=as_int(switches.get("W")),
+        height=as_int(switches.get("H")),
         software="InvokeAI",
     )
 

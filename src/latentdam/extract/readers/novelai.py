@@ -8,12 +8,11 @@ are preferred and the base captions used when they are missing.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from latentdam.errors import CorruptMetadata
 from latentdam.extract.raw import RawMetadata
+from latentdam.extract.readers.values import as_float, as_int, as_str, load_json_object
 from latentdam.extract.record import GenerationRecord, Tool
 
 # "Stable Diffusion XL C1E1DE52", "NovelAI Diffusion V4 4F49EC75"
@@ -28,29 +27,11 @@ def _base_caption(value: Any) -> str | None:
     return None
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def _comment(meta: RawMetadata) -> dict[str, Any]:
     text = meta.text.get("Comment")
     if text is None:
         return {}
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CorruptMetadata(f"NovelAI Comment is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CorruptMetadata("NovelAI Comment JSON is not an object")
-    return data
+    return load_json_object(text, "NovelAI Comment")
 
 
 class NovelAIReader:
@@ -63,12 +44,12 @@ class NovelAIReader:
 
     def read(self, meta: RawMetadata) -> GenerationRecord:
         data = _comment(meta)
-        prompt = _str(data.get("prompt"))
+        prompt = as_str(data.get("prompt"), keep_empty=True)
         if prompt is None:
             prompt = _base_caption(data.get("v4_prompt"))
         if prompt is None:
             prompt = meta.text.get("Description", "")
-        negative = _str(data.get("uc"))
+        negative = as_str(data.get("uc"), keep_empty=True)
         if negative is None:
             negative = _base_caption(data.get("v4_negative_prompt")) or ""
 
@@ -86,12 +67,12 @@ class NovelAIReader:
             negative_prompt=negative.strip(),
             model=model,
             model_hash=model_hash,
-            sampler=_str(data.get("sampler")),
-            scheduler=_str(data.get("noise_schedule")),
-            steps=_int(data.get("steps")),
-            cfg=_float(data.get("scale")),
-            seed=_int(data.get("seed")),
-            width=_int(data.get("width")),
-            height=_int(data.get("height")),
+            sampler=as_str(data.get("sampler"), keep_empty=True),
+            scheduler=as_str(data.get("noise_schedule"), keep_empty=True),
+            steps=as_int(data.get("steps"), parse_text=False),
+            cfg=as_float(data.get("scale"), parse_text=False),
+            seed=as_int(data.get("seed"), parse_text=False),
+            width=as_int(data.get("width"), parse_text=False),
+            height=as_int(data.get("height"), parse_text=False),
             software=meta.text.get("Software") or "NovelAI",
         )

@@ -1,0 +1,51 @@
+"""Ingest throughput on this machine: a cold ingest against an unchanged re-ingest, side by side.
+
+Uses the quality benchmark's corpus (one 32x32 PNG with A1111 metadata per krea prompt), so
+the text embedded is real prompt text of real lengths.
+
+    .venv/bin/python bench/ingest_speed.py [--data ../shared/bench] [--workdir /tmp/latentdam-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from quality import DEFAULT_DATA, build_corpus
+
+from latentdam import Library, Settings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+
+    images = args.workdir / "images"
+    count = build_corpus(args.data / "krea_prompts_1k.csv", images)
+    library = args.workdir / "speed-library"
+    shutil.rmtree(library, ignore_errors=True)
+    lib = Library.open(settings=Settings(library=library, batch_size=args.batch_size))
+    started = time.perf_counter()
+    lib.embedder.load()
+    load_s = time.perf_counter() - started
+
+    cold = lib.ingest([images])
+    warm = lib.ingest([images])
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"files: {count}, batch size {args.batch_size}, model load {load_s:.1f} s, peak RSS {peak_mib:.0f} MiB")
+    print(f"{'run':<22}{'seconds':>9}{'files/s':>10}")
+    for name, report in (("cold ingest", cold), ("re-ingest, unchanged", warm)):
+        print(f"{name:<22}{report.seconds:>9.2f}{report.seen / report.seconds:>10.1f}")
+    print(f"re-ingest is {cold.seconds / warm.seconds:.0f}x faster than the cold ingest")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""One embedder per space, created on first use and kept for the library's lifetime."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from latentdam.embed import load_embedder
+from latentdam.embed.base import Embedder
+from latentdam.embed.space import Space
+
+
+class EmbedderPool:
+    def __init__(self, device: str | None = None, provided: Iterable[Embedder] = ()) -> None:
+        self.device = device
+        self._by_name: dict[str, Embedder] = {e.space.name: e for e in provided}
+        self._lock = threading.Lock()
+
+    def get(self, space: Space) -> Embedder:
+        """The embedder for a space; one given at construction wins if its space matches."""
+        with self._lock:
+            embedder = self._by_name.get(space.name)
+            if embedder is None or embedder.space != space:
+                embedder = load_embedder(space, self.device)
+                self._by_name[space.name] = embedder
+            return embedder
+
+    def unload(self, space: Space) -> None:
+        with self._lock:
+            embedder = self._by_name.get(space.name)
+        if embedder is not None:
+            embedder.unload()

@@ -1,0 +1,316 @@
+"""A visual descriptor space that needs no model weights: colour layout, a perceptual hash,
+a colour histogram and texture statistics, concatenated into one L2-normalised vector.
+
+It does not understand content: two different photos of cats are no closer than a cat and a
+car, and two unrelated pictures that share a palette and a composition can look alike to it.
+What it finds is the same picture in another guise: re-encoded (JPEG, WebP), resized,
+slightly cropped, brightened or darkened, framed with a thin border or stamped with a small
+watermark — the variations, crops, re-encodes and near-duplicates that pile up in an image
+library. Use a CLIP-style space for search by meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from latentdam.embed.space import Backend, Modality, Space
+
+# Each image becomes one small square RGB working image; aspect ratio is dropped (a crop
+# changes it a little, and the descriptor should not care).
+WORK = 64
+DETECT = 128  # flat borders are found and cut at up to 128x128, before the working size
+BORDER_MAX = 0.15  # at most this much of each side is cut as border
+BORDER_TOLERANCE = 12  # a border line: 97% of its pixels within this of its mean colour
+BACKGROUND = (255, 255, 255)  # transparency is flattened onto white, as most exporters do
+
+LAYOUT_GRID = 8  # colour layout: an 8x8 grid of mean YCbCr colours (MPEG-7 colour layout) ...
+LAYOUT_Y, LAYOUT_C = 15, 10  # ... of which the lowest DCT frequencies are kept (zigzag order)
+LAYOUT_Y_DC = 0.5  # the mean brightness counts half: brightness edits move it
+HASH_SIDE, HASH_BITS = 32, 8  # pHash: 8x8 lowest DCT frequencies of a 32x32 grayscale
+HIST_SIDE = 32  # colour histogram over a 32x32 version ...
+HIST_BINS = (8, 3, 3)  # ... hue x saturation x value, soft-binned ...
+HIST_GRAYS = 4  # ... plus value bins for unsaturated pixels, where hue means nothing
+TEXTURE_SCALES = (32, 16)  # gradient orientation histograms on two scales ...
+TEXTURE_CELLS = 4  # ... in a 4x4 grid ...
+TEXTURE_ORIENTATIONS = 4  # ... of 4 unsigned orientations
+
+# Squared weights sum to 1, so the cosine of two descriptors is the weighted mean of the
+# blocks' cosines: each value is that block's share of the similarity.
+WEIGHTS_SQ = {"layout": 0.4, "phash": 0.2, "histogram": 0.2, "texture": 0.2}
+
+DIMS = {
+    "layout": LAYOUT_Y + 2 * LAYOUT_C,
+    "phash": HASH_BITS * HASH_BITS,
+    "histogram": HIST_BINS[0] * HIST_BINS[1] * HIST_BINS[2] + HIST_GRAYS,
+    "texture": len(TEXTURE_SCALES) * TEXTURE_CELLS * TEXTURE_CELLS * TEXTURE_ORIENTATIONS,
+}
+DIM = sum(DIMS.values())
+
+VISUAL_DESCRIPTOR = Space(
+    name="visual_descriptor_v1",
+    backend=Backend.VISUAL_DESCRIPTOR,
+    model_id="latentdam/visual-descriptor",
+    revision="1",
+    dim=DIM,
+    modalities=frozenset({Modality.IMAGE}),
+)
+
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+@cache
+def _dct_matrix(n: int) -> np.ndarray:
+    """The orthonormal DCT-II matrix: `D @ x` is the DCT of a length-n signal."""
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    d = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
+    d[0] /= np.sqrt(2.0)
+    return d.astype(np.float32)
+
+
+@cache
+def _zigzag(side: int, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the first `keep` coefficients in JPEG zigzag order."""
+    order = sorted(
+        ((u, v) for u in range(side) for v in range(side)),
+        key=lambda uv: (uv[0] + uv[1], uv[1] if (uv[0] + uv[1]) % 2 else uv[0]),
+    )[:keep]
+    return np.array([u for u, _ in order]), np.array([v for _, v in order])
+
+
+@cache
+def _cell_weights(side: int, cells: int) -> np.ndarray:
+    """(side, cells): how much each pixel row (or column) votes for each cell, shared
+    linearly between the two nearest cell centres."""
+    pos = (np.arange(side) + 0.5) / side
+    return _soft(pos, cells, circular=False).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _high_depth_to_l(img: Image.Image) -> Image.Image:
+    """16-bit, 32-bit integer and float grayscale as 8-bit, scaled by the range the data
+    implies (Pillow's own conversion clips 16-bit values instead of scaling them)."""
+    arr = np.asarray(img, dtype=np.float64)
+    top = float(np.nanmax(arr)) if arr.size else 0.0
+    if img.mode == "F" and top <= 1.0:
+        arr = arr * 255.0
+    elif img.mode.startswith("I;16") or top > 255.0:
+        arr = arr / 257.0
+    return Image.fromarray(np.clip(np.nan_to_num(np.rint(arr)), 0, 255).astype(np.uint8), "L")
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Any decoded image as 8-bit RGB: EXIF orientation applied, transparency flattened onto
+    white, high bit depths scaled, CMYK/YCbCr/LAB/HSV/palette/bilevel converted."""
+    if img.getexif().get(0x0112, 1) not in (None, 1):
+        img = ImageOps.exif_transpose(img)
+    mode = img.mode
+    if mode == "RGB":
+        return img
+    if mode in ("I", "F") or mode.startswith("I;16"):
+        return _high_depth_to_l(img).convert("RGB")
+    if mode == "LAB":  # Pillow's plain convert reinterprets LAB bytes as RGB
+        from PIL import ImageCms
+
+        transform = ImageCms.buildTransform(
+            ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), "LAB", "RGB"
+        )
+        out = ImageCms.applyTransform(img, transform)
+        return out if out is not None else img.convert("RGB")
+    if mode not in ("RGBA", "LA", "PA", "RGBa", "La") and not (mode == "P" and "transparency" in img.info):
+        return img.convert("RGB")
+    if mode == "La":
+        img = img.convert("LA")  # premultiplied grayscale has no direct conversion to RGBA
+    canvas = Image.new("RGBA", img.size, (*BACKGROUND, 255))
+    canvas.alpha_composite(img.convert("RGBA"))
+    return canvas.convert("RGB")
+
+
+def _pixels(img: Image.Image) -> np.ndarray:
+    # faster than np.asarray(img), which goes through the array interface
+    return np.frombuffer(img.tobytes(), dtype=np.uint8).reshape(img.height, img.width, 3)
+
+
+def _flat_run(lines: np.ndarray) -> int:
+    """How many leading lines of (L, W, 3) are flat: 97% of their pixels within
+    BORDER_TOLERANCE of the line's mean colour."""
+    mean = lines.mean(axis=1, keepdims=True)
+    close = (np.abs(lines - mean).max(axis=2) <= BORDER_TOLERANCE).mean(axis=1) >= 0.97
+    edge = np.flatnonzero(~close)
+    return int(edge[0]) if len(edge) else len(lines)
+
+
+def _border_box(a: np.ndarray) -> tuple[int, int, int, int]:
+    """The box left after cutting flat rows and columns (a frame, letterboxing, a flat
+    margin) off each side, at most BORDER_MAX of the size per side. An image and a framed copy
+    of it cut down to nearly the same box."""
+    h, w = a.shape[:2]
+    lh, lw = int(h * BORDER_MAX), int(w * BORDER_MAX)
+    x = a.astype(np.float32)
+    cols = x.transpose(1, 0, 2)
+    top = _flat_run(x[:lh]) if lh else 0
+    bottom = _flat_run(x[: h - lh - 1 : -1]) if lh else 0
+    left = _flat_run(cols[:lw]) if lw else 0
+    right = _flat_run(cols[: w - lw - 1 : -1]) if lw else 0
+    return left, top, w - right, h - bottom
+
+
+def working_image(img: Image.Image) -> np.ndarray:
+    """The (64, 64, 3) uint8 image every block is computed from: RGB, borders cut, squashed."""
+    rgb = to_rgb(img)
+    w, h = rgb.size
+    if w > DETECT or h > DETECT:
+        rgb = rgb.resize((min(w, DETECT), min(h, DETECT)), Image.Resampling.BOX, reducing_gap=2.0)
+    box = _border_box(_pixels(rgb))
+    if box == (0, 0, WORK, WORK) and rgb.size == (WORK, WORK):
+        return _pixels(rgb)
+    return _pixels(rgb.resize((WORK, WORK), Image.Resampling.BILINEAR, box=box))
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _pool(x: np.ndarray, side: int) -> np.ndarray:
+    """Mean-pool (n, H, W, ...) down to (n, side, side, ...)."""
+    n, h = x.shape[:2]
+    f = h // side
+    return x.reshape(n, side, f, side, f, *x.shape[3:]).mean(axis=(2, 4))
+
+
+def _soft(values: np.ndarray, bins: int, circular: bool) -> np.ndarray:
+    """(..., bins) weights sharing each value in [0, 1] linearly between its two nearest bin
+    centres; on a circle (hue, orientation) the last bin neighbours the first."""
+    pos = values[..., None] * bins - 0.5
+    centres = np.arange(bins)
+    if circular:
+        d = np.abs(pos - centres) % bins
+        d = np.minimum(d, bins - d)
+    else:
+        d = np.abs(np.clip(pos, 0, bins - 1) - centres)
+    return np.maximum(1.0 - d, 0.0)
+
+
+def _layout(rgb: np.ndarray) -> np.ndarray:
+    """MPEG-7-style colour layout: the low-frequency DCT of an 8x8 grid of YCbCr means,
+    centred on mid-grey. Low frequencies move little under small crops and shifts."""
+    grid = _pool(rgb, LAYOUT_GRID)
+    r, g, b = grid[..., 0], grid[..., 1], grid[..., 2]
+    ycc = np.stack(
+        [
+            0.299 * r + 0.587 * g + 0.114 * b - 128.0,
+            -0.168736 * r - 0.331264 * g + 0.5 * b,
+            0.5 * r - 0.418688 * g - 0.081312 * b,
+        ],
+        axis=1,
+    )  # (n, 3, 8, 8)
+    d = _dct_matrix(LAYOUT_GRID)
+    coefs = d @ ycc @ d.T
+    yu, yv = _zigzag(LAYOUT_GRID, LAYOUT_Y)
+    cu, cv = _zigzag(LAYOUT_GRID, LAYOUT_C)
+    y = coefs[:, 0, yu, yv]
+    y[:, 0] *= LAYOUT_Y_DC
+    return np.concatenate([y, coefs[:, 1, cu, cv], coefs[:, 2, cu, cv]], axis=1)
+
+
+def _phash(gray: np.ndarray) -> np.ndarray:
+    """pHash as +-1 bits: each of the 8x8 lowest DCT coefficients of a 32x32 grayscale
+    against their median. Two images' cosine is 1 - 2 * hamming distance / 64."""
+    g = _pool(gray, HASH_SIDE)
+    d = _dct_matrix(HASH_SIDE)[:HASH_BITS]
+    low = (d @ g @ d.T).reshape(len(g), -1)
+    med = np.median(low, axis=1, keepdims=True)
+    return np.where(low > med, 1.0, -1.0).astype(np.float32)
+
+
+def _histogram(rgb: np.ndarray) -> np.ndarray:
+    """A soft-binned HSV histogram, square-rooted (Hellinger) and mean-centred, so that
+    palettes with nothing in common score below zero rather than at a positive baseline."""
+    n = len(rgb)
+    x = _pool(rgb, HIST_SIDE).reshape(n, -1, 3) / 255.0
+    mx = x.max(axis=-1)
+    delta = mx - x.min(axis=-1)
+    safe = np.where(delta > 0, delta, 1.0)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    hue = np.where(mx == r, (g - b) / safe, np.where(mx == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
+    hue = (hue / 6.0) % 1.0
+    sat = delta / np.where(mx > 0, mx, 1.0)
+    # pixels fade from the colour bins into the grey bins as chroma (sat * value) drops
+    chroma = np.clip((delta - 0.08) / 0.12, 0.0, 1.0)
+    nh, ns, nv = HIST_BINS
+    hs = _soft(hue, nh, circular=True)[..., :, None] * _soft(sat, ns, circular=False)[..., None, :]
+    hs = hs.reshape(n, -1, nh * ns) * chroma[..., None]
+    colour = (hs.transpose(0, 2, 1) @ _soft(mx, nv, circular=False)).reshape(n, -1)
+    grey = (_soft(mx, HIST_GRAYS, circular=False) * (1.0 - chroma)[..., None]).sum(axis=1)
+    hist = np.sqrt(np.concatenate([colour, grey], axis=1) / x.shape[1])
+    return hist - hist.mean(axis=1, keepdims=True)
+
+
+def _texture(gray: np.ndarray) -> np.ndarray:
+    """Gradient orientation histograms (HOG-like) in a 4x4 grid on two scales: where the
+    edges are and which way they run. Votes are shared between neighbouring cells and
+    orientations, so a small shift moves weight smoothly. Square-rooted and mean-centred."""
+    parts = []
+    for side in TEXTURE_SCALES:
+        g = _pool(gray, side)
+        gx = np.zeros_like(g)
+        gy = np.zeros_like(g)
+        gx[:, :, 1:-1] = g[:, :, 2:] - g[:, :, :-2]
+        gy[:, 1:-1, :] = g[:, 2:, :] - g[:, :-2, :]
+        theta = (np.arctan2(gy, gx) / np.pi) % 1.0  # unsigned orientation in [0, 1)
+        votes = _soft(theta, TEXTURE_ORIENTATIONS, circular=True) * np.hypot(gx, gy)[..., None]
+        cells = _cell_weights(side, TEXTURE_CELLS)
+        # (n, y, x, o) -> (n, cy, cx, o): sum over y and x with the cell weights
+        hog = np.einsum("yc,nyxo,xd->ncdo", cells, votes, cells, optimize=True)
+        parts.append(np.sqrt(hog.reshape(len(g), -1) / (side / TEXTURE_CELLS) ** 2))
+    tex = np.concatenate(parts, axis=1)
+    return tex - tex.mean(axis=1, keepdims=True)
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norm, 1e-12)
+
+
+def describe(work: np.ndarray) -> np.ndarray:
+    """Descriptors, (n, DIM) float32 L2-normalised, for (n, 64, 64, 3) uint8 working images.
+    Each block is L2-normalised and weighted by the square root of its WEIGHTS_SQ share."""
+    x = work.astype(np.float32)
+    gray = x @ _LUMA
+    blocks = {
+        "layout": _layout(x),
+        "phash": _phash(gray),
+        "histogram": _histogram(x),
+        "texture": _texture(gray),
+    }
+    out = np.concatenate(
+        [_normalise(block.astype(np.float64)) * np.sqrt(WEIGHTS_SQ[name]) for name, block in blocks.items()],
+        axis=1,
+    )
+    return _normalise(out).astype(np.float32)
+
+
+class VisualDescriptorEmbedder:
+    """Embeds images into VISUAL_DESCRIPTOR. There are no weights: `load` and `unload` do
+    nothing, and a vector is a pure function of the pixels."""
+
+    def __init__(self, space: Space = VISUAL_DESCRIPTOR) -> None:
+        if space.dim != DIM:
+            raise ValueError(f"space {space.name!r} has dim {space.dim}; the visual descriptor has {DIM}")
+        self.space = space
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def unload(self) -> None:
+        """Nothing to free."""
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        if len(images) == 0:
+            return np.zeros((0, self.space.dim), dtype=np.float32)
+        return describe(np.stack([working_image(img) for img in images]))

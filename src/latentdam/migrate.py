@@ -1,0 +1,114 @@
+"""Model migration: add a space, backfill it in batches while searches keep answering from
+the active spaces, then switch the active space in one manifest write.
+
+Resumable: progress is the set of assets that already have a vector in the new space, so an
+interrupted backfill (Ctrl-C, crash, kill -9) continues where it stopped when run again.
+The replaced space's vectors stay until `latentdam spaces drop NAME`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from latentdam.embed.pool import EmbedderPool
+from latentdam.embed.space import Modality, Space
+from latentdam.embed.vectors import embed_assets
+from latentdam.errors import ExtractError
+from latentdam.extract.file import extract_file
+from latentdam.ingest import IngestProgress, Skipped
+from latentdam.search.signal import signal_of
+from latentdam.store.store import LibraryStore, quote
+
+
+@dataclass(slots=True)
+class ReembedReport:
+    space: str
+    embedded: int = 0
+    skipped: list[Skipped] = field(default_factory=list)  # assets the new space cannot embed
+    replaced: str | None = None  # the space it took over from (kept until dropped)
+    activated: bool = False
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "space": self.space,
+            "embedded": self.embedded,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "replaced": self.replaced,
+            "activated": self.activated,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Reembedder:
+    def __init__(
+        self, store: LibraryStore, embedders: EmbedderPool, *, batch_size: int, max_pixels: int
+    ) -> None:
+        self.store = store
+        self.embedders = embedders
+        self.batch_size = batch_size
+        self.max_pixels = max_pixels
+
+    def run(
+        self, space: Space, progress: IngestProgress | None = None, *, activate: bool = True
+    ) -> ReembedReport:
+        progress = progress or IngestProgress()
+        started = time.perf_counter()
+        report = ReembedReport(space=space.name)
+        self.store.ensure_space(space)
+        embedder = self.embedders.get(space)
+        skipped_ids: list[str] = []
+        progress.start(self.store.count(f"{space.column} IS NULL"))
+        while True:
+            where = f"{space.column} IS NULL"
+            if skipped_ids:
+                where += f" AND id NOT IN ({', '.join(quote(i) for i in skipped_ids)})"
+            rows = (
+                self.store.assets.search()
+                .where(where)
+                .select(["id", "paths", "embed_text"])
+                .limit(self.batch_size)
+                .to_list()
+            )
+            if not rows:
+                break
+            texts = [row["embed_text"] or "" for row in rows]
+            images = [self._pixels(row, report) if space.embeds(Modality.IMAGE) else None for row in rows]
+            vectors = embed_assets(embedder, texts, images)
+            written = {row["id"]: v for row, v in zip(rows, vectors, strict=True) if v is not None}
+            skipped_ids += [row["id"] for row, v in zip(rows, vectors, strict=True) if v is None]
+            self.store.set_vectors(space, written)
+            report.embedded += len(written)
+            progress.advance(len(rows))
+        if activate:
+            report.replaced = self._activate(space)
+            report.activated = True
+        self.store.refresh_indexes()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _pixels(self, row: dict[str, Any], report: ReembedReport) -> Any:
+        """The asset's pixels, from the first of its paths still on disk."""
+        paths = [p for p in row["paths"] or [] if os.path.exists(p)]
+        if not paths:
+            report.skipped.append(
+                Skipped((row["paths"] or ["?"])[0], "file is gone; cannot embed its pixels")
+            )
+            return None
+        try:
+            return extract_file(Path(paths[0]), max_pixels=self.max_pixels, thumbnail_size=16).pixels
+        except ExtractError as exc:
+            report.skipped.append(Skipped(paths[0], str(exc)))
+            return None
+
+    def _activate(self, space: Space) -> str | None:
+        """The new space replaces the active space of the same kind (text, joint or visual)."""
+        kind = signal_of(space)
+        replaced = [s for s in self.store.active if signal_of(s) is kind and s != space]
+        kept = [s for s in self.store.active if signal_of(s) is not kind]
+        self.store.set_active([*kept, space])
+        return replaced[0].name if replaced else None

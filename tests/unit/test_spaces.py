@@ -1,0 +1,174 @@
+"""Embedding spaces in a library: joint CLIP/SigLIP spaces, text+image queries, similar,
+near-duplicates, and model migration that keeps search answering while it runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from conftest import MakeA1111
+from latentdam import Library, Settings, Signal
+from latentdam.embed import TextEmbedder
+from latentdam.errors import StoreError
+from latentdam.ingest import IngestProgress
+from latentdam.testing.formats import write_jpeg
+from latentdam.testing.tiny_models import save_tiny_clip
+
+PROMPTS = [
+    "a lighthouse on a cliff at dusk",
+    "a bowl of ramen with a soft egg",
+    "a red fox sleeping in the snow",
+    "a starship above a ringed planet",
+    "a medieval knight in plate armour",
+    "a watercolour of tulips in a vase",
+    "a neon alley in the rain at night",
+    "a golden retriever puppy in a meadow",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_clip_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("models")
+    return save_tiny_clip(root / "tiny-clip-a", seed=1), save_tiny_clip(root / "tiny-clip-b", seed=2)
+
+
+@pytest.fixture
+def filled(library: Library, make_a1111: MakeA1111) -> Library:
+    for i, prompt in enumerate(PROMPTS):
+        make_a1111(f"img_{i}.png", prompt, Seed=i)
+    library.ingest([library.settings.library.parent / "images"])
+    return library
+
+
+def _names(result: object) -> list[str]:
+    return [Path(hit.path).name for hit in result.results]  # type: ignore[attr-defined]
+
+
+class _Interrupt(Exception):
+    pass
+
+
+class _StopHalfway(IngestProgress):
+    """Checks that search still answers from the old spaces, then interrupts the backfill."""
+
+    def __init__(self, library: Library, new_space: str) -> None:
+        self.library, self.new_space, self.done, self.total = library, new_space, 0, 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+
+    def advance(self, files: int) -> None:
+        self.done += files
+        result = self.library.search("a fox in winter", limit=3)
+        assert _names(result)[0] == "img_2.png"
+        assert self.new_space not in result.spaces  # still answering from the old spaces
+        if self.done >= self.total // 2:
+            raise _Interrupt
+
+
+def test_new_library_has_text_and_visual_spaces(filled: Library) -> None:
+    infos = {i.space.name: i for i in filled.spaces()}
+    assert set(infos) == {"text_minilm_l6", "visual_descriptor_v1"}
+    assert all(i.active and i.vectors == len(PROMPTS) and i.coverage == 1.0 for i in infos.values())
+
+
+def test_reembed_interrupted_halfway_resumes_then_switches(filled: Library, tiny_clip_dirs: tuple[Path, Path]) -> None:
+    model_a, model_b = tiny_clip_dirs
+    with pytest.raises(_Interrupt):
+        filled.reembed(str(model_a), progress=_StopHalfway(filled, "tiny_clip_a"))
+    infos = {i.space.name: i for i in filled.spaces()}
+    assert not infos["tiny_clip_a"].active
+    assert 0 < infos["tiny_clip_a"].vectors < len(PROMPTS)  # half done, kept
+
+    report = filled.reembed(str(model_a))
+    assert report.embedded == len(PROMPTS) - infos["tiny_clip_a"].vectors  # only the rest
+    assert report.activated and report.replaced is None  # a new kind of space: nothing replaced
+    infos = {i.space.name: i for i in filled.spaces()}
+    assert infos["tiny_clip_a"].active and infos["tiny_clip_a"].coverage == 1.0
+    result = filled.search("a fox in winter", limit=3)
+    assert "tiny_clip_a" in result.spaces and Signal.IMAGE in result.results[0].signals
+
+    # a second joint model replaces the first; the old vectors stay until dropped
+    report = filled.reembed(str(model_b))
+    assert report.replaced == "tiny_clip_a"
+    active = {i.space.name for i in filled.spaces() if i.active}
+    assert active == {"text_minilm_l6", "visual_descriptor_v1", "tiny_clip_b"}
+    with pytest.raises(StoreError, match="is active"):
+        filled.drop_space("tiny_clip_b")
+    filled.drop_space("tiny_clip_a")
+    assert "tiny_clip_a" not in {i.space.name for i in filled.spaces()}
+    assert "vec_tiny_clip_a" not in filled.store.assets.schema.names
+
+
+def test_new_assets_land_in_every_space_present(filled: Library, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]) -> None:
+    filled.reembed(str(tiny_clip_dirs[0]))
+    late = make_a1111("late.png", "a hot air balloon over hills", folder="later")
+    filled.ingest([late])
+    assert {i.space.name: i.coverage for i in filled.spaces()} == {
+        "text_minilm_l6": 1.0,
+        "visual_descriptor_v1": 1.0,
+        "tiny_clip_a": 1.0,
+    }
+
+
+def test_text_plus_image_and_negative_queries(filled: Library, tiny_clip_dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    filled.reembed(str(tiny_clip_dirs[0]))
+    fox = filled.search("a red fox sleeping in the snow", limit=1).results[0]
+    both = filled.search("snow", image=fox.path, limit=3, image_weight=0.3)
+    assert _names(both)[0] == "img_2.png"
+    assert set(both.results[0].signals) >= {Signal.IMAGE, Signal.VISUAL, Signal.SEMANTIC}
+    plain = filled.search("an animal", limit=8, signals=["semantic"])
+    steered = filled.search("an animal", negative="fox", limit=8, signals=["semantic"])
+    fox_rank = _names(plain).index("img_2.png")
+    assert _names(steered).index("img_2.png") > fox_rank
+
+
+def test_similar_excludes_itself_and_finds_variants(filled: Library, tmp_path: Path) -> None:
+    source = filled.search("ramen", limit=1).results[0]
+    variant = tmp_path / "variant" / "ramen_small.jpg"
+    variant.parent.mkdir()
+    write_jpeg(variant, Image.open(source.path).convert("RGB").resize((48, 48)))
+    filled.ingest([variant])
+    result = filled.similar(source.id, limit=3)
+    assert source.id not in [h.id for h in result.results]
+    assert _names(result)[0] == "ramen_small.jpg"
+    assert result.results[0].signals[Signal.VISUAL].rank == 1
+
+
+def _scene(seed: int) -> Image.Image:
+    image = Image.new("RGB", (160, 120), (seed * 37 % 256, seed * 91 % 256, seed * 53 % 256))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((20 + seed * 7 % 60, 10, 90 + seed * 5 % 60, 100), fill=(255 - seed * 29 % 256, 200, seed * 17 % 256))
+    draw.rectangle((0, 90, 160, 120), fill=(seed * 13 % 256, 80, 40))
+    return image
+
+
+def test_duplicates_groups_reencoded_resized_and_cropped_copies(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "dupes"
+    folder.mkdir()
+    for seed in range(6):
+        base = _scene(seed)
+        base.save(folder / f"scene_{seed}.png")
+    write_jpeg(folder / "scene_1_copy.jpg", _scene(1), quality=70)
+    _scene(1).resize((320, 240)).save(folder / "scene_1_big.png")
+    _scene(4).crop((6, 4, 160, 120)).save(folder / "scene_4_crop.webp", quality=85)
+    library.ingest([folder])
+    groups = library.duplicates()
+    named = sorted(sorted(Path(p).name for p in g.paths) for g in groups)
+    assert named == [
+        ["scene_1.png", "scene_1_big.png", "scene_1_copy.jpg"],
+        ["scene_4.png", "scene_4_crop.webp"],
+    ]
+
+
+def test_space_definition_conflict_is_refused(tmp_path: Path, text_embedder: TextEmbedder, tiny_clip_dirs: tuple[Path, Path]) -> None:
+    lib = Library.open(settings=Settings(library=tmp_path / "lib"), embedders=[text_embedder])
+    model = shutil.copytree(tiny_clip_dirs[0], tmp_path / "tiny-clip-a")
+    lib.reembed(str(model))
+    # same directory name, different model inside: the space name clashes, the revision differs
+    shutil.copy(tiny_clip_dirs[1] / "config.json", model / "config.json")
+    with pytest.raises(StoreError, match="already exists with another definition"):
+        lib.reembed(str(model))
