@@ -21,7 +21,9 @@ from latentdam import Library, Settings
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
     parser.add_argument("--batch-size", type=int, default=64)
@@ -39,7 +41,9 @@ def main() -> int:
     cold = lib.ingest([images])
     warm = lib.ingest([images])
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"files: {count}, batch size {args.batch_size}, model load {load_s:.1f} s, peak RSS {peak_mib:.0f} MiB")
+    print(
+        f"files: {count}, batch size {args.batch_size}, model load {load_s:.1f} s, peak RSS {peak_mib:.0f} MiB"
+    )
     print(f"{'run':<22}{'seconds':>9}{'files/s':>10}")
     for name, report in (("cold ingest", cold), ("re-ingest, unchanged", warm)):
         print(f"{name:<22}{report.seconds:>9.2f}{report.seen / report.seconds:>10.1f}")

@@ -32,6 +32,7 @@ from latentdam.ingest import IngestProgress, IngestReport
 from latentdam.library import Library
 from latentdam.search.query import Filters
 from latentdam.search.result import SearchResult, Status
+from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
 
 # The model loaders' own progress bars would interleave with ours; errors still show.
@@ -252,13 +253,27 @@ def search(
 @app.command()
 def similar(
     ref: Annotated[str, typer.Argument(help="Asset id, id prefix (6+ characters), or file path.")],
+    by: Annotated[
+        list[Signal] | None,
+        typer.Option(
+            help="Signals to compare by (repeatable): semantic = prompt, image = content, visual = look"
+            " [default: image and visual]"
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many results.")] = 10,
     library: LibraryOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Assets nearest to one already in the library: similar prompts (text space), similar
-    pictures (image spaces), variations (visual descriptor), fused."""
-    result = _open(library).similar(ref, limit=limit)
+    """Assets nearest to one already in the library: similar pictures (joint image space),
+    variations (visual descriptor) and, with --by semantic, similar prompts.
+
+    Examples:
+
+      latentdam similar 3fa9c2d1e0
+
+      latentdam similar renders/fox.png --by visual      # re-encodes, crops, variations
+    """
+    result = _open(library).similar(ref, limit=limit, signals=by)
     if as_json:
         _print_json(result.to_dict())
     else:

@@ -173,15 +173,22 @@ class Library:
         filters: Filters | Mapping[str, Any] | None = None,
         signals: Iterable[Signal | str] | None = None,
     ) -> SearchResult:
-        """Nearest neighbours of an asset already in the library (by id, id prefix or path)."""
-        asset = self.get(ref)
+        """Nearest neighbours of an asset already in the library (by id, id prefix or path).
+
+        By default "similar" means similar pictures: the image spaces (joint and visual)
+        answer, and prompt similarity joins only when asked (`signals=["semantic", ...]`) or
+        when the library has no image space.
+        """
+        if signals is None:
+            pictures = {signal_of(s) for s in self.store.active} & {Signal.IMAGE, Signal.VISUAL}
+            signals = pictures or None
         query = SearchQuery(
-            text=None,
+            similar_to=self.get(ref).id,
             filters=self._filters(filters),
             limit=limit,
             signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
         )
-        return self._engine.result(query, self._engine.similar_rankings(asset.id, query))
+        return self._engine.run(query, QueryInput(None, None))
 
     def duplicates(self, threshold: float | None = None, space: str | None = None) -> list[DuplicateGroup]:
         """Groups of near-identical assets (re-encoded, resized, slightly cropped copies),

@@ -21,7 +21,7 @@ CLI = [sys.executable, "-m", "latentdam"]
 
 
 def run(*args: str | Path, library: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LATENTDAM_LIBRARY": str(library), "COLUMNS": "160"}
+    env = {**os.environ, "LATENTDAM_LIBRARY": str(library), "COLUMNS": "160", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
@@ -129,3 +129,38 @@ def test_ingest_killed_midway_resumes_without_duplicates_or_loss(
     dup = lib.get(str(tmp_path / "images" / "dup.png"))
     assert sorted(Path(p).name for p in dup.paths) == ["dup.png", "img_000.png"]
     assert lib.stats().spaces == {"text_minilm_l6": total, "visual_descriptor_v1": total}
+
+
+def test_spaces_reembed_similar_and_duplicates(tmp_path: Path, make_a1111: MakeA1111) -> None:
+    from PIL import Image
+
+    from latentdam.testing.tiny_models import save_tiny_clip
+
+    library = tmp_path / "lib"
+    folder = make_a1111("fox.png", "a red fox in the snow").parent
+    make_a1111("ship.png", "a starship above a ringed planet")
+    Image.open(folder / "fox.png").convert("RGB").resize((40, 40)).save(folder / "fox_small.jpg", quality=80)
+    run("ingest", folder, library=library)
+
+    model = save_tiny_clip(tmp_path / "tiny-clip", seed=3)
+    report = json.loads(run("reembed", "--model", model, "--json", library=library).stdout)
+    assert (report["space"], report["embedded"], report["activated"]) == ("tiny_clip", 3, True)
+    spaces = {s["name"]: s for s in json.loads(run("spaces", "--json", library=library).stdout)["spaces"]}
+    assert spaces["tiny_clip"]["active"] and spaces["tiny_clip"]["coverage"] == 1.0
+    assert spaces["tiny_clip"]["signal"] == "image" and spaces["visual_descriptor_v1"]["signal"] == "visual"
+    assert "tiny_clip" in run("spaces", library=library).stdout
+
+    similar = json.loads(run("similar", str(folder / "fox.png"), "-n", "1", "--json", library=library).stdout)
+    assert Path(similar["results"][0]["path"]).name == "fox_small.jpg"
+    groups = json.loads(run("duplicates", "--json", library=library).stdout)["groups"]
+    assert [sorted(Path(p).name for p in g["paths"]) for g in groups] == [["fox.png", "fox_small.jpg"]]
+    assert "group 1 (2 assets)" in run("duplicates", library=library).stdout
+
+    active = run("spaces", "drop", "tiny_clip", library=library, check=False)
+    assert active.returncode == 1 and "is active" in active.stderr
+    offline = run("reembed", "--model", "someone/not-downloaded-clip", library=library, check=False)
+    assert (
+        offline.returncode == 1
+        and "not-downloaded-clip" in offline.stderr
+        and "Traceback" not in offline.stderr
+    )

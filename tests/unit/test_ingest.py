@@ -127,7 +127,11 @@ def test_missing_input_path_raises(library: Library, tmp_path: Path) -> None:
 
 def test_metadata_a_reader_chokes_on_is_a_warning_not_a_failure(library: Library, tmp_path: Path) -> None:
     # JSON allows NaN; int(NaN) raises ValueError inside the InvokeAI reader
-    path = write_png(tmp_path / "nan.png", make_image(6), {"invokeai_metadata": '{"positive_prompt": "a cat", "seed": NaN}'})
+    path = write_png(
+        tmp_path / "nan.png",
+        make_image(6),
+        {"invokeai_metadata": '{"positive_prompt": "a cat", "seed": NaN}'},
+    )
     report = library.ingest([path])
     assert report.added == 1 and not report.failed
     assert "could not be interpreted" in report.warnings[0].reason

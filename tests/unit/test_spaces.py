@@ -75,7 +75,9 @@ def test_new_library_has_text_and_visual_spaces(filled: Library) -> None:
     assert all(i.active and i.vectors == len(PROMPTS) and i.coverage == 1.0 for i in infos.values())
 
 
-def test_reembed_interrupted_halfway_resumes_then_switches(filled: Library, tiny_clip_dirs: tuple[Path, Path]) -> None:
+def test_reembed_interrupted_halfway_resumes_then_switches(
+    filled: Library, tiny_clip_dirs: tuple[Path, Path]
+) -> None:
     model_a, model_b = tiny_clip_dirs
     with pytest.raises(_Interrupt):
         filled.reembed(str(model_a), progress=_StopHalfway(filled, "tiny_clip_a"))
@@ -103,7 +105,9 @@ def test_reembed_interrupted_halfway_resumes_then_switches(filled: Library, tiny
     assert "vec_tiny_clip_a" not in filled.store.assets.schema.names
 
 
-def test_new_assets_land_in_every_space_present(filled: Library, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]) -> None:
+def test_new_assets_land_in_every_space_present(
+    filled: Library, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]
+) -> None:
     filled.reembed(str(tiny_clip_dirs[0]))
     late = make_a1111("late.png", "a hot air balloon over hills", folder="later")
     filled.ingest([late])
@@ -114,7 +118,9 @@ def test_new_assets_land_in_every_space_present(filled: Library, make_a1111: Mak
     }
 
 
-def test_text_plus_image_and_negative_queries(filled: Library, tiny_clip_dirs: tuple[Path, Path], tmp_path: Path) -> None:
+def test_text_plus_image_and_negative_queries(
+    filled: Library, tiny_clip_dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
     filled.reembed(str(tiny_clip_dirs[0]))
     fox = filled.search("a red fox sleeping in the snow", limit=1).results[0]
     both = filled.search("snow", image=fox.path, limit=3, image_weight=0.3)
@@ -134,14 +140,19 @@ def test_similar_excludes_itself_and_finds_variants(filled: Library, tmp_path: P
     filled.ingest([variant])
     result = filled.similar(source.id, limit=3)
     assert source.id not in [h.id for h in result.results]
-    assert _names(result)[0] == "ramen_small.jpg"
-    assert result.results[0].signals[Signal.VISUAL].rank == 1
+    assert _names(result)[0] == "ramen_small.jpg"  # similar pictures by default
+    assert set(result.results[0].signals) == {Signal.VISUAL}
+    by_prompt = filled.similar(str(Path(source.path)), limit=8, signals=["semantic"])
+    assert "ramen_small.jpg" not in _names(by_prompt)  # it carries no prompt to compare
+    assert {Signal.SEMANTIC} == {s for h in by_prompt.results for s in h.signals}
 
 
 def _scene(seed: int) -> Image.Image:
     image = Image.new("RGB", (160, 120), (seed * 37 % 256, seed * 91 % 256, seed * 53 % 256))
     draw = ImageDraw.Draw(image)
-    draw.ellipse((20 + seed * 7 % 60, 10, 90 + seed * 5 % 60, 100), fill=(255 - seed * 29 % 256, 200, seed * 17 % 256))
+    draw.ellipse(
+        (20 + seed * 7 % 60, 10, 90 + seed * 5 % 60, 100), fill=(255 - seed * 29 % 256, 200, seed * 17 % 256)
+    )
     draw.rectangle((0, 90, 160, 120), fill=(seed * 13 % 256, 80, 40))
     return image
 
@@ -164,7 +175,9 @@ def test_duplicates_groups_reencoded_resized_and_cropped_copies(library: Library
     ]
 
 
-def test_space_definition_conflict_is_refused(tmp_path: Path, text_embedder: TextEmbedder, tiny_clip_dirs: tuple[Path, Path]) -> None:
+def test_space_definition_conflict_is_refused(
+    tmp_path: Path, text_embedder: TextEmbedder, tiny_clip_dirs: tuple[Path, Path]
+) -> None:
     lib = Library.open(settings=Settings(library=tmp_path / "lib"), embedders=[text_embedder])
     model = shutil.copytree(tiny_clip_dirs[0], tmp_path / "tiny-clip-a")
     lib.reembed(str(model))

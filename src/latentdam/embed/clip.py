@@ -1,4 +1,4 @@
-"""Joint image–text spaces served by `transformers`: CLIPModel, SiglipModel and Siglip2Model.
+"""Joint image–text spaces served by `transformers`: CLIPModel and SiglipModel.
 
 One `ClipEmbedder` embeds both texts and images into one space, so a text query finds images
 and an image finds its neighbours. Like the text backend it is lazy: constructing it imports
@@ -12,7 +12,7 @@ pixels on every machine, so a library's vectors do not depend on which host inge
 Text conventions per family:
 - CLIP: at most 77 tokens (the position table), truncated; padded to the batch's longest with
   the attention mask passed (CLIP pools at the end-of-text token under a causal mask).
-- SigLIP / SigLIP 2: padded to exactly `max_position_embeddings` (64) and truncated, input ids
+- SigLIP: padded to exactly `max_position_embeddings` (64) and truncated, input ids
   only — SigLIP pools the *last position*, and was trained on right-padded 64-token inputs
   without an attention mask; any other padding gives different vectors.
 """
@@ -40,9 +40,12 @@ if TYPE_CHECKING:
 FAMILIES: dict[str, str] = {
     "clip": "CLIPModel",
     "siglip": "SiglipModel",
-    "siglip2": "Siglip2Model",
 }
-SIGLIP_FAMILIES = frozenset({"siglip", "siglip2"})
+# SigLIP 2's NaFlex checkpoints (model_type "siglip2") are left out on purpose: transformers
+# rebuilds their Gemma tokenizer without the end-of-text token and pads it on the left, and
+# nothing here checks the resulting text vectors against the reference ones. (SigLIP 2's
+# fixed-resolution checkpoints have model_type "siglip" and load as SigLIP.)
+SIGLIP_FAMILIES = frozenset({"siglip"})
 CLIP_MAX_TOKENS = 77
 
 WEIGHT_FILES = (
@@ -67,9 +70,15 @@ def _unavailable_hub(model_ref: str, error: BaseException | None, offline: bool)
     if offline:
         message = f"model {model_ref!r} is not available offline: {fix}"
     else:
-        reason = str(error).strip().splitlines()[0] if error is not None and str(error).strip() else ""
+        reason = _first_sentence(error) if error is not None else "unknown error"
         message = f"model {model_ref!r} could not be fetched from the hub ({reason}): {fix}"
     return ModelUnavailable(message, model=model_ref)
+
+
+def _first_sentence(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    head = text.split(". ")[0].rstrip(".")
+    return head or type(error).__name__
 
 
 def _hub_offline() -> bool:
@@ -181,6 +190,33 @@ def _read_config(model_ref: str, revision: str | None, local_files_only: bool | 
     return dict(loaded.to_dict())
 
 
+REVISION_SAMPLES = 32
+REVISION_CHUNK = 64 * 1024
+
+
+def local_revision(directory: Path) -> str:
+    """A short fingerprint of a local model: sha256 over config.json and, for every weights
+    file, its name, size and 32 evenly spaced 64 KiB samples of its bytes (the whole file when
+    it is under 2 MiB). Fine-tunes that keep their base's config.json still differ; reading
+    2 MiB per file keeps it instant for multi-GB checkpoints. First 12 hex digits."""
+    digest = hashlib.sha256((directory / "config.json").read_bytes())
+    weights = sorted(
+        p for p in directory.iterdir() if p.is_file() and p.name.endswith((".safetensors", ".bin"))
+    )
+    for path in weights:
+        size = path.stat().st_size
+        digest.update(f"\0{path.name}\0{size}\0".encode())
+        with path.open("rb") as handle:
+            if size <= REVISION_SAMPLES * REVISION_CHUNK:
+                digest.update(handle.read())
+                continue
+            step = (size - REVISION_CHUNK) / (REVISION_SAMPLES - 1)
+            for i in range(REVISION_SAMPLES):
+                handle.seek(round(i * step))
+                digest.update(handle.read(REVISION_CHUNK))
+    return digest.hexdigest()[:12]
+
+
 def space_for_model(
     model_ref: str | Path,
     revision: str | None = None,
@@ -191,16 +227,15 @@ def space_for_model(
     config.json without loading weights. A hub id's config comes through the HF cache (and the
     network unless offline); a local directory must hold the full model.
 
-    revision: given revision, else "main" for a hub id, else for a local directory the first
-    12 hex digits of config.json's sha256 (a different local model has a different revision)."""
+    revision: the given revision, else "main" for a hub id, else `local_revision(directory)`:
+    a different model in the same directory gets a different revision."""
     ref = str(model_ref)
     directory = Path(ref).expanduser()
     config = _read_config(ref, revision, local_files_only)
-    family, dim = _family_and_dim(config, ref)
-    del family
+    _, dim = _family_and_dim(config, ref)
     if directory.is_dir():
         directory = directory.resolve()
-        digest = hashlib.sha256((directory / "config.json").read_bytes()).hexdigest()[:12]
+        digest = local_revision(directory)
         return Space(
             name=space_name(directory.name),
             backend=Backend.TRANSFORMERS_CLIP,
@@ -307,9 +342,7 @@ class ClipEmbedder:
             _check_local_dir(directory)
             return str(directory), {}
         if _looks_like_path(ref):
-            raise ModelUnavailable(
-                f"no model directory at {ref!r} (space {self.space.name!r})", model=ref
-            )
+            raise ModelUnavailable(f"no model directory at {ref!r} (space {self.space.name!r})", model=ref)
         return ref, {"revision": self.space.revision}
 
     def load(self) -> None:
@@ -339,21 +372,29 @@ class ClipEmbedder:
                     AutoImageProcessor.from_pretrained, source, None, backend=self.image_backend, **hub_kwargs
                 )
             except ImportError as exc:
+                reason = _first_sentence(exc)
+                hint = "pip install sentencepiece protobuf" if "sentencepiece" in reason.lower() else ""
                 raise ModelUnavailable(
-                    f"model {self.space.model_id!r} needs a package that is not installed: "
-                    f"{str(exc).strip().splitlines()[0]} (SigLIP's sentencepiece tokenizer: "
-                    "pip install sentencepiece protobuf)",
+                    f"model {self.space.model_id!r} needs a package that is not installed ({reason})"
+                    + (f": {hint}" if hint else ""),
                     model=self.space.model_id,
                 ) from exc
-            except OSError as exc:
-                raise _unavailable_hub(self.space.model_id, exc, _hub_offline()) from exc
+            except Exception as exc:  # OSError, a corrupt weights file, a bad tokenizer file...
+                if hub_kwargs:  # a hub id
+                    raise _unavailable_hub(self.space.model_id, exc, _hub_offline()) from exc
+                raise ModelUnavailable(
+                    f"model directory {source!r} could not be loaded: {_first_sentence(exc)}",
+                    model=self.space.model_id,
+                ) from exc
             model.eval()
             model.to(device)
             if family in SIGLIP_FAMILIES:
                 tokenizer.padding_side = "right"  # SigLIP pools the last position
                 self._text_length = int(model.config.text_config.max_position_embeddings)
             else:
-                self._text_length = min(CLIP_MAX_TOKENS, int(model.config.text_config.max_position_embeddings))
+                self._text_length = min(
+                    CLIP_MAX_TOKENS, int(model.config.text_config.max_position_embeddings)
+                )
             self.family = family
             self._device = device
             self._dtype = dtype
@@ -408,8 +449,7 @@ class ClipEmbedder:
     def _image_inputs(self, images: list[Image.Image]) -> dict[str, Any]:
         with self._prep_lock:
             encoded = self._image_processor(images=images, return_tensors="pt")
-        # pixel_values; SigLIP 2 (NaFlex) adds pixel_attention_mask and spatial_shapes
-        return dict(encoded)
+        return dict(encoded)  # pixel_values (and whatever else the processor makes)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -23,8 +23,9 @@ from latentdam.embed.space import Backend, Modality, Space
 # changes it a little, and the descriptor should not care).
 WORK = 64
 DETECT = 128  # flat borders are found and cut at up to 128x128, before the working size
-BORDER_MAX = 0.15  # at most this much of each side is cut as border
-BORDER_TOLERANCE = 12  # a border line: 97% of its pixels within this of its mean colour
+BORDER_MAX = 0.1  # at most this much of each side is cut as frame
+BORDER_TOLERANCE = 12  # a frame line: BORDER_SHARE of its pixels within this of the frame colour
+BORDER_SHARE = 0.99
 BACKGROUND = (255, 255, 255)  # transparency is flattened onto white, as most exporters do
 
 LAYOUT_GRID = 8  # colour layout: an 8x8 grid of mean YCbCr colours (MPEG-7 colour layout) ...
@@ -40,7 +41,7 @@ TEXTURE_ORIENTATIONS = 4  # ... of 4 unsigned orientations
 
 # Squared weights sum to 1, so the cosine of two descriptors is the weighted mean of the
 # blocks' cosines: each value is that block's share of the similarity.
-WEIGHTS_SQ = {"layout": 0.4, "phash": 0.2, "histogram": 0.2, "texture": 0.2}
+WEIGHTS_SQ = {"layout": 0.3, "phash": 0.15, "histogram": 0.2, "texture": 0.35}
 
 DIMS = {
     "layout": LAYOUT_Y + 2 * LAYOUT_C,
@@ -102,27 +103,37 @@ def _high_depth_to_l(img: Image.Image) -> Image.Image:
         arr = arr * 255.0
     elif img.mode.startswith("I;16") or top > 255.0:
         arr = arr / 257.0
-    return Image.fromarray(np.clip(np.nan_to_num(np.rint(arr)), 0, 255).astype(np.uint8), "L")
+    return Image.fromarray(np.clip(np.nan_to_num(np.rint(arr)), 0, 255).astype(np.uint8))
 
 
-def to_rgb(img: Image.Image) -> Image.Image:
-    """Any decoded image as 8-bit RGB: EXIF orientation applied, transparency flattened onto
-    white, high bit depths scaled, CMYK/YCbCr/LAB/HSV/palette/bilevel converted."""
-    if img.getexif().get(0x0112, 1) not in (None, 1):
-        img = ImageOps.exif_transpose(img)
-    mode = img.mode
-    if mode == "RGB":
-        return img
-    if mode in ("I", "F") or mode.startswith("I;16"):
-        return _high_depth_to_l(img).convert("RGB")
-    if mode == "LAB":  # Pillow's plain convert reinterprets LAB bytes as RGB
+def _lab_to_rgb(img: Image.Image) -> Image.Image:
+    try:
         from PIL import ImageCms
 
         transform = ImageCms.buildTransform(
             ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), "LAB", "RGB"
         )
         out = ImageCms.applyTransform(img, transform)
-        return out if out is not None else img.convert("RGB")
+    except Exception:  # a Pillow without LittleCMS, or a profile error
+        out = None
+    return out if out is not None else img.convert("RGB")
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Any decoded image as 8-bit RGB: EXIF orientation applied, transparency flattened onto
+    white, high bit depths scaled, CMYK/YCbCr/LAB/HSV/palette/bilevel converted."""
+    try:
+        if img.getexif().get(0x0112, 1) not in (None, 1):
+            img = ImageOps.exif_transpose(img)
+    except Exception:  # unreadable EXIF: show the pixels as stored
+        pass
+    mode = img.mode
+    if mode == "RGB":
+        return img
+    if mode in ("I", "F") or mode.startswith("I;16"):
+        return _high_depth_to_l(img).convert("RGB")
+    if mode == "LAB":  # Pillow's plain convert reinterprets LAB bytes as RGB
+        return _lab_to_rgb(img)
     if mode not in ("RGBA", "LA", "PA", "RGBa", "La") and not (mode == "P" and "transparency" in img.info):
         return img.convert("RGB")
     if mode == "La":
@@ -138,27 +149,40 @@ def _pixels(img: Image.Image) -> np.ndarray:
 
 
 def _flat_run(lines: np.ndarray) -> int:
-    """How many leading lines of (L, W, 3) are flat: 97% of their pixels within
-    BORDER_TOLERANCE of the line's mean colour."""
-    mean = lines.mean(axis=1, keepdims=True)
-    close = (np.abs(lines - mean).max(axis=2) <= BORDER_TOLERANCE).mean(axis=1) >= 0.97
-    edge = np.flatnonzero(~close)
-    return int(edge[0]) if len(edge) else len(lines)
+    """How many leading lines of an (L, W, 3) array belong to a frame: the first line flat,
+    and each line after it the same colour, BORDER_SHARE of its pixels within
+    BORDER_TOLERANCE of the first line's mean. A gradient or a shape ends the run."""
+    if len(lines) == 0:
+        return 0
+    first = lines[0].astype(np.float32)
+    colour = first.mean(axis=0)
+    for stop in (1, len(lines)):  # the first line alone first: in most images it is no frame
+        dev = np.abs(lines[:stop].astype(np.float32) - colour).max(axis=2)  # (L, W)
+        close = (dev <= BORDER_TOLERANCE).mean(axis=1) >= BORDER_SHARE
+        edge = np.flatnonzero(~close)
+        if len(edge):
+            return int(edge[0])
+    return len(lines)
 
 
 def _border_box(a: np.ndarray) -> tuple[int, int, int, int]:
-    """The box left after cutting flat rows and columns (a frame, letterboxing, a flat
-    margin) off each side, at most BORDER_MAX of the size per side. An image and a framed copy
-    of it cut down to nearly the same box."""
+    """(left, top, right, bottom) left after cutting flat rows and columns (a frame,
+    letterboxing, a flat margin) off each side of an (H, W, 3) image, at most BORDER_MAX of
+    the size per side. Rows are judged within the columns kept so far and the other way
+    round, so the sides of a frame do not stop its top from being cut: an image and a framed
+    copy of it cut down to nearly the same box."""
     h, w = a.shape[:2]
     lh, lw = int(h * BORDER_MAX), int(w * BORDER_MAX)
-    x = a.astype(np.float32)
-    cols = x.transpose(1, 0, 2)
-    top = _flat_run(x[:lh]) if lh else 0
-    bottom = _flat_run(x[: h - lh - 1 : -1]) if lh else 0
-    left = _flat_run(cols[:lw]) if lw else 0
-    right = _flat_run(cols[: w - lw - 1 : -1]) if lw else 0
-    return left, top, w - right, h - bottom
+    cut = [0, 0, 0, 0]  # left, top, right, bottom
+    for _ in range(3):
+        rows = a[:, cut[0] : w - cut[2]]
+        cols = a[cut[1] : h - cut[3]].transpose(1, 0, 2)
+        sides = ((cols, lw), (rows, lh), (cols[::-1], lw), (rows[::-1], lh))
+        new = [c + _flat_run(lines[c:limit]) for c, (lines, limit) in zip(cut, sides, strict=True)]
+        if new == cut:
+            break
+        cut = new
+    return cut[0], cut[1], w - cut[2], h - cut[3]
 
 
 def working_image(img: Image.Image) -> np.ndarray:
@@ -166,41 +190,57 @@ def working_image(img: Image.Image) -> np.ndarray:
     rgb = to_rgb(img)
     w, h = rgb.size
     if w > DETECT or h > DETECT:
-        rgb = rgb.resize((min(w, DETECT), min(h, DETECT)), Image.Resampling.BOX, reducing_gap=2.0)
+        # integer box-averaging first (fast), then the remainder: both average areas
+        fx, fy = max(1, w // DETECT), max(1, h // DETECT)
+        if fx > 1 or fy > 1:
+            rgb = rgb.reduce((fx, fy))
+        target = (min(w, DETECT), min(h, DETECT))
+        if rgb.size != target:
+            rgb = rgb.resize(target, Image.Resampling.BOX)
     box = _border_box(_pixels(rgb))
     if box == (0, 0, WORK, WORK) and rgb.size == (WORK, WORK):
         return _pixels(rgb)
-    return _pixels(rgb.resize((WORK, WORK), Image.Resampling.BILINEAR, box=box))
+    return _pixels(rgb.resize((WORK, WORK), Image.Resampling.BOX, box=box))
 
 
 # --------------------------------------------------------------------------- blocks
 
 
-def _pool(x: np.ndarray, side: int) -> np.ndarray:
-    """Mean-pool (n, H, W, ...) down to (n, side, side, ...)."""
-    n, h = x.shape[:2]
-    f = h // side
-    return x.reshape(n, side, f, side, f, *x.shape[3:]).mean(axis=(2, 4))
+@cache
+def _pool_matrix(side: int) -> np.ndarray:
+    """(side, WORK): averages WORK pixels down to `side`; `P @ x @ P.T` pools a plane."""
+    f = WORK // side
+    return np.kron(np.eye(side, dtype=np.float32), np.full((1, f), 1.0 / f, dtype=np.float32))
+
+
+def _pool(planes: np.ndarray, side: int) -> np.ndarray:
+    """Mean-pool (..., WORK, WORK) planes down to (..., side, side)."""
+    if side == WORK:
+        return planes
+    p = _pool_matrix(side)
+    return p @ planes @ p.T
 
 
 def _soft(values: np.ndarray, bins: int, circular: bool) -> np.ndarray:
-    """(..., bins) weights sharing each value in [0, 1] linearly between its two nearest bin
-    centres; on a circle (hue, orientation) the last bin neighbours the first."""
-    pos = values[..., None] * bins - 0.5
-    centres = np.arange(bins)
-    if circular:
-        d = np.abs(pos - centres) % bins
-        d = np.minimum(d, bins - d)
-    else:
-        d = np.abs(np.clip(pos, 0, bins - 1) - centres)
-    return np.maximum(1.0 - d, 0.0)
+    """Weights sharing each value in [0, 1] linearly between its two nearest bin centres, as
+    a new axis after the first: (n, ...) -> (n, bins, ...), or (m,) -> (m, bins). On a circle
+    (hue, orientation) the last bin neighbours the first."""
+    pos = values * bins - 0.5
+    if not circular:
+        pos = np.clip(pos, 0, bins - 1)
+    out = []
+    for centre in range(bins):
+        d = np.abs(pos - centre)
+        if circular:
+            d = np.minimum(d, bins - d)
+        out.append(np.maximum(1.0 - d, 0.0))
+    return np.stack(out, axis=1)
 
 
 def _layout(rgb: np.ndarray) -> np.ndarray:
     """MPEG-7-style colour layout: the low-frequency DCT of an 8x8 grid of YCbCr means,
     centred on mid-grey. Low frequencies move little under small crops and shifts."""
-    grid = _pool(rgb, LAYOUT_GRID)
-    r, g, b = grid[..., 0], grid[..., 1], grid[..., 2]
+    r, g, b = _pool(rgb, LAYOUT_GRID).transpose(1, 0, 2, 3)
     ycc = np.stack(
         [
             0.299 * r + 0.587 * g + 0.114 * b - 128.0,
@@ -221,33 +261,31 @@ def _layout(rgb: np.ndarray) -> np.ndarray:
 def _phash(gray: np.ndarray) -> np.ndarray:
     """pHash as +-1 bits: each of the 8x8 lowest DCT coefficients of a 32x32 grayscale
     against their median. Two images' cosine is 1 - 2 * hamming distance / 64."""
-    g = _pool(gray, HASH_SIDE)
     d = _dct_matrix(HASH_SIDE)[:HASH_BITS]
-    low = (d @ g @ d.T).reshape(len(g), -1)
+    low = (d @ _pool(gray, HASH_SIDE) @ d.T).reshape(len(gray), -1)
     med = np.median(low, axis=1, keepdims=True)
     return np.where(low > med, 1.0, -1.0).astype(np.float32)
 
 
 def _histogram(rgb: np.ndarray) -> np.ndarray:
-    """A soft-binned HSV histogram, square-rooted (Hellinger) and mean-centred, so that
-    palettes with nothing in common score below zero rather than at a positive baseline."""
+    """A soft-binned HSV histogram, square-rooted (Hellinger) and mean-centred, which lowers
+    (but does not remove) the positive similarity any two raw histograms have."""
     n = len(rgb)
-    x = _pool(rgb, HIST_SIDE).reshape(n, -1, 3) / 255.0
-    mx = x.max(axis=-1)
-    delta = mx - x.min(axis=-1)
+    r, g, b = _pool(rgb, HIST_SIDE).reshape(n, 3, -1).transpose(1, 0, 2) / 255.0  # (n, P) each
+    mx = np.maximum(np.maximum(r, g), b)
+    delta = mx - np.minimum(np.minimum(r, g), b)
     safe = np.where(delta > 0, delta, 1.0)
-    r, g, b = x[..., 0], x[..., 1], x[..., 2]
     hue = np.where(mx == r, (g - b) / safe, np.where(mx == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
     hue = (hue / 6.0) % 1.0
     sat = delta / np.where(mx > 0, mx, 1.0)
     # pixels fade from the colour bins into the grey bins as chroma (sat * value) drops
     chroma = np.clip((delta - 0.08) / 0.12, 0.0, 1.0)
     nh, ns, nv = HIST_BINS
-    hs = _soft(hue, nh, circular=True)[..., :, None] * _soft(sat, ns, circular=False)[..., None, :]
-    hs = hs.reshape(n, -1, nh * ns) * chroma[..., None]
-    colour = (hs.transpose(0, 2, 1) @ _soft(mx, nv, circular=False)).reshape(n, -1)
-    grey = (_soft(mx, HIST_GRAYS, circular=False) * (1.0 - chroma)[..., None]).sum(axis=1)
-    hist = np.sqrt(np.concatenate([colour, grey], axis=1) / x.shape[1])
+    wh = _soft(hue, nh, circular=True) * chroma[:, None]  # (n, nh, P)
+    hs = (wh[:, :, None] * _soft(sat, ns, circular=False)[:, None]).reshape(n, nh * ns, -1)
+    colour = (hs @ _soft(mx, nv, circular=False).transpose(0, 2, 1)).reshape(n, -1)
+    grey = _soft(mx, HIST_GRAYS, circular=False) @ (1.0 - chroma)[:, :, None]
+    hist = np.sqrt(np.concatenate([colour, grey[:, :, 0]], axis=1) / r.shape[1])
     return hist - hist.mean(axis=1, keepdims=True)
 
 
@@ -255,6 +293,7 @@ def _texture(gray: np.ndarray) -> np.ndarray:
     """Gradient orientation histograms (HOG-like) in a 4x4 grid on two scales: where the
     edges are and which way they run. Votes are shared between neighbouring cells and
     orientations, so a small shift moves weight smoothly. Square-rooted and mean-centred."""
+    n = len(gray)
     parts = []
     for side in TEXTURE_SCALES:
         g = _pool(gray, side)
@@ -263,11 +302,10 @@ def _texture(gray: np.ndarray) -> np.ndarray:
         gx[:, :, 1:-1] = g[:, :, 2:] - g[:, :, :-2]
         gy[:, 1:-1, :] = g[:, 2:, :] - g[:, :-2, :]
         theta = (np.arctan2(gy, gx) / np.pi) % 1.0  # unsigned orientation in [0, 1)
-        votes = _soft(theta, TEXTURE_ORIENTATIONS, circular=True) * np.hypot(gx, gy)[..., None]
-        cells = _cell_weights(side, TEXTURE_CELLS)
-        # (n, y, x, o) -> (n, cy, cx, o): sum over y and x with the cell weights
-        hog = np.einsum("yc,nyxo,xd->ncdo", cells, votes, cells, optimize=True)
-        parts.append(np.sqrt(hog.reshape(len(g), -1) / (side / TEXTURE_CELLS) ** 2))
+        votes = _soft(theta, TEXTURE_ORIENTATIONS, circular=True) * np.hypot(gx, gy)[:, None]
+        cells = _cell_weights(side, TEXTURE_CELLS)  # (side, cells)
+        hog = cells.T @ votes @ cells  # (n, orientations, cells, cells)
+        parts.append(np.sqrt(hog.reshape(n, -1) / (side / TEXTURE_CELLS) ** 2))
     tex = np.concatenate(parts, axis=1)
     return tex - tex.mean(axis=1, keepdims=True)
 
@@ -280,8 +318,8 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 def describe(work: np.ndarray) -> np.ndarray:
     """Descriptors, (n, DIM) float32 L2-normalised, for (n, 64, 64, 3) uint8 working images.
     Each block is L2-normalised and weighted by the square root of its WEIGHTS_SQ share."""
-    x = work.astype(np.float32)
-    gray = x @ _LUMA
+    x = work.transpose(0, 3, 1, 2).astype(np.float32, order="C")  # planar: fast reductions
+    gray = _LUMA[0] * x[:, 0] + _LUMA[1] * x[:, 1] + _LUMA[2] * x[:, 2]
     blocks = {
         "layout": _layout(x),
         "phash": _phash(gray),
@@ -297,7 +335,10 @@ def describe(work: np.ndarray) -> np.ndarray:
 
 class VisualDescriptorEmbedder:
     """Embeds images into VISUAL_DESCRIPTOR. There are no weights: `load` and `unload` do
-    nothing, and a vector is a pure function of the pixels."""
+    nothing, and a vector depends on the image alone (not on the batch it came in).
+
+    Speed, one core, images already decoded: about 2,900/s at 64x64, 2,100/s at 128x128,
+    1,750/s at 256x256, 850/s at 1024x1024 (the downscale is what grows)."""
 
     def __init__(self, space: Space = VISUAL_DESCRIPTOR) -> None:
         if space.dim != DIM:

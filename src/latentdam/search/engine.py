@@ -81,6 +81,8 @@ class SearchEngine:
         return vector
 
     def rankings(self, query: SearchQuery, given: QueryInput) -> dict[Signal, Ranking]:
+        if query.similar_to is not None:
+            return self.similar_rankings(query.similar_to, query)
         where = to_sql(query.filters)
         depth = max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT)
         if given.text is None and given.image is None:

@@ -45,6 +45,7 @@ class SearchQuery(BaseModel):
     # With both text and image: the image's share of the joint-space query vector.
     image_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     negative: str | None = Field(default=None, description="steer away from this text ('but not ...')")
+    similar_to: str | None = Field(default=None, description="an asset id: find its nearest neighbours")
     filters: Filters = Field(default_factory=Filters)
     limit: int = Field(default=10, ge=1, le=10_000)
     # Which retrieval signals run for a text query; None runs all of them (hybrid).
@@ -58,6 +59,6 @@ class SearchQuery(BaseModel):
 
     @model_validator(mode="after")
     def _needs_something(self) -> SearchQuery:
-        if self.text is None and self.image is None and self.filters.is_empty():
+        if self.text is None and self.image is None and self.similar_to is None and self.filters.is_empty():
             raise ValueError("give a search text, an image, or at least one filter")
         return self

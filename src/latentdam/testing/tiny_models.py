@@ -20,10 +20,11 @@ Weights come from `torch.manual_seed(seed)`: the same seed writes the same files
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 # A small caption-like corpus; only the tokenizers' merges/pieces come from it.
 CORPUS = [
@@ -62,7 +63,7 @@ def learn_bpe_merges(words: dict[tuple[str, ...], int], count: int) -> list[tupl
     for _ in range(count):
         pairs: Counter[tuple[str, str]] = Counter()
         for symbols, n in words.items():
-            for pair in zip(symbols, symbols[1:], strict=False):
+            for pair in itertools.pairwise(symbols):
                 pairs[pair] += n
         if not pairs:
             break
@@ -107,7 +108,8 @@ def build_clip_tokenizer(merge_count: int = 200) -> Any:
         vocab.setdefault(left + right, len(vocab))
     for special in (CLIP_BOS, CLIP_EOS):
         vocab.setdefault(special, len(vocab))
-    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)
+    # BPE wants (left, right) tuples; transformers' annotation says strings
+    return CLIPTokenizer(vocab=vocab, merges=cast(Any, merges), model_max_length=77)
 
 
 def build_siglip_tokenizer() -> Any:
@@ -177,6 +179,7 @@ def save_tiny_clip(
             vision_config={**TINY_TOWER, "image_size": image_size, "patch_size": 8},
             projection_dim=16,
         )
+    config.latentdam_tiny_seed = seed  # differently seeded models differ in config.json too
     torch.manual_seed(seed)
     model = CLIPModel(config).eval()
     model.save_pretrained(directory)
@@ -212,30 +215,10 @@ def save_tiny_siglip(directory: Path, *, seed: int = 0, image_size: int = 32) ->
         text_config=_siglip_text_config(tokenizer),
         vision_config={**TINY_TOWER, "image_size": image_size, "patch_size": 8},
     )
+    config.latentdam_tiny_seed = seed
     torch.manual_seed(seed)
     model = SiglipModel(config).eval()
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     SiglipImageProcessorPil(size={"height": image_size, "width": image_size}).save_pretrained(directory)
-    return directory
-
-
-def save_tiny_siglip2(directory: Path, *, seed: int = 0, max_num_patches: int = 16) -> Path:
-    """Write a tiny random Siglip2Model (NaFlex: images keep their aspect ratio, at most
-    `max_num_patches` 8 px patches) with a tokenizer and image processor to `directory`."""
-    import torch
-    from transformers import Siglip2Config, Siglip2ImageProcessorPil, Siglip2Model
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    tokenizer = build_siglip_tokenizer()
-    config = Siglip2Config(
-        text_config=_siglip_text_config(tokenizer),
-        vision_config={**TINY_TOWER, "patch_size": 8, "num_patches": max_num_patches},
-    )
-    torch.manual_seed(seed)
-    model = Siglip2Model(config).eval()
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    Siglip2ImageProcessorPil(patch_size=8, max_num_patches=max_num_patches).save_pretrained(directory)
     return directory
