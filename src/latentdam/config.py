@@ -15,7 +15,10 @@ class FusionWeights(BaseSettings):
     """Relative weight of each signal in reciprocal-rank fusion."""
 
     semantic: float = 1.0
-    keyword: float = 1.0
+    keyword: float = 1.0  # scaled down for descriptive (non-literal) queries: search/engine.py
+    expansion: float = 1.0
+    image: float = 1.0
+    visual: float = 1.0
 
 
 class Settings(BaseSettings):

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from latentdam.config import Settings
-from latentdam.embed import Embedder, resolve_space
+from latentdam.embed import Embedder, TextEmbedder, resolve_space
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Space
 from latentdam.errors import AssetNotFound, QueryError
@@ -17,6 +19,7 @@ from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
 from latentdam.search.engine import QueryInput, SearchEngine
+from latentdam.search.expansion import Vocabulary, build_vocabulary, chance_cut
 from latentdam.search.fusion import ReciprocalRankFusion
 from latentdam.search.query import Filters, SearchQuery
 from latentdam.search.result import SearchResult
@@ -89,8 +92,11 @@ class Library:
         self.store = store
         self.settings = settings
         self.embedders = embedders
-        weights = {Signal.SEMANTIC: settings.fusion.semantic, Signal.KEYWORD: settings.fusion.keyword}
-        self._engine = SearchEngine(store, embedders, ReciprocalRankFusion(k=settings.rrf_k, weights=weights))
+        weights = {signal: getattr(settings.fusion, signal.value, 1.0) for signal in Signal}
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._engine = SearchEngine(
+            store, embedders, ReciprocalRankFusion(k=settings.rrf_k), weights, self._vocabulary
+        )
 
     @classmethod
     def open(
@@ -133,7 +139,32 @@ class Library:
             max_pixels=self._max_pixels,
             thumbnail_size=self.settings.thumbnail_size,
         )
-        return ingestor.run([Path(p) for p in paths], progress)
+        report = ingestor.run([Path(p) for p in paths], progress)
+        if report.added or report.updated or any(self._vocabulary(s) is None for s in self._text_spaces()):
+            self._refresh_vocabularies()
+        return report
+
+    def _text_spaces(self) -> list[Space]:
+        return [s for s in self.store.spaces if signal_of(s) is Signal.SEMANTIC]
+
+    def _refresh_vocabularies(self) -> None:
+        """Re-derive the library's vocabulary in each text space (new terms are embedded)."""
+        for space in self._text_spaces():
+            embedder = self.embedders.get(space)
+            assert isinstance(embedder, TextEmbedder)
+            self._vocabularies[space.name] = build_vocabulary(self.store, space, embedder)
+
+    def _vocabulary(self, space: Space) -> Vocabulary | None:
+        if space.name not in self._vocabularies:
+            known = self.store.term_vectors(space)
+            if not known:
+                return None
+            terms = list(known)
+            vectors = np.stack([known[t] for t in terms])
+            embedder = self.embedders.get(space)
+            assert isinstance(embedder, TextEmbedder)
+            self._vocabularies[space.name] = Vocabulary(space.name, terms, vectors, chance_cut(embedder))
+        return self._vocabularies[space.name]
 
     # -- search -------------------------------------------------------------------------
 
@@ -188,7 +219,9 @@ class Library:
             limit=limit,
             signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
         )
-        return self._engine.run(query, QueryInput(None, None))
+        return self._engine.result(
+            query, self._engine.rankings(query, QueryInput(None, None)), self._engine.weights
+        )
 
     def duplicates(self, threshold: float | None = None, space: str | None = None) -> list[DuplicateGroup]:
         """Groups of near-identical assets (re-encoded, resized, slightly cropped copies),
@@ -274,7 +307,10 @@ class Library:
         reembedder = Reembedder(
             self.store, self.embedders, batch_size=self.settings.batch_size, max_pixels=self._max_pixels
         )
-        return reembedder.run(space, progress, activate=activate)
+        report = reembedder.run(space, progress, activate=activate)
+        if signal_of(space) is Signal.SEMANTIC:
+            self._refresh_vocabularies()
+        return report
 
     def drop_space(self, name: str) -> None:
         """Delete an inactive space's vectors (e.g. the one a migration replaced)."""

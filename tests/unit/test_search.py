@@ -12,6 +12,7 @@ from conftest import MakeA1111
 from latentdam import Filters, Library, Settings, Signal, Status
 from latentdam.embed import TextEmbedder
 from latentdam.errors import QueryError
+from latentdam.search.engine import DESCRIPTIVE_KEYWORD_WEIGHT
 from latentdam.testing.formats import make_image, write_jpeg, xmp_packet
 
 PROMPTS = {
@@ -70,7 +71,8 @@ def test_every_hit_carries_fused_score_and_per_signal_ranks(filled: Library) -> 
     assert Path(top.path).name == "burger.png"
     assert top.signals[Signal.KEYWORD].rank == 1 and top.signals[Signal.KEYWORD].score > 0
     assert top.signals[Signal.SEMANTIC].rank == 1 and 0 < top.signals[Signal.SEMANTIC].score <= 1
-    assert top.score == pytest.approx(2 / 61)
+    assert Signal.EXPANSION not in top.signals  # "cheeseburger" is in one prompt: not vocabulary
+    assert top.score == pytest.approx(1 / 61 + DESCRIPTIVE_KEYWORD_WEIGHT / 61)  # RRF, k = 60
     assert [h.score for h in result.results] == sorted((h.score for h in result.results), reverse=True)
     assert result.status is Status.OK and result.spaces == ["text_minilm_l6"]
 

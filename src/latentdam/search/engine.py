@@ -3,6 +3,8 @@ fused, then hydrated into hits."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +14,7 @@ from latentdam.embed.base import ImageEmbedder, TextEmbedder
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import QueryError
+from latentdam.search.expansion import Vocabulary
 from latentdam.search.filters import to_sql
 from latentdam.search.fusion import Fusion, Ranking
 from latentdam.search.query import SearchQuery
@@ -26,6 +29,17 @@ MIN_CANDIDATES = 100
 CANDIDATES_PER_RESULT = 5
 # "but not X": q - β·x. 0.5 moves the query away from X without turning it into "anti-X".
 NEGATIVE_WEIGHT = 0.5
+QUERY_CACHE_SIZE = 256  # query vectors remembered (a few hundred KiB)
+# Literal matching on the query's own words is a precision tool for names (checkpoints,
+# LoRAs, "quoted phrases"); on descriptive wording it is mostly noise (BENCHMARKS.md: weight
+# 1 → hybrid nDCG 0.40, 0.25 → 0.48). So it counts fully only when the query looks literal.
+DESCRIPTIVE_KEYWORD_WEIGHT = 0.25
+_LITERAL = re.compile(r'"|\b\w+[_.]\w+\b|\b(?=\w*\d)(?=\w*[a-z])\w+\b', re.IGNORECASE)
+
+
+def looks_literal(text: str) -> bool:
+    """Quoted phrases, file-name-like tokens (dreamshaper_8, v1.5) or letter-digit mixes (sd15)."""
+    return bool(_LITERAL.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +61,29 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 
 
 class SearchEngine:
-    def __init__(self, store: LibraryStore, embedders: EmbedderPool, fusion: Fusion) -> None:
+    def __init__(
+        self,
+        store: LibraryStore,
+        embedders: EmbedderPool,
+        fusion: Fusion,
+        weights: Mapping[Signal, float],
+        vocabulary: Callable[[Space], Vocabulary | None],
+    ) -> None:
         self.store = store
         self.embedders = embedders
         self.fusion = fusion
+        self.weights = weights
+        self.vocabulary = vocabulary  # the library's terms embedded in a text space, if built
+        self._query_vectors: dict[tuple[str, str], np.ndarray] = {}
+
+    def _embed_query(self, space: Space, embedder: TextEmbedder, text: str) -> np.ndarray:
+        """Query vectors are reused across signals and repeated searches (bounded memo)."""
+        key = (space.name, text)
+        if key not in self._query_vectors:
+            if len(self._query_vectors) >= QUERY_CACHE_SIZE:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+            self._query_vectors[key] = embedder.embed_query(text)
+        return self._query_vectors[key]
 
     def _query_vector(self, space: Space, given: QueryInput) -> np.ndarray | None:
         """The query's vector in one space, or None when the space cannot see this query."""
@@ -68,7 +101,12 @@ class SearchEngine:
         parts: list[tuple[float, np.ndarray]] = []
         if text_ok:
             assert isinstance(embedder, TextEmbedder) and given.text is not None
-            parts.append((1.0 - given.image_weight if image_ok else 1.0, embedder.embed_query(given.text)))
+            parts.append(
+                (
+                    1.0 - given.image_weight if image_ok else 1.0,
+                    self._embed_query(space, embedder, given.text),
+                )
+            )
         if image_ok:
             assert isinstance(embedder, ImageEmbedder) and given.image is not None
             weight = given.image_weight if text_ok else 1.0
@@ -77,7 +115,7 @@ class SearchEngine:
             return None
         vector = _unit(np.sum([w * v for w, v in parts], axis=0))  # weighted vector arithmetic in one space
         if given.negative and isinstance(embedder, TextEmbedder) and space.embeds(Modality.TEXT):
-            vector = _unit(vector - NEGATIVE_WEIGHT * embedder.embed_query(given.negative))
+            vector = _unit(vector - NEGATIVE_WEIGHT * self._embed_query(space, embedder, given.negative))
         return vector
 
     def rankings(self, query: SearchQuery, given: QueryInput) -> dict[Signal, Ranking]:
@@ -98,7 +136,27 @@ class SearchEngine:
                 rankings[signal] = self.store.vector_search(space, vector, where, depth)
         if Signal.KEYWORD in wanted and given.text:
             rankings[Signal.KEYWORD] = self.store.keyword_search(given.text, where, depth)
+        if Signal.EXPANSION in wanted and given.text:
+            terms = self.expansion_terms(given.text)
+            if terms:
+                rankings[Signal.EXPANSION] = self.store.keyword_search(" ".join(terms), where, depth)
         return rankings
+
+    def expansion_terms(self, text: str) -> list[str]:
+        """Library words nearest the text in the active semantic space (see expansion.py)."""
+        for space in self.store.active:
+            if signal_of(space) is Signal.SEMANTIC:
+                vocabulary = self.vocabulary(space)
+                embedder = self.embedders.get(space)
+                if vocabulary is not None and isinstance(embedder, TextEmbedder):
+                    return [term for term, _ in vocabulary.expand(self._embed_query(space, embedder, text))]
+        return []
+
+    def weights_for(self, given: QueryInput) -> dict[Signal, float]:
+        weights = dict(self.weights)
+        if given.text and not looks_literal(given.text):
+            weights[Signal.KEYWORD] = weights.get(Signal.KEYWORD, 1.0) * DESCRIPTIVE_KEYWORD_WEIGHT
+        return weights
 
     def similar_rankings(self, asset_id: str, query: SearchQuery) -> dict[Signal, Ranking]:
         """Neighbours of a stored asset, in every active space where it has a vector."""
@@ -117,11 +175,13 @@ class SearchEngine:
         return rankings
 
     def run(self, query: SearchQuery, given: QueryInput) -> SearchResult:
-        return self.result(query, self.rankings(query, given))
+        return self.result(query, self.rankings(query, given), self.weights_for(given))
 
-    def result(self, query: SearchQuery, rankings: dict[Signal, Ranking]) -> SearchResult:
+    def result(
+        self, query: SearchQuery, rankings: dict[Signal, Ranking], weights: Mapping[Signal, float]
+    ) -> SearchResult:
         """Fuse rankings and hydrate the top hits."""
-        fused = self.fusion.fuse(rankings)[: query.limit]
+        fused = self.fusion.fuse(rankings, weights)[: query.limit]
         positions = {
             signal: {asset_id: SignalScore(rank, score) for rank, (asset_id, score) in enumerate(ranking, 1)}
             for signal, ranking in rankings.items()

@@ -11,7 +11,8 @@ class Signal(StrEnum):
     SEMANTIC = "semantic"  # a text space over the assets' prompts/descriptions
     IMAGE = "image"  # a joint image-text space (CLIP, SigLIP) over the pixels
     VISUAL = "visual"  # the visual descriptor: colour, layout, texture (near-duplicates)
-    KEYWORD = "keyword"  # BM25 over the keyword text
+    KEYWORD = "keyword"  # BM25 over the keyword text, with the query's own words
+    EXPANSION = "expansion"  # BM25 with the library's words nearest the query (search/expansion.py)
     FILTER = "filter"  # matched the structured filters (filter-only queries)
 
 

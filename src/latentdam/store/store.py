@@ -160,6 +160,7 @@ class LibraryStore:
             self.assets.drop_index(index)
         if space.column in self.assets.schema.names:
             self.assets.drop_columns([space.column])
+        self.drop_terms(space)
         self.spaces = [s for s in self.spaces if s.name != name]
         self.set_meta("spaces", [s.to_dict() for s in self.spaces])
 
@@ -204,6 +205,38 @@ class LibraryStore:
             return [], np.zeros((0, space.dim), dtype=np.float32)
         flat = table[space.column].combine_chunks().flatten().to_numpy()
         return ids, flat.reshape(len(ids), space.dim).astype(np.float32, copy=False)
+
+    # -- vocabulary (query expansion) --------------------------------------------------
+
+    def _terms_table(self, space: Space) -> str:
+        return f"terms_{space.name}"
+
+    def term_vectors(self, space: Space) -> dict[str, np.ndarray]:
+        """The library's vocabulary embedded in a text space, as last saved."""
+        name = self._terms_table(space)
+        if name not in self._db.list_tables().tables:
+            return {}
+        table = self._db.open_table(name).to_arrow()
+        if table.num_rows == 0:
+            return {}
+        flat = table["vector"].combine_chunks().flatten().to_numpy()
+        vectors = flat.reshape(table.num_rows, space.dim).astype(np.float32, copy=False)
+        return dict(zip(table["term"].to_pylist(), vectors, strict=True))
+
+    def save_terms(self, space: Space, terms: Sequence[str], vectors: np.ndarray) -> None:
+        """Replace a space's vocabulary table (one atomic overwrite)."""
+        schema = pa.schema(
+            [pa.field("term", pa.string()), pa.field("vector", pa.list_(pa.float32(), space.dim))]
+        )
+        data = pa.Table.from_pylist(
+            [{"term": t, "vector": v.tolist()} for t, v in zip(terms, vectors, strict=True)], schema=schema
+        )
+        self._db.create_table(self._terms_table(space), data=data, schema=schema, mode="overwrite")
+
+    def drop_terms(self, space: Space) -> None:
+        name = self._terms_table(space)
+        if name in self._db.list_tables().tables:
+            self._db.drop_table(name)
 
     # -- files (incremental ingest) -----------------------------------------------------
 

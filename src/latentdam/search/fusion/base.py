@@ -12,6 +12,9 @@ Ranking = list[tuple[str, float]]
 
 
 class Fusion(Protocol):
-    def fuse(self, rankings: Mapping[Signal, Ranking]) -> list[tuple[str, float]]:
-        """(asset id, fused score), best first, over the union of the lists."""
+    def fuse(
+        self, rankings: Mapping[Signal, Ranking], weights: Mapping[Signal, float] | None = None
+    ) -> list[tuple[str, float]]:
+        """(asset id, fused score), best first, over the union of the lists. `weights`
+        (missing signal: 1.0) override the fusion's own for this call."""
         ...

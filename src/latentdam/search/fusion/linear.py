@@ -28,10 +28,13 @@ def _min_max(ranking: Ranking) -> dict[str, float]:
 class LinearFusion:
     weights: Mapping[Signal, float] = field(default_factory=dict)  # missing signal: weight 1
 
-    def fuse(self, rankings: Mapping[Signal, Ranking]) -> list[tuple[str, float]]:
+    def fuse(
+        self, rankings: Mapping[Signal, Ranking], weights: Mapping[Signal, float] | None = None
+    ) -> list[tuple[str, float]]:
+        weights = self.weights if weights is None else weights
         scores: dict[str, float] = defaultdict(float)
         for signal, ranking in rankings.items():
-            weight = self.weights.get(signal, 1.0)
+            weight = weights.get(signal, 1.0)
             for asset_id, normalised in _min_max(ranking).items():
                 scores[asset_id] += weight * normalised
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))

@@ -19,10 +19,13 @@ class ReciprocalRankFusion:
     k: int = 60
     weights: Mapping[Signal, float] = field(default_factory=dict)  # missing signal: weight 1
 
-    def fuse(self, rankings: Mapping[Signal, Ranking]) -> list[tuple[str, float]]:
+    def fuse(
+        self, rankings: Mapping[Signal, Ranking], weights: Mapping[Signal, float] | None = None
+    ) -> list[tuple[str, float]]:
+        weights = self.weights if weights is None else weights
         scores: dict[str, float] = defaultdict(float)
         for signal, ranking in rankings.items():
-            weight = self.weights.get(signal, 1.0)
+            weight = weights.get(signal, 1.0)
             for rank, (asset_id, _) in enumerate(ranking, start=1):
                 scores[asset_id] += weight / (self.k + rank)
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
