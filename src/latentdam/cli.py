@@ -153,11 +153,16 @@ def _signals(hit_signals: dict[Any, Any]) -> str:
 
 def _print_results(result: SearchResult) -> None:
     if result.status is Status.NO_MATCH:
-        out.print("No asset in this library matches that search.")
+        what = f" {result.query.text!r}" if result.query.text else " that search"
+        message = f"No asset in this library matches{what}"
+        if result.closest is not None and result.closest.confidence is not None:
+            message += f"; closest was {result.closest.path} at confidence {result.closest.confidence:.2f}"
+            message += " (show it with --all)"
+        out.print(escape(message) + ".", soft_wrap=True)
         return
     table = Table(show_lines=False, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("confidence", justify="right", no_wrap=True)
     table.add_column("asset", overflow="fold", ratio=3)
     table.add_column("why", overflow="fold", ratio=2)
     for rank, hit in enumerate(result.results, start=1):
@@ -168,11 +173,13 @@ def _print_results(result: SearchResult) -> None:
         prompt = rec.prompt if len(rec.prompt) <= 160 else rec.prompt[:157] + "..."
         table.add_row(
             str(rank),
-            f"{hit.score:.4f}",
+            f"{hit.confidence:.2f} {hit.band}" if hit.confidence is not None else f"score {hit.score:.4f}",
             f"[bold]{escape(hit.path)}[/]\n[dim]{hit.id[:12]} · {escape(facts)}[/]\n{escape(prompt)}",
-            escape(_signals(hit.signals)),
+            escape(hit.explanation.summary() if hit.explanation else _signals(hit.signals)),
         )
     out.print(table)
+    if result.expanded_terms:
+        out.print(f"[dim]also searched for: {escape(', '.join(result.expanded_terms))}[/]")
 
 
 @app.command()
@@ -207,6 +214,14 @@ def search(
     tag: Annotated[list[str] | None, typer.Option(help="Has this keyword tag (repeatable: all).")] = None,
     path: Annotated[str | None, typer.Option("--path", help="File path matches this glob.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many results.")] = 10,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Hide results under this calibrated confidence [default: 0.5]"),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show results under the confidence cut too.")
+    ] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Say why each result appeared.")] = False,
     library: LibraryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -221,6 +236,11 @@ def search(
       latentdam search --lora detail --seed 1234 --json
 
       latentdam search --image ref.png "at night" --image-weight 0.3 --not "people"
+
+      latentdam search "brutalist architecture" --explain --all
+
+    Every result has a calibrated confidence (strong / related / weak); results more likely
+    chance than genuine are hidden, and when none is left the answer is "no match".
     """
     try:
         filters = Filters(
@@ -240,7 +260,15 @@ def search(
         )
         lib = _open(None if library is None else library)
         result = lib.search(
-            text=text, image=image, filters=filters, limit=limit, image_weight=image_weight, negative=negative
+            text=text,
+            image=image,
+            filters=filters,
+            limit=limit,
+            image_weight=image_weight,
+            negative=negative,
+            min_confidence=min_confidence,
+            include_all=show_all,
+            explain=explain,
         )
     except ValidationError as exc:
         raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from exc

@@ -17,6 +17,7 @@ from latentdam.errors import AssetNotFound, QueryError
 from latentdam.extract.file import extract_file
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
+from latentdam.search.calibration import REFRESH_GROWTH, Calibration, calibrate_text_space
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
 from latentdam.search.engine import QueryInput, SearchEngine
 from latentdam.search.expansion import Vocabulary, build_vocabulary, chance_cut
@@ -95,7 +96,12 @@ class Library:
         weights = {signal: getattr(settings.fusion, signal.value, 1.0) for signal in Signal}
         self._vocabularies: dict[str, Vocabulary] = {}
         self._engine = SearchEngine(
-            store, embedders, ReciprocalRankFusion(k=settings.rrf_k), weights, self._vocabulary
+            store,
+            embedders,
+            ReciprocalRankFusion(k=settings.rrf_k),
+            weights,
+            self._vocabulary,
+            self._calibration,
         )
 
     @classmethod
@@ -148,11 +154,24 @@ class Library:
         return [s for s in self.store.spaces if signal_of(s) is Signal.SEMANTIC]
 
     def _refresh_vocabularies(self) -> None:
-        """Re-derive the library's vocabulary in each text space (new terms are embedded)."""
+        """Re-derive each text space's vocabulary (new terms are embedded) and recalibrate it
+        once the library has grown enough for the old calibration to be stale."""
+        calibrations = self.store.get_meta("calibration") or {}
+        assets = self.store.count()
         for space in self._text_spaces():
             embedder = self.embedders.get(space)
             assert isinstance(embedder, TextEmbedder)
             self._vocabularies[space.name] = build_vocabulary(self.store, space, embedder)
+            known = calibrations.get(space.name)
+            if known is None or assets >= known["assets"] * REFRESH_GROWTH:
+                fitted = calibrate_text_space(self.store, space, embedder)
+                if fitted is not None:
+                    calibrations[space.name] = fitted.to_dict()
+        self.store.set_meta("calibration", calibrations)
+
+    def _calibration(self, space: Space) -> Calibration | None:
+        data = (self.store.get_meta("calibration") or {}).get(space.name)
+        return Calibration.from_dict(data) if data else None
 
     def _vocabulary(self, space: Space) -> Vocabulary | None:
         if space.name not in self._vocabularies:
@@ -178,6 +197,9 @@ class Library:
         *,
         image_weight: float = 0.5,
         negative: str | None = None,
+        min_confidence: float | None = None,
+        include_all: bool = False,
+        explain: bool = False,
     ) -> SearchResult:
         """Hybrid search under `filters` (all must hold), fused over every signal that applies:
         text → semantic (prompt space), image (joint CLIP/SigLIP space) and keyword (BM25);
@@ -185,6 +207,11 @@ class Library:
         Text and image together are combined in the joint space by weighted vector sum
         (`image_weight` is the image's share); `negative` steers away from a text.
         `signals` restricts which signals run (e.g. `["keyword"]`).
+
+        Each hit gets a calibrated `confidence` and a `band`; hits under the cut
+        (`min_confidence`, default: where a genuine match becomes likelier than chance) are
+        suppressed unless `include_all`. When nothing passes, `status` is `no_match` and
+        `closest` holds the best candidate. `explain` attaches an Explanation to every hit.
         """
         query = SearchQuery(
             text=text,
@@ -194,6 +221,9 @@ class Library:
             filters=self._filters(filters),
             limit=limit,
             signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
+            min_confidence=min_confidence,
+            include_all=include_all,
+            explain=explain,
         )
         return self._engine.run(query, self._query_input(query))
 

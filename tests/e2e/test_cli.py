@@ -47,7 +47,7 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
     assert found["status"] == "ok"
     hit = found["results"][0]
     assert Path(hit["path"]).name == "alley.png"
-    assert set(hit) == {"id", "path", "score", "signals", "record"}
+    assert set(hit) == {"id", "path", "score", "confidence", "band", "signals", "record"}
     assert hit["signals"]["semantic"]["rank"] == 1
     assert hit["record"]["record"]["seed"] == 77
 
@@ -164,3 +164,21 @@ def test_spaces_reembed_similar_and_duplicates(tmp_path: Path, make_a1111: MakeA
         and "not-downloaded-clip" in offline.stderr
         and "Traceback" not in offline.stderr
     )
+
+
+def test_no_match_message_explain_and_all(tmp_path: Path, make_a1111: MakeA1111) -> None:
+    library = tmp_path / "lib"
+    subjects = ["cat", "dog", "lighthouse", "ramen", "knight", "castle", "spaceship", "astronaut", "sushi", "fox", "owl"]
+    for i, subject in enumerate(subjects):
+        make_a1111(f"img_{i:02d}.png", f"a photo of a {subject}, soft light, detailed")
+    run("ingest", tmp_path / "images", library=library)
+    nothing = run("search", "quarterly tax spreadsheet", library=library).stdout
+    assert "No asset in this library matches 'quarterly tax spreadsheet'; closest was" in nothing
+    assert "at confidence 0." in nothing and "--all" in nothing
+    shown = run("search", "quarterly tax spreadsheet", "--all", "-n", "1", library=library).stdout
+    assert "below" in shown
+    explained = json.loads(run("search", "an owl", "--explain", "-n", "1", "--json", library=library).stdout)
+    hit = explained["results"][0]
+    assert Path(hit["path"]).name == "img_10.png" and hit["band"] in ("strong", "related")
+    assert hit["explanation"]["phrases"][0]["phrase"] == "a photo of a owl"
+    assert "semantic #1" in run("search", "an owl", "--explain", "-n", "1", library=library).stdout

@@ -61,6 +61,6 @@ def test_paraphrase_reaches_assets_through_expansion(library: Library, make_a111
     library.ingest([library.settings.library.parent / "images"])
     terms = library._engine.expansion_terms("feline companions")
     assert "cat" in terms or "cats" in terms
-    result = library.search("feline companions", limit=4)
+    result = library.search("feline companions", limit=4, include_all=True)
     top = [h for h in result.results if Signal.EXPANSION in h.signals]
     assert top and all("cat" in h.record.record.prompt for h in top)

@@ -14,7 +14,9 @@ from latentdam.embed.base import ImageEmbedder, TextEmbedder
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import QueryError
+from latentdam.search.calibration import DEFAULT_CUT, Calibration, band
 from latentdam.search.expansion import Vocabulary
+from latentdam.search.explain import explain_all
 from latentdam.search.filters import to_sql
 from latentdam.search.fusion import Fusion, Ranking
 from latentdam.search.query import SearchQuery
@@ -68,12 +70,14 @@ class SearchEngine:
         fusion: Fusion,
         weights: Mapping[Signal, float],
         vocabulary: Callable[[Space], Vocabulary | None],
+        calibration: Callable[[Space], Calibration | None],
     ) -> None:
         self.store = store
         self.embedders = embedders
         self.fusion = fusion
         self.weights = weights
         self.vocabulary = vocabulary  # the library's terms embedded in a text space, if built
+        self.calibration = calibration  # what a score means in a space, if calibrated
         self._query_vectors: dict[tuple[str, str], np.ndarray] = {}
 
     def _embed_query(self, space: Space, embedder: TextEmbedder, text: str) -> np.ndarray:
@@ -175,32 +179,111 @@ class SearchEngine:
         return rankings
 
     def run(self, query: SearchQuery, given: QueryInput) -> SearchResult:
-        return self.result(query, self.rankings(query, given), self.weights_for(given))
+        return self.result(query, self.rankings(query, given), self.weights_for(given), given)
+
+    def _semantic(self) -> tuple[Space, TextEmbedder] | None:
+        for space in self.store.active:
+            embedder = self.embedders.get(space) if signal_of(space) is Signal.SEMANTIC else None
+            if isinstance(embedder, TextEmbedder):
+                return space, embedder
+        return None
+
+    def _confidences(self, ids: list[str], given: QueryInput | None) -> dict[str, float]:
+        """Calibrated confidence of each candidate: its semantic-space cosine to the query text
+        through the space's calibration. Candidates without a text vector get none."""
+        semantic = self._semantic()
+        if given is None or not given.text or semantic is None:
+            return {}
+        space, embedder = semantic
+        calibration = self.calibration(space)
+        if calibration is None:
+            return {}
+        query_vector = self._embed_query(space, embedder, given.text)
+        stored = self.store.vectors(space, ids)
+        return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
 
     def result(
-        self, query: SearchQuery, rankings: dict[Signal, Ranking], weights: Mapping[Signal, float]
+        self,
+        query: SearchQuery,
+        rankings: dict[Signal, Ranking],
+        weights: Mapping[Signal, float],
+        given: QueryInput | None = None,
     ) -> SearchResult:
-        """Fuse rankings and hydrate the top hits."""
-        fused = self.fusion.fuse(rankings, weights)[: query.limit]
-        positions = {
-            signal: {asset_id: SignalScore(rank, score) for rank, (asset_id, score) in enumerate(ranking, 1)}
-            for signal, ranking in rankings.items()
-        }
-        rows = self.store.rows([asset_id for asset_id, _ in fused], columns=RESULT_COLUMNS)
-        hits = [
-            SearchHit(
-                id=asset_id,
-                path=rows[asset_id]["path"],
-                score=score,
-                signals={s: p[asset_id] for s, p in positions.items() if asset_id in p},
-                record=from_row(rows[asset_id]),
-            )
-            for asset_id, score in fused
-            if asset_id in rows  # an asset deleted between retrieval and hydration
+        """Fuse rankings, drop what the calibration says is chance, hydrate the top hits."""
+        fused = self.fusion.fuse(rankings, weights)[
+            : max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT)
         ]
+        confidences = self._confidences([i for i, _ in fused], given)
+        cut = DEFAULT_CUT if query.min_confidence is None else query.min_confidence
+        kept: list[tuple[str, float]] = []
+        closest: tuple[str, float] | None = None
+        for asset_id, score in fused:
+            confidence = confidences.get(asset_id)
+            if confidence is not None and confidence < cut and not query.include_all:
+                if closest is None or confidence > confidences[closest[0]]:
+                    closest = (asset_id, score)
+                continue
+            kept.append((asset_id, score))
+            if len(kept) == query.limit:
+                break
+        hits = self._hydrate(kept + ([closest] if closest and not kept else []), rankings, confidences, cut)
+        best_rejected = hits.pop() if closest and not kept and hits else None
+        terms = (
+            self.expansion_terms(given.text) if given and given.text and Signal.EXPANSION in rankings else []
+        )
+        if query.explain and hits:
+            self._explain(hits, query, given, terms)
         return SearchResult(
             query=query,
             status=Status.OK if hits else Status.NO_MATCH,
             results=hits,
             spaces=[s.name for s in self.store.active if signal_of(s) in rankings],
+            closest=best_rejected,
+            expanded_terms=terms,
         )
+
+    def _hydrate(
+        self,
+        chosen: list[tuple[str, float]],
+        rankings: dict[Signal, Ranking],
+        confidences: Mapping[str, float],
+        cut: float,
+    ) -> list[SearchHit]:
+        positions = {
+            signal: {asset_id: SignalScore(rank, score) for rank, (asset_id, score) in enumerate(ranking, 1)}
+            for signal, ranking in rankings.items()
+        }
+        rows = self.store.rows([asset_id for asset_id, _ in chosen], columns=RESULT_COLUMNS)
+        hits = []
+        for asset_id, score in chosen:
+            if asset_id not in rows:  # deleted between retrieval and hydration
+                continue
+            confidence = confidences.get(asset_id)
+            hits.append(
+                SearchHit(
+                    id=asset_id,
+                    path=rows[asset_id]["path"],
+                    score=score,
+                    signals={s: p[asset_id] for s, p in positions.items() if asset_id in p},
+                    record=from_row(rows[asset_id]),
+                    confidence=confidence,
+                    band=str(band(confidence, cut)) if confidence is not None else None,
+                )
+            )
+        return hits
+
+    def _explain(
+        self, hits: list[SearchHit], query: SearchQuery, given: QueryInput | None, terms: list[str]
+    ) -> None:
+        semantic = self._semantic()
+        spaces = {signal_of(s): s.name for s in self.store.active}
+        explanations = explain_all(
+            hits,
+            query,
+            text=given.text if given else None,
+            embedder=semantic[1] if semantic else None,
+            extra_terms=terms,
+            space_names=spaces,
+        )
+        for hit, explanation in zip(hits, explanations, strict=True):
+            hit.explanation = explanation

@@ -179,9 +179,9 @@ def explain(
 ) -> Explanation:
     """Explain one hit. `text` is what the text signals searched for (the query text, or the
     prompt read from the query image); `embedder` is the semantic space's text embedder
-    (None: no phrase matching); `extra_terms` are further keyword terms (the expansion
-    terms that the `expansion` signal searched for);
-    `space_names` names the space behind each vector signal, for the reasons."""
+    (None: no phrase matching); `extra_terms` are further keyword terms (the library words
+    the `expansion` signal searched for); `space_names` names the space behind each vector
+    signal, for the reasons."""
     return explain_all(
         [hit], query, text=text, embedder=embedder, extra_terms=extra_terms, space_names=space_names
     )[0]

@@ -50,6 +50,10 @@ class SearchQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=10_000)
     # Which retrieval signals run for a text query; None runs all of them (hybrid).
     signals: frozenset[Signal] | None = None
+    # Results under this calibrated confidence are suppressed (None: the calibrated cut).
+    min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    include_all: bool = False  # keep results under the cut (marked band "below")
+    explain: bool = False  # attach an Explanation to every hit
 
     @field_validator("text", "negative")
     @classmethod

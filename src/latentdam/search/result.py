@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from latentdam.search.query import SearchQuery
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
+
+if TYPE_CHECKING:
+    from latentdam.search.explain import Explanation
 
 
 class Status(StrEnum):
@@ -29,15 +32,25 @@ class SearchHit:
     score: float  # fused score: higher is better; comparable within one result list only
     signals: dict[Signal, SignalScore]
     record: Asset
+    # P(genuine match) from the semantic space's calibration; None when the query has no text
+    # or the asset no text vector (such hits are never suppressed)
+    confidence: float | None = None
+    band: str | None = None  # strong / related / weak / below
+    explanation: Explanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "path": self.path,
             "score": self.score,
+            "confidence": self.confidence,
+            "band": self.band,
             "signals": {str(k): {"rank": v.rank, "score": v.score} for k, v in self.signals.items()},
             "record": self.record.to_dict(),
         }
+        if self.explanation is not None:
+            data["explanation"] = self.explanation.to_dict()
+        return data
 
 
 @dataclass(slots=True)
@@ -46,11 +59,15 @@ class SearchResult:
     status: Status
     results: list[SearchHit] = field(default_factory=list)
     spaces: list[str] = field(default_factory=list)  # embedding spaces that answered
+    closest: SearchHit | None = None  # with status no_match: the best suppressed candidate
+    expanded_terms: list[str] = field(default_factory=list)  # library words the query was expanded with
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": str(self.status),
             "query": self.query.model_dump(mode="json"),
             "spaces": self.spaces,
+            "expanded_terms": self.expanded_terms,
             "results": [hit.to_dict() for hit in self.results],
+            "closest": self.closest.to_dict() if self.closest else None,
         }

@@ -1,0 +1,118 @@
+"""Calibrated confidence: what a similarity score *means* in one embedding space.
+
+Raw cosine scales differ per model (MiniLM's "very related" is CLIP's "unrelated"), so a
+fixed cut like 0.8 is meaningless. Each text space is calibrated from the library itself:
+
+- genuine matches: a phrase of an asset's own prompt (a short, query-like description of
+  what the image shows) against that asset's vector;
+- chance matches: the same phrases against random other assets.
+
+A logistic fit (Platt scaling) of "genuine" on the score turns any cosine into
+P(genuine | score): the confidence. The cut is where genuine and chance are equally likely
+(confidence 0.5). Calibration is stored in the library manifest per space and refreshed
+when the library has grown by a quarter since.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from latentdam.embed.base import TextEmbedder
+from latentdam.embed.space import Space
+from latentdam.extract.text import clean_prompt
+from latentdam.store.store import LibraryStore
+
+# Confidence at which a result is shown: genuine as likely as chance.
+DEFAULT_CUT = 0.5
+# Bands above the cut, on calibrated confidence.
+STRONG = 0.85
+RELATED = 0.65
+SAMPLE_ASSETS = 400  # phrases drawn for a calibration: enough for a stable two-parameter fit
+REFRESH_GROWTH = 1.25  # recalibrate once the library is this much larger than at calibration
+_MIN_PHRASE_WORDS = 2
+
+
+class Band(StrEnum):
+    STRONG = "strong"
+    RELATED = "related"
+    WEAK = "weak"
+    BELOW = "below"  # under the cut: suppressed unless asked for
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    space: str
+    slope: float
+    intercept: float
+    assets: int  # library size when calibrated
+    samples: int
+
+    def confidence(self, score: float) -> float:
+        return 1.0 / (1.0 + math.exp(-(self.slope * score + self.intercept)))
+
+    def score_at(self, confidence: float) -> float:
+        """The raw score that gives this confidence (for reports)."""
+        return (math.log(confidence / (1 - confidence)) - self.intercept) / self.slope
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibration:
+        return cls(**data)
+
+
+def band(confidence: float, cut: float = DEFAULT_CUT) -> Band:
+    if confidence >= STRONG:
+        return Band.STRONG
+    if confidence >= RELATED:
+        return Band.RELATED
+    return Band.WEAK if confidence >= cut else Band.BELOW
+
+
+def fit_logistic(scores: np.ndarray, labels: np.ndarray, steps: int = 2000) -> tuple[float, float]:
+    """Platt scaling by gradient descent on the log-loss (two parameters, convex)."""
+    slope, intercept = 1.0, 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(slope * scores + intercept)))
+        slope -= 5.0 * float(((p - labels) * scores).mean())
+        intercept -= 5.0 * float((p - labels).mean())
+    return slope, intercept
+
+
+def calibrate_text_space(
+    store: LibraryStore, space: Space, embedder: TextEmbedder, seed: int = 0
+) -> Calibration | None:
+    """Fit the space's calibration from the library; None when it is too small to say."""
+    ids, matrix = store.all_vectors(space)
+    if len(ids) < 10:
+        return None
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS, len(ids)), replace=False)
+    prompts = store.rows([ids[i] for i in chosen], columns=["id", "embed_text"])
+    phrases: list[str] = []
+    owners: list[int] = []
+    for i in chosen:
+        text = clean_prompt(prompts[ids[i]].get("embed_text") or "")
+        candidates = [
+            p.strip() for p in text.replace(".", ",").split(",") if len(p.split()) >= _MIN_PHRASE_WORDS
+        ]
+        if candidates:
+            phrases.append(candidates[int(rng.integers(len(candidates)))])
+            owners.append(int(i))
+    if len(phrases) < 10:
+        return None
+    vectors = embedder.embed_documents(phrases)
+    own = np.asarray(owners)
+    genuine = np.einsum("ij,ij->i", vectors, matrix[own])
+    others = (own + rng.integers(1, len(ids), len(own))) % len(ids)  # never the owner itself
+    chance = np.einsum("ij,ij->i", vectors, matrix[others])
+    scores = np.concatenate([genuine, chance])
+    labels = np.concatenate([np.ones(len(genuine)), np.zeros(len(chance))])
+    slope, intercept = fit_logistic(scores, labels)
+    return Calibration(space.name, slope, intercept, assets=len(ids), samples=len(phrases))
