@@ -151,6 +151,13 @@ def _signals(hit_signals: dict[Any, Any]) -> str:
     return "  ".join(f"{name} #{s.rank} ({s.score:.3g})" for name, s in hit_signals.items())
 
 
+def _emit(result: SearchResult, as_json: bool) -> None:
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_results(result)
+
+
 def _print_results(result: SearchResult) -> None:
     if result.status is Status.NO_MATCH:
         what = f" {result.query.text!r}" if result.query.text else " that search"
@@ -272,10 +279,7 @@ def search(
         )
     except ValidationError as exc:
         raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from exc
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        _print_results(result)
+    _emit(result, as_json)
 
 
 @app.command()
@@ -302,10 +306,7 @@ def similar(
       latentdam similar renders/fox.png --by visual      # re-encodes, crops, variations
     """
     result = _open(library).similar(ref, limit=limit, signals=by)
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        _print_results(result)
+    _emit(result, as_json)
 
 
 @app.command()
