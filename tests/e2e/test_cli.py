@@ -168,7 +168,19 @@ def test_spaces_reembed_similar_and_duplicates(tmp_path: Path, make_a1111: MakeA
 
 def test_no_match_message_explain_and_all(tmp_path: Path, make_a1111: MakeA1111) -> None:
     library = tmp_path / "lib"
-    subjects = ["cat", "dog", "lighthouse", "ramen", "knight", "castle", "spaceship", "astronaut", "sushi", "fox", "owl"]
+    subjects = [
+        "cat",
+        "dog",
+        "lighthouse",
+        "ramen",
+        "knight",
+        "castle",
+        "spaceship",
+        "astronaut",
+        "sushi",
+        "fox",
+        "owl",
+    ]
     for i, subject in enumerate(subjects):
         make_a1111(f"img_{i:02d}.png", f"a photo of a {subject}, soft light, detailed")
     run("ingest", tmp_path / "images", library=library)

@@ -49,7 +49,9 @@ def test_bands_follow_calibrated_confidence() -> None:
     assert [band(c) for c in (0.9, 0.7, 0.55, 0.2)] == [Band.STRONG, Band.RELATED, Band.WEAK, Band.BELOW]
 
 
-def test_library_is_calibrated_at_ingest_and_recalibrates_as_it_grows(library12: Library, make_a1111: MakeA1111) -> None:
+def test_library_is_calibrated_at_ingest_and_recalibrates_as_it_grows(
+    library12: Library, make_a1111: MakeA1111
+) -> None:
     stored = library12.store.get_meta("calibration")["text_minilm_l6"]
     assert stored["assets"] == len(PROMPTS) and stored["slope"] > 0
     make_a1111("extra.png", "a red fox sleeping in the snow", folder="more")

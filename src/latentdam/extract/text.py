@@ -1,14 +1,26 @@
 """Which words of a record are embedded and which are keyword-indexed: one deliberate choice.
 
 Embedded (semantic) text = what the image *shows*: the positive prompt with generator syntax
-stripped (weights, LoRA tags, BREAK), then title, description and tags. Left out on purpose:
-the negative prompt (it lists what the image is *not*; embedding it pulls "blurry, ugly"
-queries towards every asset) and model/LoRA/sampler names (file names like
-`sdxl_base_1.0.safetensors` carry no visual meaning for a sentence model and dilute the
-prompt; they are served by the keyword index and by filters instead).
+stripped (weights, LoRA/embedding tags, BREAK, prompt editing, Midjourney parameters: every
+syntax entry of the glossary, `latentdam/vocabulary/glossary.toml`), then title, description
+and tags. Left out on purpose: the negative prompt (it lists what the image is *not*;
+embedding it pulls "blurry, ugly" queries towards every asset) and model/LoRA/sampler *names*
+(file names like `control_v11f1p_sd15_depth` carry no meaning for a sentence model and dilute
+the prompt). What those tools *did* is said instead, in plain words, in one final sentence:
+"Made with depth-guided composition control: ...; two-pass high-resolution generation: ...",
+the glossary meanings of the ControlNets, adapters, techniques (hires fix, inpainting,
+refiner, face detailer...) and upscalers the record's generation settings name
+(`TOOL_KINDS`), so a search for "depth-guided composition" finds ControlNet-depth images. A
+record whose settings name none of these (a plain prompt, as in the search-quality benchmark)
+embeds exactly as before. Model families, samplers, settings and LoRA-ness are not embedded:
+they are on nearly every asset and say little about the picture, and every appended word
+dilutes the prompt (see `TOOL_KINDS`); they are found by keyword.
 
 Keyword text = everything a person may type literally: the cleaned prompt, title,
-description, tags, checkpoint, LoRAs, ControlNets, sampler, tool and the file name.
+description, tags, checkpoint, LoRAs, ControlNets, sampler, tool, the file name, the names of
+textual-inversion embeddings used in the prompt, and the words of the term and every alias
+of each glossary entry the record used (each word once), so "controlnet depth" finds
+`control_v11f1p_sd15_depth` assets and "sdxl" finds `sd_xl_base_1.0` ones.
 """
 
 from __future__ import annotations
@@ -17,29 +29,71 @@ import re
 from pathlib import PurePath
 
 from latentdam.extract.record import GenerationRecord
+from latentdam.vocabulary.glossary import TOOL_KINDS, Glossary, GlossaryEntry
 
+# Midjourney: everything from the first `--param` on is parameters (also the `—` iOS makes of `--`)
+_MJ_PARAMS = re.compile(
+    r"\s(?:--|—)(?:ar|aspect|v|version|niji|s|stylize|c|chaos|q|quality|no|seed|sameseed|style|"
+    r"tile|w|weird|iw|cref|sref|cw|sw|oref|ow|p|profile|personalize|r|repeat|stop|raw|hd|test|testp|"
+    r"upbeta|uplight|video|draft|exp|turbo|fast|relax)\b.*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+# \( \) \[ \] literal brackets (Danbooru tags like `name \(series\)`): dropped like brackets
+_ESCAPED = re.compile(r"\\[()\[\]{}]")
 _EXTRA_NETWORK = re.compile(r"<\s*(?:lora|lyco|hypernet|embedding)\s*:[^>]*>", re.IGNORECASE)
+# ComfyUI textual inversion: `embedding:name`, `(embedding:name:1.2)`
+_EMBEDDING = re.compile(
+    r"\(\s*embedding:[^\s,()<>]+?(?::\s*-?[\d.]+)?\s*\)|(?<![\w<])embedding:([^\s,()<>]+)", re.IGNORECASE
+)
+_EMBEDDING_NAME = re.compile(r"(?<![\w<])\(?\s*embedding:([^\s,()<>:]+)", re.IGNORECASE)
+_EMBEDDING_FILE = re.compile(r"\.(?:pt|safetensors|bin)$", re.IGNORECASE)
+# NovelAI 4: `1.3::words::` -> words ; Midjourney multi-prompt weights `word::2` -> word
+_NOVELAI_WEIGHT = re.compile(r"-?\d+(?:\.\d+)?::(.+?)::")
+_MJ_WEIGHT = re.compile(r"::\s*-?\d+(?:\.\d+)?(?![\d:])")
 # (word:1.3) -> word ; [word] and (word) emphasis brackets -> word
 _WEIGHTED = re.compile(r"\(([^():]+):\s*-?[\d.]+\s*\)")
-# [from:to:when] prompt editing -> "from to"; [a|b] alternation -> "a b"
+# [from:to:when] prompt editing -> "from to"; [word:when] -> "word"; [a|b] alternation -> "a b"
 _EDITING = re.compile(r"\[([^\[\]:]*):([^\[\]:]*):\s*[\d.]+\s*\]")
+_EDIT_ADD = re.compile(r"\[([^\[\]:|]+):\s*[\d.]+\s*\]")
+# dynamic-prompts wildcards: __animal__ -> animal
+_WILDCARD = re.compile(r"__([A-Za-z0-9][\w/\-]*?)__")
+# composable diffusion `a cat AND a dog`; an all-caps "BLACK AND WHITE" is left alone
+_AND = re.compile(r"(?<=[a-z0-9)\]>,.])\s+AND\s+(?=[a-z0-9(\[<])")
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _BREAK = re.compile(r"\bBREAK\b")
 _SPACES = re.compile(r"\s+")
 _COMMAS = re.compile(r"\s*,[\s,]*")  # runs of commas and the spaces around them
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def clean_prompt(prompt: str) -> str:
-    """Strip generator syntax that means nothing to a language model, keep the words."""
-    text = _EXTRA_NETWORK.sub(" ", prompt)
+    """Strip generator syntax that means nothing to a language model, keep the words.
+
+    Handles every syntax entry of the glossary; each entry's `examples` are tested against
+    this function."""
+    text = _MJ_PARAMS.sub("", prompt)
+    text = _ESCAPED.sub(" ", text)
+    text = _EXTRA_NETWORK.sub(" ", text)
+    text = _EMBEDDING.sub(" ", text)
+    text = _NOVELAI_WEIGHT.sub(r"\1", text)
+    text = _MJ_WEIGHT.sub(" ", text)
     text = _WEIGHTED.sub(r"\1", text)
     text = _EDITING.sub(r"\1 \2", text)
+    text = _EDIT_ADD.sub(r"\1", text)
+    text = _WILDCARD.sub(r"\1", text)
+    text = _AND.sub(", ", text)
     text = text.replace("|", " ")
     text = _BRACKETS.sub(" ", text)
     text = _BREAK.sub(",", text)
     text = _SPACES.sub(" ", text)
     text = _COMMAS.sub(", ", text)
     return text.strip(" ,")
+
+
+def prompt_embeddings(prompt: str) -> list[str]:
+    """Textual-inversion names a prompt loads with `embedding:name` (ComfyUI) syntax."""
+    names = (_EMBEDDING_FILE.sub("", m.group(1)) for m in _EMBEDDING_NAME.finditer(prompt))
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def embedding_text(record: GenerationRecord) -> str:
@@ -49,10 +103,14 @@ def embedding_text(record: GenerationRecord) -> str:
         record.description or "",
         ", ".join(record.tags),
     ]
+    tools = Glossary.load().meanings_for_record(record, kinds=TOOL_KINDS)
+    if tools:
+        parts.append("Made with " + "; ".join(tools))
     return ". ".join(p.strip() for p in parts if p and p.strip())
 
 
 def keyword_text(record: GenerationRecord, path: str) -> str:
+    jargon = Glossary.load().entries_for_record(record)
     parts = [
         clean_prompt(record.prompt),
         record.title or "",
@@ -64,5 +122,22 @@ def keyword_text(record: GenerationRecord, path: str) -> str:
         record.sampler or "",
         str(record.tool),
         PurePath(path).stem,
+        " ".join(prompt_embeddings(record.prompt)),
+        " ".join(jargon_words(jargon)),
     ]
     return "\n".join(p for p in parts if p)
+
+
+def jargon_words(entries: list[GlossaryEntry]) -> list[str]:
+    """The words of the entries' terms and aliases, each once (lowercase), plus two-word
+    spellings joined ("control net" -> controlnet, "ip adapter" -> ipadapter): every way a
+    person may type the jargon, without repeating "depth" twenty times, which would make
+    BM25 rank these assets first for any query with that word."""
+    words: dict[str, None] = {}
+    for entry in entries:
+        for spelling in entry.spellings:
+            parts = _WORDS.findall(spelling.lower())
+            words.update(dict.fromkeys(parts))
+            if len(parts) == 2 and "_" not in spelling:  # typed variants, not file names
+                words.setdefault("".join(parts))
+    return list(words)

@@ -76,12 +76,18 @@ def band(confidence: float, cut: float = DEFAULT_CUT) -> Band:
 
 
 def fit_logistic(scores: np.ndarray, labels: np.ndarray, steps: int = 2000) -> tuple[float, float]:
-    """Platt scaling by gradient descent on the log-loss (two parameters, convex)."""
+    """Platt scaling by gradient descent on the log-loss (two parameters, convex).
+
+    Targets are Platt's smoothed ones, (n+ + 1)/(n+ + 2) and 1/(n- + 2), not 1 and 0: a small
+    library whose samples happen to separate perfectly must not yield certainties."""
+    positives = float(labels.sum())
+    negatives = float(len(labels) - positives)
+    targets = np.where(labels > 0, (positives + 1) / (positives + 2), 1 / (negatives + 2))
     slope, intercept = 1.0, 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(slope * scores + intercept)))
-        slope -= 5.0 * float(((p - labels) * scores).mean())
-        intercept -= 5.0 * float((p - labels).mean())
+        slope -= 5.0 * float(((p - targets) * scores).mean())
+        intercept -= 5.0 * float((p - targets).mean())
     return slope, intercept
 
 

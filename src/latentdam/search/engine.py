@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -24,6 +24,7 @@ from latentdam.search.result import SearchHit, SearchResult, SignalScore, Status
 from latentdam.search.signal import Signal, signal_of
 from latentdam.store.asset import from_row
 from latentdam.store.store import RESULT_COLUMNS, LibraryStore, quote
+from latentdam.vocabulary import TOOL_KINDS, Glossary
 
 # How deep each signal looks before fusion: deep enough that an asset ranked modestly by
 # one signal and well by another still meets itself in the union.
@@ -131,11 +132,12 @@ class SearchEngine:
             return {Signal.FILTER: [(i, 1.0) for i in self.store.filter_ids(where, query.limit)]}
         wanted = query.signals or set(Signal)
         rankings: dict[Signal, Ranking] = {}
+        meant = self._with_meanings(given)
         for space in self.store.active:
             signal = signal_of(space)
             if signal not in wanted:
                 continue
-            vector = self._query_vector(space, given)
+            vector = self._query_vector(space, meant)
             if vector is not None:
                 rankings[signal] = self.store.vector_search(space, vector, where, depth)
         if Signal.KEYWORD in wanted and given.text:
@@ -146,15 +148,32 @@ class SearchEngine:
                 rankings[Signal.EXPANSION] = self.store.keyword_search(" ".join(terms), where, depth)
         return rankings
 
+    @staticmethod
+    def _with_meanings(given: QueryInput) -> QueryInput:
+        """Jargon in the query ("ControlNet depth") also searches by its plain meaning, the
+        way ingest enriches what such tools made (vocabulary/glossary.toml)."""
+        if not given.text or given.text_from_image:
+            return given
+        named = Glossary.load().expand_query(given.text).named
+        # the kinds whose meanings ingest writes into embedded text, so both sides match
+        meanings = [entry.meaning for entry in named if entry.kind in TOOL_KINDS]
+        if not meanings:
+            return given
+        return replace(given, text=". ".join([given.text, *meanings]))
+
     def expansion_terms(self, text: str) -> list[str]:
-        """Library words nearest the text in the active semantic space (see expansion.py)."""
+        """Library words nearest the text in the active semantic space (see expansion.py),
+        then the jargon whose plain meaning the text paraphrases (the glossary)."""
+        terms: list[str] = []
         for space in self.store.active:
             if signal_of(space) is Signal.SEMANTIC:
                 vocabulary = self.vocabulary(space)
                 embedder = self.embedders.get(space)
                 if vocabulary is not None and isinstance(embedder, TextEmbedder):
-                    return [term for term, _ in vocabulary.expand(self._embed_query(space, embedder, text))]
-        return []
+                    terms = [term for term, _ in vocabulary.expand(self._embed_query(space, embedder, text))]
+                break
+        jargon = Glossary.load().expand_query(text).terms
+        return list(dict.fromkeys([*terms, *jargon]))
 
     def weights_for(self, given: QueryInput) -> dict[Signal, float]:
         weights = dict(self.weights)
