@@ -35,7 +35,7 @@ NEGATIVE_WEIGHT = 0.5
 QUERY_CACHE_SIZE = 256  # query vectors remembered (a few hundred KiB)
 # Literal matching on the query's own words is a precision tool for names (checkpoints,
 # LoRAs, "quoted phrases"); on descriptive wording it is mostly noise (BENCHMARKS.md: weight
-# 1 → hybrid nDCG 0.40, 0.25 → 0.48). So it counts fully only when the query looks literal.
+# 1 → hybrid nDCG 0.39, 0.25 → 0.48). So it counts fully only when the query looks literal.
 DESCRIPTIVE_KEYWORD_WEIGHT = 0.25
 _LITERAL = re.compile(r'"|\b\w+[_.]\w+\b|\b(?=\w*\d)(?=\w*[a-z])\w+\b', re.IGNORECASE)
 
