@@ -231,7 +231,9 @@ class LibraryStore:
         data = pa.Table.from_pylist(
             [{"term": t, "vector": v.tolist()} for t, v in zip(terms, vectors, strict=True)], schema=schema
         )
-        self._db.create_table(self._terms_table(space), data=data, schema=schema, mode="overwrite")
+        name = self._terms_table(space)
+        exists = name in self._db.list_tables().tables
+        self._db.create_table(name, data=data, schema=schema, mode="overwrite" if exists else "create")
 
     def drop_terms(self, space: Space) -> None:
         name = self._terms_table(space)
