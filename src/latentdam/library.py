@@ -8,16 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from latentdam.config import Settings
-from latentdam.embed import Embedder, TextEmbedder, resolve_space
+from latentdam.embed import Embedder, ImageEmbedder, TextEmbedder, resolve_space
 from latentdam.embed.pool import EmbedderPool
-from latentdam.embed.space import Space
-from latentdam.errors import AssetNotFound, QueryError
+from latentdam.embed.space import Modality, Space
+from latentdam.errors import AssetNotFound, ExtractError, QueryError
 from latentdam.extract.file import extract_file
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
-from latentdam.search.calibration import REFRESH_GROWTH, Calibration, calibrate_text_space
+from latentdam.search.calibration import (
+    REFRESH_GROWTH,
+    Calibration,
+    calibrate_image_space,
+    calibrate_text_space,
+)
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
 from latentdam.search.engine import QueryInput, SearchEngine
 from latentdam.search.expansion import Vocabulary, build_vocabulary, chance_cut
@@ -154,20 +160,37 @@ class Library:
         return [s for s in self.store.spaces if signal_of(s) is Signal.SEMANTIC]
 
     def _refresh_vocabularies(self) -> None:
-        """Re-derive each text space's vocabulary (new terms are embedded) and recalibrate it
-        once the library has grown enough for the old calibration to be stale."""
-        calibrations = self.store.get_meta("calibration") or {}
-        assets = self.store.count()
+        """Re-derive each text space's vocabulary (new terms are embedded), then recalibrate
+        every space whose calibration is missing or stale (the library grew by a quarter)."""
         for space in self._text_spaces():
             embedder = self.embedders.get(space)
             assert isinstance(embedder, TextEmbedder)
             self._vocabularies[space.name] = build_vocabulary(self.store, space, embedder)
+        self._refresh_calibrations()
+
+    def _refresh_calibrations(self) -> None:
+        calibrations = self.store.get_meta("calibration") or {}
+        assets = self.store.count()
+        for space in self.store.active:
             known = calibrations.get(space.name)
-            if known is None or assets >= known["assets"] * REFRESH_GROWTH:
+            if known is not None and assets < known["assets"] * REFRESH_GROWTH:
+                continue
+            embedder = self.embedders.get(space)
+            if isinstance(embedder, ImageEmbedder) and space.embeds(Modality.IMAGE):
+                fitted = calibrate_image_space(self.store, space, embedder, self._pixels_of)
+            elif isinstance(embedder, TextEmbedder):
                 fitted = calibrate_text_space(self.store, space, embedder)
-                if fitted is not None:
-                    calibrations[space.name] = fitted.to_dict()
+            else:
+                fitted = None
+            if fitted is not None:
+                calibrations[space.name] = fitted.to_dict()
         self.store.set_meta("calibration", calibrations)
+
+    def _pixels_of(self, path: str) -> Image.Image | None:
+        try:
+            return extract_file(Path(path), max_pixels=self._max_pixels, thumbnail_size=16).pixels
+        except (ExtractError, OSError):
+            return None  # moved or unreadable since ingest: calibrate on the others
 
     def _calibration(self, space: Space) -> Calibration | None:
         data = (self.store.get_meta("calibration") or {}).get(space.name)
@@ -340,6 +363,8 @@ class Library:
         report = reembedder.run(space, progress, activate=activate)
         if signal_of(space) is Signal.SEMANTIC:
             self._refresh_vocabularies()
+        else:
+            self._refresh_calibrations()
         return report
 
     def drop_space(self, name: str) -> None:

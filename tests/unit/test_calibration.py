@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import MakeA1111
 from latentdam import Library, Status
@@ -81,3 +84,19 @@ def test_matching_query_gets_confident_hits_and_min_confidence_overrides(library
     assert all(h.confidence is not None and h.confidence >= DEFAULT_CUT for h in result.results)
     strict = library12.search("a cat sleeping by the window", min_confidence=0.999)
     assert strict.status is Status.NO_MATCH
+
+
+def test_image_spaces_are_calibrated_for_search_by_example(library12: Library, tmp_path: Path) -> None:
+    calibrations = library12.store.get_meta("calibration")
+    assert set(calibrations) == {"text_minilm_l6", "visual_descriptor_v1"}
+    assert calibrations["visual_descriptor_v1"]["slope"] > 0
+    source = library12.search("a lighthouse in a storm", limit=1).results[0]
+    copy = tmp_path / "copy.jpg"
+    Image.open(source.path).convert("RGB").resize((50, 50)).save(copy, quality=80)  # no metadata
+    same = library12.search(image=copy, limit=1)
+    assert same.status is Status.OK and same.results[0].id == source.id
+    assert same.results[0].band in ("strong", "related")
+    unrelated = tmp_path / "grey.png"
+    Image.new("RGB", (64, 64), (128, 128, 128)).save(unrelated)
+    nothing = library12.search(image=unrelated)
+    assert nothing.status is Status.NO_MATCH and nothing.closest is not None

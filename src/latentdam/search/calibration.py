@@ -7,6 +7,9 @@ fixed cut like 0.8 is meaningless. Each text space is calibrated from the librar
   what the image shows) against that asset's vector;
 - chance matches: the same phrases against random other assets.
 
+Spaces that embed pixels are calibrated for searches by example image the same way, with
+an asset's lightly cropped, resized, re-encoded copy as the genuine match.
+
 A logistic fit (Platt scaling) of "genuine" on the score turns any cosine into
 P(genuine | score): the confidence. The cut is where genuine and chance are equally likely
 (confidence 0.5). Calibration is stored in the library manifest per space and refreshed
@@ -15,14 +18,17 @@ when the library has grown by a quarter since.
 
 from __future__ import annotations
 
+import io
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
-from latentdam.embed.base import TextEmbedder
+from latentdam.embed.base import ImageEmbedder, TextEmbedder
 from latentdam.embed.space import Space
 from latentdam.extract.text import clean_prompt
 from latentdam.store.store import LibraryStore
@@ -122,3 +128,51 @@ def calibrate_text_space(
     labels = np.concatenate([np.ones(len(genuine)), np.zeros(len(chance))])
     slope, intercept = fit_logistic(scores, labels)
     return Calibration(space.name, slope, intercept, assets=len(ids), samples=len(phrases))
+
+
+def _variant(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """A copy as people make them: cropped a little, resized, JPEG re-encoded."""
+    width, height = image.size
+    left, top = int(width * rng.uniform(0, 0.08)), int(height * rng.uniform(0, 0.08))
+    cropped = image.crop((left, top, width - int(width * rng.uniform(0, 0.08)), height))
+    resized = cropped.resize((max(8, int(cropped.width * 0.75)), max(8, int(cropped.height * 0.75))))
+    buffer = io.BytesIO()
+    resized.convert("RGB").save(buffer, format="JPEG", quality=75)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def calibrate_image_space(
+    store: LibraryStore,
+    space: Space,
+    embedder: ImageEmbedder,
+    load_pixels: Callable[[str], Image.Image | None],
+    seed: int = 0,
+) -> Calibration | None:
+    """Calibrate a space that embeds pixels, for searches by example image.
+
+    Genuine: an asset against a lightly cropped, resized, re-encoded copy of itself (what
+    "this is the same picture" scores); chance: that copy against a random other asset."""
+    ids, matrix = store.all_vectors(space)
+    if len(ids) < 10:
+        return None
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS // 2, len(ids)), replace=False)
+    paths = store.rows([ids[i] for i in chosen], columns=["id", "path"])
+    owners: list[int] = []
+    variants: list[Image.Image] = []
+    for i in chosen:
+        pixels = load_pixels(paths[ids[i]]["path"])
+        if pixels is not None:
+            variants.append(_variant(pixels, rng))
+            owners.append(int(i))
+    if len(variants) < 10:
+        return None
+    vectors = embedder.embed_images(variants)
+    own = np.asarray(owners)
+    genuine = np.einsum("ij,ij->i", vectors, matrix[own])
+    others = (own + rng.integers(1, len(ids), len(own))) % len(ids)
+    chance = np.einsum("ij,ij->i", vectors, matrix[others])
+    scores = np.concatenate([genuine, chance])
+    labels = np.concatenate([np.ones(len(genuine)), np.zeros(len(chance))])
+    slope, intercept = fit_logistic(scores, labels)
+    return Calibration(space.name, slope, intercept, assets=len(ids), samples=len(variants))

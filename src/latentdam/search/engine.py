@@ -207,9 +207,30 @@ class SearchEngine:
                 return space, embedder
         return None
 
+    def _image_confidences(self, ids: list[str], image: Image.Image) -> dict[str, float] | None:
+        """For a search by example image: its similarity to each candidate in the first
+        calibrated image space (joint before visual), through that space's calibration."""
+        spaces = sorted(
+            (s for s in self.store.active if s.embeds(Modality.IMAGE)),
+            key=lambda s: signal_of(s) is not Signal.IMAGE,
+        )
+        for space in spaces:
+            calibration = self.calibration(space)
+            embedder = self.embedders.get(space)
+            if calibration is not None and isinstance(embedder, ImageEmbedder):
+                query_vector = embedder.embed_images([image])[0]
+                stored = self.store.vectors(space, ids)
+                return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
+        return None
+
     def _confidences(self, ids: list[str], given: QueryInput | None) -> dict[str, float]:
-        """Calibrated confidence of each candidate: its semantic-space cosine to the query text
-        through the space's calibration. Candidates without a text vector get none."""
+        """Calibrated confidence of each candidate. A search by example image (without a text
+        of the user's own) is judged in a calibrated image space; any other search by its
+        text's cosine in the semantic space. Candidates without such a vector get none."""
+        if given is not None and given.image is not None and (given.text is None or given.text_from_image):
+            by_image = self._image_confidences(ids, given.image)
+            if by_image is not None:
+                return by_image
         semantic = self._semantic()
         if given is None or not given.text or semantic is None:
             return {}
