@@ -39,16 +39,22 @@ def main() -> int:
         lib.embedders.get(space).load()
     load_s = time.perf_counter() - started
 
-    cold = lib.ingest([images])
-    warm = lib.ingest([images])
+    # wall-clock around the whole call: it includes the vocabulary and calibration refresh
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        report = lib.ingest([images])
+        timings.append((report, time.perf_counter() - started))
+    (cold, cold_s), (warm, warm_s) = timings
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"files: {count}, batch size {args.batch_size}, model load {load_s:.1f} s, peak RSS {peak_mib:.0f} MiB"
     )
     print(f"{'run':<22}{'seconds':>9}{'files/s':>10}")
-    for name, report in (("cold ingest", cold), ("re-ingest, unchanged", warm)):
-        print(f"{name:<22}{report.seconds:>9.2f}{report.seen / report.seconds:>10.1f}")
-    print(f"re-ingest is {cold.seconds / warm.seconds:.0f}x faster than the cold ingest")
+    for name, report, seconds in (("cold ingest", cold, cold_s), ("re-ingest, unchanged", warm, warm_s)):
+        print(f"{name:<22}{seconds:>9.2f}{report.seen / seconds:>10.1f}")
+    print(f"of the cold ingest, {cold_s - cold.seconds:.1f} s is the vocabulary and calibration refresh")
+    print(f"re-ingest is {cold_s / warm_s:.0f}x faster than the cold ingest")
     return 0
 
 
