@@ -6,11 +6,10 @@ list is scaled to [0, 1] on its own; an asset missing from a list contributes 0 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from latentdam.search.fusion.base import Ranking
+from latentdam.search.fusion.base import Ranking, WeightedSum
 from latentdam.search.signal import Signal
 
 
@@ -25,16 +24,8 @@ def _min_max(ranking: Ranking) -> dict[str, float]:
 
 
 @dataclass(frozen=True, slots=True)
-class LinearFusion:
+class LinearFusion(WeightedSum):
     weights: Mapping[Signal, float] = field(default_factory=dict)  # missing signal: weight 1
 
-    def fuse(
-        self, rankings: Mapping[Signal, Ranking], weights: Mapping[Signal, float] | None = None
-    ) -> list[tuple[str, float]]:
-        weights = self.weights if weights is None else weights
-        scores: dict[str, float] = defaultdict(float)
-        for signal, ranking in rankings.items():
-            weight = weights.get(signal, 1.0)
-            for asset_id, normalised in _min_max(ranking).items():
-                scores[asset_id] += weight * normalised
-        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    def contributions(self, ranking: Ranking) -> Iterable[tuple[str, float]]:
+        return _min_max(ranking).items()
