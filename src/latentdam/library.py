@@ -101,6 +101,7 @@ class Library:
         self.embedders = embedders
         weights = {signal: getattr(settings.fusion, signal.value, 1.0) for signal in Signal}
         self._vocabularies: dict[str, Vocabulary] = {}
+        self._calibrations: dict[str, Calibration] | None = None  # read from the manifest once
         self._engine = SearchEngine(
             store,
             embedders,
@@ -153,15 +154,16 @@ class Library:
         )
         report = ingestor.run([Path(p) for p in paths], progress)
         if report.added or report.updated or any(self._vocabulary(s) is None for s in self._text_spaces()):
-            self._refresh_vocabularies()
+            self._refresh_derived()
         return report
 
     def _text_spaces(self) -> list[Space]:
         return [s for s in self.store.spaces if signal_of(s) is Signal.SEMANTIC]
 
-    def _refresh_vocabularies(self) -> None:
-        """Re-derive each text space's vocabulary (new terms are embedded), then recalibrate
-        every space whose calibration is missing or stale (the library grew by a quarter)."""
+    def _refresh_derived(self) -> None:
+        """Refresh what is derived from the library's content: each text space's vocabulary
+        (new terms are embedded), and the calibration of every space whose calibration is
+        missing or stale (the library grew by a quarter)."""
         for space in self._text_spaces():
             embedder = self.embedders.get(space)
             assert isinstance(embedder, TextEmbedder)
@@ -185,6 +187,7 @@ class Library:
             if fitted is not None:
                 calibrations[space.name] = fitted.to_dict()
         self.store.set_meta("calibration", calibrations)
+        self._calibrations = None
 
     def _pixels_of(self, path: str) -> Image.Image | None:
         try:
@@ -193,8 +196,10 @@ class Library:
             return None  # moved or unreadable since ingest: calibrate on the others
 
     def _calibration(self, space: Space) -> Calibration | None:
-        data = (self.store.get_meta("calibration") or {}).get(space.name)
-        return Calibration.from_dict(data) if data else None
+        if self._calibrations is None:
+            stored = self.store.get_meta("calibration") or {}
+            self._calibrations = {name: Calibration.from_dict(data) for name, data in stored.items()}
+        return self._calibrations.get(space.name)
 
     def _vocabulary(self, space: Space) -> Vocabulary | None:
         if space.name not in self._vocabularies:
@@ -362,7 +367,7 @@ class Library:
         )
         report = reembedder.run(space, progress, activate=activate)
         if signal_of(space) is Signal.SEMANTIC:
-            self._refresh_vocabularies()
+            self._refresh_derived()
         else:
             self._refresh_calibrations()
         return report
