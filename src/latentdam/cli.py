@@ -265,7 +265,7 @@ def search(
             tags=tag or [],
             path=path,
         )
-        lib = _open(None if library is None else library)
+        lib = _open(library)
         result = lib.search(
             text=text,
             image=image,

@@ -15,7 +15,7 @@ from latentdam.embed import Embedder, ImageEmbedder, TextEmbedder, resolve_space
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import AssetNotFound, ExtractError, QueryError
-from latentdam.extract.file import extract_file
+from latentdam.extract.file import extract_file, read_pixels
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.search.calibration import (
@@ -191,7 +191,7 @@ class Library:
 
     def _pixels_of(self, path: str) -> Image.Image | None:
         try:
-            return extract_file(Path(path), max_pixels=self._max_pixels, thumbnail_size=16).pixels
+            return read_pixels(Path(path), max_pixels=self._max_pixels)
         except (ExtractError, OSError):
             return None  # moved or unreadable since ingest: calibrate on the others
 
@@ -277,9 +277,7 @@ class Library:
             limit=limit,
             signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
         )
-        return self._engine.result(
-            query, self._engine.rankings(query, QueryInput(None, None)), self._engine.weights
-        )
+        return self._engine.run(query, QueryInput(None, None))
 
     def duplicates(self, threshold: float | None = None, space: str | None = None) -> list[DuplicateGroup]:
         """Groups of near-identical assets (re-encoded, resized, slightly cropped copies),

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.embed.vectors import embed_assets
 from latentdam.errors import ExtractError
-from latentdam.extract.file import extract_file
+from latentdam.extract.file import read_pixels
 from latentdam.ingest import IngestProgress, Skipped
 from latentdam.search.signal import signal_of
 from latentdam.store.store import LibraryStore, quote
@@ -91,7 +93,7 @@ class Reembedder:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _pixels(self, row: dict[str, Any], report: ReembedReport) -> Any:
+    def _pixels(self, row: dict[str, Any], report: ReembedReport) -> Image.Image | None:
         """The asset's pixels, from the first of its paths still on disk."""
         paths = [p for p in row["paths"] or [] if os.path.exists(p)]
         if not paths:
@@ -100,7 +102,7 @@ class Reembedder:
             )
             return None
         try:
-            return extract_file(Path(paths[0]), max_pixels=self.max_pixels, thumbnail_size=16).pixels
+            return read_pixels(Path(paths[0]), max_pixels=self.max_pixels)
         except ExtractError as exc:
             report.skipped.append(Skipped(paths[0], str(exc)))
             return None

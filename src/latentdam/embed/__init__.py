@@ -9,7 +9,7 @@ from pathlib import Path
 
 from latentdam.embed.base import Embedder, ImageEmbedder, TextEmbedder
 from latentdam.embed.sentence_transformer import SentenceTransformerEmbedder, minilm_path
-from latentdam.embed.space import BUILTIN_SPACES, SPACES, Backend, Modality, Space, get_space
+from latentdam.embed.space import BUILTIN_SPACES, Backend, Modality, Space, get_space
 from latentdam.errors import ModelUnavailable
 
 # Short names people type for the built-in spaces.
@@ -66,7 +66,6 @@ def load_text_embedder(space_name: str = "text_minilm_l6", device: str | None = 
 
 
 __all__ = [
-    "SPACES",
     "Backend",
     "Embedder",
     "ImageEmbedder",

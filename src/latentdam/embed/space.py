@@ -85,7 +85,6 @@ TEXT_MINILM_L6 = Space(
 # Spaces that need no argument to exist. Model-backed joint spaces (CLIP, SigLIP) are made
 # from a model id or directory by `latentdam.embed.space_for_model`.
 BUILTIN_SPACES: dict[str, Space] = {s.name: s for s in (TEXT_MINILM_L6,)}
-SPACES = BUILTIN_SPACES  # backwards-compatible alias
 
 
 def get_space(name: str, known: dict[str, Space] | None = None) -> Space:

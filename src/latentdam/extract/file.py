@@ -74,6 +74,14 @@ def _pixels(image: Image.Image) -> Image.Image:
     return rgb
 
 
+def read_pixels(path: Path, *, max_pixels: int) -> Image.Image:
+    """The embedder-ready pixels of a file already in the library (re-embedding, calibration),
+    decoded under the same limits and by the same code as at ingest, so vectors agree."""
+    pixels = extract_file(path, max_pixels=max_pixels, thumbnail_size=16).pixels
+    assert pixels is not None  # extract_file always decodes them
+    return pixels
+
+
 def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> ExtractedFile:
     """Everything latentdam stores about one file, or an ExtractError saying why not."""
     try:

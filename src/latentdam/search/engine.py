@@ -4,7 +4,7 @@ fused, then hydrated into hits."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -123,7 +123,10 @@ class SearchEngine:
             vector = _unit(vector - NEGATIVE_WEIGHT * self._embed_query(space, embedder, given.negative))
         return vector
 
-    def rankings(self, query: SearchQuery, given: QueryInput) -> dict[Signal, Ranking]:
+    def rankings(
+        self, query: SearchQuery, given: QueryInput, terms: Sequence[str] = ()
+    ) -> dict[Signal, Ranking]:
+        """One ranked list per signal; `terms` are the expansion terms (see expansion_terms)."""
         if query.similar_to is not None:
             return self.similar_rankings(query.similar_to, query)
         where = to_sql(query.filters)
@@ -142,10 +145,8 @@ class SearchEngine:
                 rankings[signal] = self.store.vector_search(space, vector, where, depth)
         if Signal.KEYWORD in wanted and given.text:
             rankings[Signal.KEYWORD] = self.store.keyword_search(given.text, where, depth)
-        if Signal.EXPANSION in wanted and given.text:
-            terms = self.expansion_terms(given.text)
-            if terms:
-                rankings[Signal.EXPANSION] = self.store.keyword_search(" ".join(terms), where, depth)
+        if Signal.EXPANSION in wanted and terms:
+            rankings[Signal.EXPANSION] = self.store.keyword_search(" ".join(terms), where, depth)
         return rankings
 
     @staticmethod
@@ -165,13 +166,12 @@ class SearchEngine:
         """Library words nearest the text in the active semantic space (see expansion.py),
         then the jargon whose plain meaning the text paraphrases (the glossary)."""
         terms: list[str] = []
-        for space in self.store.active:
-            if signal_of(space) is Signal.SEMANTIC:
-                vocabulary = self.vocabulary(space)
-                embedder = self.embedders.get(space)
-                if vocabulary is not None and isinstance(embedder, TextEmbedder):
-                    terms = [term for term, _ in vocabulary.expand(self._embed_query(space, embedder, text))]
-                break
+        semantic = self._semantic()
+        if semantic is not None:
+            space, embedder = semantic
+            vocabulary = self.vocabulary(space)
+            if vocabulary is not None:
+                terms = [term for term, _ in vocabulary.expand(self._embed_query(space, embedder, text))]
         jargon = Glossary.load().expand_query(text).terms
         return list(dict.fromkeys([*terms, *jargon]))
 
@@ -198,7 +198,10 @@ class SearchEngine:
         return rankings
 
     def run(self, query: SearchQuery, given: QueryInput) -> SearchResult:
-        return self.result(query, self.rankings(query, given), self.weights_for(given), given)
+        expanding = Signal.EXPANSION in (query.signals or set(Signal)) and query.similar_to is None
+        terms = self.expansion_terms(given.text) if expanding and given.text else []
+        rankings = self.rankings(query, given, terms)
+        return self.result(query, rankings, self.weights_for(given), given, terms)
 
     def _semantic(self) -> tuple[Space, TextEmbedder] | None:
         for space in self.store.active:
@@ -248,6 +251,7 @@ class SearchEngine:
         rankings: dict[Signal, Ranking],
         weights: Mapping[Signal, float],
         given: QueryInput | None = None,
+        terms: Sequence[str] = (),
     ) -> SearchResult:
         """Fuse rankings, drop what the calibration says is chance, hydrate the top hits."""
         fused = self.fusion.fuse(rankings, weights)[
@@ -266,11 +270,9 @@ class SearchEngine:
             kept.append((asset_id, score))
             if len(kept) == query.limit:
                 break
-        hits = self._hydrate(kept + ([closest] if closest and not kept else []), rankings, confidences, cut)
-        best_rejected = hits.pop() if closest and not kept and hits else None
-        terms = (
-            self.expansion_terms(given.text) if given and given.text and Signal.EXPANSION in rankings else []
-        )
+        hits = self._hydrate(kept, rankings, confidences, cut)
+        rejected = self._hydrate([closest], rankings, confidences, cut) if closest and not hits else []
+        terms = list(terms) if Signal.EXPANSION in rankings else []
         if query.explain and hits:
             self._explain(hits, query, given, terms)
         return SearchResult(
@@ -278,7 +280,7 @@ class SearchEngine:
             status=Status.OK if hits else Status.NO_MATCH,
             results=hits,
             spaces=[s.name for s in self.store.active if signal_of(s) in rankings],
-            closest=best_rejected,
+            closest=rejected[0] if rejected else None,
             expanded_terms=terms,
         )
 
