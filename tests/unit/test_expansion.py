@@ -42,7 +42,9 @@ def test_literal_queries_are_recognised() -> None:
     assert (
         looks_literal('"golden hour"') and looks_literal("dreamshaper_8") and looks_literal("sd15 portrait")
     )
+    assert looks_literal("castles by Moebius") and looks_literal("in the style of studio ghibli")
     assert not looks_literal("feline companions") and not looks_literal("a cat, sleeping")
+    assert not looks_literal("swans by a lake")
 
 
 def test_paraphrase_reaches_assets_through_expansion(library: Library, make_a1111: MakeA1111) -> None:

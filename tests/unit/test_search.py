@@ -65,6 +65,24 @@ def test_semantic_search_finds_paraphrases(filled: Library) -> None:
     assert _names(filled.search("spacecraft", limit=1)) == ["ship.png"]
 
 
+def test_artist_credits_match_by_name_not_by_word_pieces(
+    library: Library, make_a1111: MakeA1111, text_embedder: TextEmbedder
+) -> None:
+    """Ingest leaves "by Beeple" out of the embedded text, where a sentence model reads it as
+    word pieces ("bee"), while the keyword signal still finds the name."""
+    prompt = "the submerging wisdom in the ecosystem, acrylic painting by Beeple"
+    make_a1111("ecosystem.png", prompt)
+    make_a1111("lighthouse.png", "a lighthouse on a rocky coast at dusk, oil painting")
+    library.ingest([library.settings.library.parent / "images"])
+    query = text_embedder.embed_query("beekeeper lifting a honeycomb frame from the hive")
+    ids, vectors = library.store.all_vectors(library.store.space("text_minilm_l6"))
+    stored = dict(zip(ids, vectors @ query, strict=True))
+    ecosystem = library.search("submerging wisdom ecosystem", limit=1).results[0]
+    with_credit = float(text_embedder.embed_documents([prompt])[0] @ query)
+    assert stored[ecosystem.id] < with_credit - 0.05
+    assert _names(library.search("paintings by beeple", limit=1)) == ["ecosystem.png"]
+
+
 def test_every_hit_carries_fused_score_and_per_signal_ranks(filled: Library) -> None:
     result = filled.search("cheeseburger", limit=3)
     top = result.results[0]

@@ -6,7 +6,13 @@ import pytest
 
 from latentdam import Library, Signal
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
-from latentdam.extract.text import clean_prompt, embedding_text, keyword_text, prompt_embeddings
+from latentdam.extract.text import (
+    clean_prompt,
+    embedding_text,
+    keyword_text,
+    prompt_embeddings,
+    without_attribution,
+)
 from latentdam.testing.formats import a1111_controlnet, a1111_parameters, make_image, write_png
 from latentdam.vocabulary import Glossary
 
@@ -85,6 +91,33 @@ def test_clean_prompt_leaves_look_alikes_of_syntax_alone(prompt: str) -> None:
 def test_prompt_embeddings_names_textual_inversions() -> None:
     prompt = "a castle, embedding:EasyNegative, (embedding:style_ink.pt:1.2), <lora:x:1>"
     assert prompt_embeddings(prompt) == ["EasyNegative", "style_ink"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ecosystem, acrylic painting by Beeple and CGSociety", "ecosystem, acrylic painting"),
+        ("a prison near a river by peter doig, muted colors", "a prison near a river, muted colors"),
+        ("a knight painted by greg rutkowski and alphonse mucha, 8k", "a knight, 8k"),
+        ("castle in the style of studio ghibli, sunset", "castle, sunset"),
+        ("Illustration of a girl, art by christopher vacher", "Illustration of a girl, art"),
+        # not attributions: passive voice, places, times, hyphenated words
+        ("the bastille surrounded by marmots", "the bastille surrounded by marmots"),
+        ("swans by a lake, by night, lit by candles", "swans by a lake, by night, lit by candles"),
+        ("stand-by mode, made by hand", "stand-by mode, made by hand"),
+        ("by greg rutkowski", ""),
+    ],
+)
+def test_without_attribution_drops_who_a_prompt_imitates(text: str, expected: str) -> None:
+    assert without_attribution(text) == expected
+
+
+def test_artist_names_are_searched_by_keyword_not_embedded() -> None:
+    record = GenerationRecord(tool=Tool.A1111, prompt="a lighthouse at dusk, by Beeple")
+    assert embedding_text(record) == "a lighthouse at dusk"
+    assert "Beeple" in keyword_text(record, "/x/a.png")
+    # a prompt that is nothing but a credit keeps it: something must be embedded
+    assert embedding_text(GenerationRecord(tool=Tool.A1111, prompt="by Beeple")) == "by Beeple"
 
 
 def test_embedding_text_of_a_plain_record_is_unchanged_by_the_glossary() -> None:

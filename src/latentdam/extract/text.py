@@ -2,7 +2,9 @@
 
 Embedded (semantic) text = what the image *shows*: the positive prompt with generator syntax
 stripped (weights, LoRA/embedding tags, BREAK, prompt editing, Midjourney parameters: every
-syntax entry of the glossary, `latentdam/vocabulary/glossary.toml`), then title, description
+syntax entry of the glossary, `latentdam/vocabulary/glossary.toml`) and without artist credits
+("by Greg Rutkowski", "in the style of Moebius": a small sentence model reads names as word
+pieces, so "by Beeple" pulled "beekeeper" queries; BENCHMARKS.md), then title, description
 and tags. Left out on purpose: the negative prompt (it lists what the image is *not*;
 embedding it pulls "blurry, ugly" queries towards every asset) and model/LoRA/sampler *names*
 (file names like `control_v11f1p_sd15_depth` carry no meaning for a sentence model and dilute
@@ -16,8 +18,8 @@ embeds exactly as before. Model families, samplers, settings and LoRA-ness are n
 they are on nearly every asset and say little about the picture, and every appended word
 dilutes the prompt (see `TOOL_KINDS`); they are found by keyword.
 
-Keyword text = everything a person may type literally: the cleaned prompt, title,
-description, tags, checkpoint, LoRAs, ControlNets, sampler, tool, the file name, the names of
+Keyword text = everything a person may type literally: the cleaned prompt (credits included),
+title, description, tags, checkpoint, LoRAs, ControlNets, sampler, tool, the file name, the names of
 textual-inversion embeddings used in the prompt, and the words of the term and every alias
 of each glossary entry the record used (each word once), so "controlnet depth" finds
 `control_v11f1p_sd15_depth` assets and "sdxl" finds `sd_xl_base_1.0` ones.
@@ -64,6 +66,18 @@ _BREAK = re.compile(r"\bBREAK\b")
 _SPACES = re.compile(r"\s+")
 _COMMAS = re.compile(r"\s*,[\s,]*")  # runs of commas and the spaces around them
 _WORDS = re.compile(r"[a-z0-9]+")
+# Who a prompt imitates, to the end of its phrase: "by Greg Rutkowski", "in the style of Moebius"
+_BY = re.compile(r"(?:\b(?P<word>[\w-]+)\s+)?(?<![\w-])by\s+(?P<who>[^,.;|\n]+)", re.IGNORECASE)
+_STYLE_OF = re.compile(r"\b(?:in\s+the\s+)?style\s+of\s+[^,.;|\n]+", re.IGNORECASE)
+# "painted by X" names an artist; "surrounded by X", "lit by X" do not
+_CREDIT_VERBS = frozenset(
+    "painted drawn illustrated inspired designed created made photographed directed rendered "
+    "sculpted shot written done".split()
+)
+_NOT_NAMES = frozenset(
+    "a an the his her their its my our your this that these those night day hand itself himself "
+    "herself themselves moonlight candlelight firelight sunlight starlight lamplight".split()
+)
 
 
 def clean_prompt(prompt: str) -> str:
@@ -90,15 +104,39 @@ def clean_prompt(prompt: str) -> str:
     return text.strip(" ,")
 
 
+def _credit(match: re.Match[str]) -> str:
+    word = (match["word"] or "").lower()
+    passive = word.endswith(("ed", "en")) or word in {"lit", "hit", "held", "led", "fed"}
+    if match["who"].split()[0].lower() in _NOT_NAMES or (passive and word not in _CREDIT_VERBS):
+        return match[0]
+    return "" if word in _CREDIT_VERBS else match["word"] or ""
+
+
+def without_attribution(text: str) -> str:
+    """The text less who it imitates ("by Greg Rutkowski", "in the style of Moebius").
+
+    A small sentence model reads an artist's name as word pieces, not as a style: "by Beeple"
+    lands near "beekeeper". The names stay in the keyword text, where they match exactly."""
+    stripped = _STYLE_OF.sub("", _BY.sub(_credit, text))
+    if stripped == text:
+        return text
+    return _COMMAS.sub(", ", _SPACES.sub(" ", stripped)).strip(" ,")
+
+
 def prompt_embeddings(prompt: str) -> list[str]:
     """Textual-inversion names a prompt loads with `embedding:name` (ComfyUI) syntax."""
     names = (_EMBEDDING_FILE.sub("", m.group(1)) for m in _EMBEDDING_NAME.finditer(prompt))
     return list(dict.fromkeys(n for n in names if n))
 
 
+def _embedded_prompt(prompt: str) -> str:
+    cleaned = clean_prompt(prompt)
+    return without_attribution(cleaned) or cleaned  # a prompt that is only a credit keeps it
+
+
 def embedding_text(record: GenerationRecord) -> str:
     parts = [
-        clean_prompt(record.prompt),
+        _embedded_prompt(record.prompt),
         record.title or "",
         record.description or "",
         ", ".join(record.tags),

@@ -14,6 +14,7 @@ from latentdam.embed.base import ImageEmbedder, TextEmbedder
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import QueryError
+from latentdam.extract.text import without_attribution
 from latentdam.search.calibration import DEFAULT_CUT, Calibration, band
 from latentdam.search.expansion import Vocabulary
 from latentdam.search.explain import explain_all
@@ -41,8 +42,14 @@ _LITERAL = re.compile(r'"|\b\w+[_.]\w+\b|\b(?=\w*\d)(?=\w*[a-z])\w+\b', re.IGNOR
 
 
 def looks_literal(text: str) -> bool:
-    """Quoted phrases, file-name-like tokens (dreamshaper_8, v1.5) or letter-digit mixes (sd15)."""
-    return bool(_LITERAL.search(text))
+    """Quoted phrases, file-name-like tokens (dreamshaper_8, v1.5), letter-digit mixes (sd15), or
+    an artist credit ("by Moebius": names are matched by keyword, see without_attribution)."""
+    return bool(_LITERAL.search(text)) or without_attribution(text) != text
+
+
+def _semantic_text(text: str) -> str:
+    """What of a query text the semantic space sees: as at ingest, no artist credits."""
+    return without_attribution(text) or text
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +142,7 @@ class SearchEngine:
             return {Signal.FILTER: [(i, 1.0) for i in self.store.filter_ids(where, query.limit)]}
         wanted = query.signals or set(Signal)
         rankings: dict[Signal, Ranking] = {}
-        meant = self._with_meanings(given)
+        meant = self._as_embedded(given)
         for space in self.store.active:
             signal = signal_of(space)
             if signal not in wanted:
@@ -150,11 +157,16 @@ class SearchEngine:
         return rankings
 
     @staticmethod
-    def _with_meanings(given: QueryInput) -> QueryInput:
-        """Jargon in the query ("ControlNet depth") also searches by its plain meaning, the
-        way ingest enriches what such tools made (vocabulary/glossary.toml)."""
-        if not given.text or given.text_from_image:
+    def _as_embedded(given: QueryInput) -> QueryInput:
+        """The query text as ingest embeds assets' text (extract/text.py): without artist
+        credits (the keyword signal matches those), and jargon ("ControlNet depth") also by
+        its plain meaning (vocabulary/glossary.toml)."""
+        if not given.text:
             return given
+        given = replace(given, text=_semantic_text(given.text))
+        if given.text_from_image:
+            return given
+        assert given.text is not None
         named = Glossary.load().expand_query(given.text).named
         # the kinds whose meanings ingest writes into embedded text, so both sides match
         meanings = [entry.meaning for entry in named if entry.kind in TOOL_KINDS]
@@ -171,7 +183,8 @@ class SearchEngine:
             space, embedder = semantic
             vocabulary = self.vocabulary(space)
             if vocabulary is not None:
-                terms = [term for term, _ in vocabulary.expand(self._embed_query(space, embedder, text))]
+                query_vector = self._embed_query(space, embedder, _semantic_text(text))
+                terms = [term for term, _ in vocabulary.expand(query_vector)]
         jargon = Glossary.load().expand_query(text).terms
         return list(dict.fromkeys([*terms, *jargon]))
 
@@ -241,7 +254,7 @@ class SearchEngine:
         calibration = self.calibration(space)
         if calibration is None:
             return {}
-        query_vector = self._embed_query(space, embedder, given.text)
+        query_vector = self._embed_query(space, embedder, _semantic_text(given.text))
         stored = self.store.vectors(space, ids)
         return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
 
