@@ -23,6 +23,7 @@ from latentdam.search.calibration import (
     Calibration,
     calibrate_image_space,
     calibrate_text_space,
+    calibration_key,
 )
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
 from latentdam.search.engine import QueryInput, SearchEngine
@@ -171,21 +172,25 @@ class Library:
         self._refresh_calibrations()
 
     def _refresh_calibrations(self) -> None:
+        """(Re)fit, per active space and kind of query it answers, a calibration that is missing
+        or stale: image queries in spaces that embed pixels, text queries in spaces that embed
+        text (joint spaces get both)."""
         calibrations = self.store.get_meta("calibration") or {}
         assets = self.store.count()
         for space in self.store.active:
-            known = calibrations.get(space.name)
-            if known is not None and assets < known["assets"] * REFRESH_GROWTH:
-                continue
             embedder = self.embedders.get(space)
-            if isinstance(embedder, ImageEmbedder) and space.embeds(Modality.IMAGE):
-                fitted = calibrate_image_space(self.store, space, embedder, self._pixels_of)
-            elif isinstance(embedder, TextEmbedder):
-                fitted = calibrate_text_space(self.store, space, embedder)
-            else:
-                fitted = None
-            if fitted is not None:
-                calibrations[space.name] = fitted.to_dict()
+            for query in (Modality.IMAGE, Modality.TEXT):
+                key = calibration_key(space, query)
+                known = calibrations.get(key)
+                if known is not None and assets < known["assets"] * REFRESH_GROWTH:
+                    continue
+                fitted: Calibration | None = None
+                if query is Modality.IMAGE and space.embeds(query) and isinstance(embedder, ImageEmbedder):
+                    fitted = calibrate_image_space(self.store, space, embedder, self._pixels_of)
+                elif query is Modality.TEXT and space.embeds(query) and isinstance(embedder, TextEmbedder):
+                    fitted = calibrate_text_space(self.store, space, embedder)
+                if fitted is not None:
+                    calibrations[key] = fitted.to_dict()
         self.store.set_meta("calibration", calibrations)
         self._calibrations = None
 
@@ -195,11 +200,11 @@ class Library:
         except (ExtractError, OSError):
             return None  # moved or unreadable since ingest: calibrate on the others
 
-    def _calibration(self, space: Space) -> Calibration | None:
+    def _calibration(self, space: Space, query: Modality) -> Calibration | None:
         if self._calibrations is None:
             stored = self.store.get_meta("calibration") or {}
-            self._calibrations = {name: Calibration.from_dict(data) for name, data in stored.items()}
-        return self._calibrations.get(space.name)
+            self._calibrations = {key: Calibration.from_dict(data) for key, data in stored.items()}
+        return self._calibrations.get(calibration_key(space, query))
 
     def _vocabulary(self, space: Space) -> Vocabulary | None:
         if space.name not in self._vocabularies:

@@ -185,3 +185,20 @@ def test_space_definition_conflict_is_refused(
     shutil.copy(tiny_clip_dirs[1] / "config.json", model / "config.json")
     with pytest.raises(StoreError, match="already exists with another definition"):
         lib.reembed(str(model))
+
+
+def test_joint_space_alone_calibrates_text_queries_against_images(
+    tmp_path: Path, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]
+) -> None:
+    """A library searched only through a CLIP-like space still says how confident a text hit
+    is: its text queries are calibrated on prompt phrases against the assets' own images."""
+    settings = Settings(library=tmp_path / "library", spaces=[str(tiny_clip_dirs[0])])
+    library = Library.open(settings=settings)
+    for i in range(12):
+        make_a1111(f"img_{i}.png", f"{PROMPTS[i % len(PROMPTS)]}, study {i}", Seed=i)
+    library.ingest([tmp_path / "images"])
+    calibrations = library.store.get_meta("calibration")
+    assert set(calibrations) == {"tiny_clip_a", "tiny_clip_a:text"}  # by example image; by text
+    assert calibrations["tiny_clip_a:text"]["samples"] >= 10
+    hit = library.search("a red fox sleeping in the snow", include_all=True).results[0]
+    assert hit.confidence is not None and hit.band is not None

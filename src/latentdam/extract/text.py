@@ -70,14 +70,15 @@ _WORDS = re.compile(r"[a-z0-9]+")
 _BY = re.compile(r"(?:\b(?P<word>[\w-]+)\s+)?(?<![\w-])by\s+(?P<who>[^,.;|\n]+)", re.IGNORECASE)
 _STYLE_OF = re.compile(r"\b(?:in\s+the\s+)?style\s+of\s+[^,.;|\n]+", re.IGNORECASE)
 # "painted by X" names an artist; "surrounded by X", "lit by X" do not
-_CREDIT_VERBS = frozenset(
-    "painted drawn illustrated inspired designed created made photographed directed rendered "
-    "sculpted shot written done".split()
-)
-_NOT_NAMES = frozenset(
-    "a an the his her their its my our your this that these those night day hand itself himself "
-    "herself themselves moonlight candlelight firelight sunlight starlight lamplight".split()
-)
+_CREDIT_VERBS = frozenset((
+    "painted", "drawn", "illustrated", "inspired", "designed", "created", "made", "photographed",
+    "directed", "rendered", "sculpted", "shot", "written", "done",
+))  # fmt: skip
+_NOT_NAMES = frozenset((
+    "a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "this", "that", "these",
+    "those", "night", "day", "hand", "itself", "himself", "herself", "themselves", "moonlight",
+    "candlelight", "firelight", "sunlight", "starlight", "lamplight",
+))  # fmt: skip
 
 
 def clean_prompt(prompt: str) -> str:

@@ -8,7 +8,9 @@ fixed cut like 0.8 is meaningless. Each text space is calibrated from the librar
 - chance matches: the same phrases against random other assets.
 
 Spaces that embed pixels are calibrated for searches by example image the same way, with
-an asset's lightly cropped, resized, re-encoded copy as the genuine match.
+an asset's lightly cropped, resized, re-encoded copy as the genuine match. A joint text-image
+space (CLIP, SigLIP) has both: by example image as above, and for text queries a phrase of an
+asset's own prompt against that asset's *image* vector, which is what a text query scores in it.
 
 A logistic fit (Platt scaling) of "genuine" on the score turns any cosine into
 P(genuine | score): the confidence. The cut is where genuine and chance are equally likely
@@ -29,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 from latentdam.embed.base import ImageEmbedder, TextEmbedder
-from latentdam.embed.space import Space
+from latentdam.embed.space import Modality, Space
 from latentdam.extract.text import clean_prompt
 from latentdam.store.store import LibraryStore
 
@@ -73,6 +75,14 @@ class Calibration:
         return cls(**data)
 
 
+def calibration_key(space: Space, query: Modality) -> str:
+    """Where a space's calibration for queries of one modality is kept in the manifest: under
+    the space's name for the one kind of query it is searched with first (images, if it embeds
+    them), under "<name>:text" for text queries in a joint text-image space."""
+    joint_text = query is Modality.TEXT and space.embeds(Modality.IMAGE) and space.embeds(Modality.TEXT)
+    return f"{space.name}:text" if joint_text else space.name
+
+
 def band(confidence: float, cut: float = DEFAULT_CUT) -> Band:
     if confidence >= STRONG:
         return Band.STRONG
@@ -100,7 +110,8 @@ def fit_logistic(scores: np.ndarray, labels: np.ndarray, steps: int = 2000) -> t
 def calibrate_text_space(
     store: LibraryStore, space: Space, embedder: TextEmbedder, seed: int = 0
 ) -> Calibration | None:
-    """Fit the space's calibration from the library; None when it is too small to say."""
+    """Fit the space's calibration for text queries from the library (in a joint space, the
+    stored vectors are images: prompt phrase against own image); None when too small to say."""
     ids, matrix = store.all_vectors(space)
     if len(ids) < 10:
         return None

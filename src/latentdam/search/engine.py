@@ -78,7 +78,7 @@ class SearchEngine:
         fusion: Fusion,
         weights: Mapping[Signal, float],
         vocabulary: Callable[[Space], Vocabulary | None],
-        calibration: Callable[[Space], Calibration | None],
+        calibration: Callable[[Space, Modality], Calibration | None],
     ) -> None:
         self.store = store
         self.embedders = embedders
@@ -231,7 +231,7 @@ class SearchEngine:
             key=lambda s: signal_of(s) is not Signal.IMAGE,
         )
         for space in spaces:
-            calibration = self.calibration(space)
+            calibration = self.calibration(space, Modality.IMAGE)
             embedder = self.embedders.get(space)
             if calibration is not None and isinstance(embedder, ImageEmbedder):
                 query_vector = embedder.embed_images([image])[0]
@@ -242,21 +242,26 @@ class SearchEngine:
     def _confidences(self, ids: list[str], given: QueryInput | None) -> dict[str, float]:
         """Calibrated confidence of each candidate. A search by example image (without a text
         of the user's own) is judged in a calibrated image space; any other search by its
-        text's cosine in the semantic space. Candidates without such a vector get none."""
+        text's cosine in the first space calibrated for text queries: the semantic space, else
+        a joint text-image one. Candidates without a vector there get none."""
         if given is not None and given.image is not None and (given.text is None or given.text_from_image):
             by_image = self._image_confidences(ids, given.image)
             if by_image is not None:
                 return by_image
-        semantic = self._semantic()
-        if given is None or not given.text or semantic is None:
+        if given is None or not given.text:
             return {}
-        space, embedder = semantic
-        calibration = self.calibration(space)
-        if calibration is None:
-            return {}
-        query_vector = self._embed_query(space, embedder, _semantic_text(given.text))
-        stored = self.store.vectors(space, ids)
-        return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
+        spaces = sorted(
+            (s for s in self.store.active if s.embeds(Modality.TEXT)),
+            key=lambda s: signal_of(s) is not Signal.SEMANTIC,
+        )
+        for space in spaces:
+            calibration = self.calibration(space, Modality.TEXT)
+            embedder = self.embedders.get(space)
+            if calibration is not None and isinstance(embedder, TextEmbedder):
+                query_vector = self._embed_query(space, embedder, _semantic_text(given.text))
+                stored = self.store.vectors(space, ids)
+                return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
+        return {}
 
     def result(
         self,
