@@ -229,6 +229,14 @@ def search(
         bool, typer.Option("--all", help="Show results under the confidence cut too.")
     ] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Say why each result appeared.")] = False,
+    signal: Annotated[
+        list[Signal] | None,
+        typer.Option(
+            "--signal",
+            help="Run only these signals (repeatable). Default: all that apply; the keyword "
+            "signal then runs only for queries that read literally (quotes, names).",
+        ),
+    ] = None,
     library: LibraryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -245,6 +253,8 @@ def search(
       latentdam search --image ref.png "at night" --image-weight 0.3 --not "people"
 
       latentdam search "brutalist architecture" --explain --all
+
+      latentdam search "neon alley" --signal keyword --signal semantic
 
     Every result has a calibrated confidence (strong / related / weak); results more likely
     chance than genuine are hidden, and when none is left the answer is "no match".
@@ -276,6 +286,7 @@ def search(
             min_confidence=min_confidence,
             include_all=show_all,
             explain=explain,
+            signals=signal or None,
         )
     except ValidationError as exc:
         raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from exc

@@ -54,6 +54,10 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
     table = run("search", "cyberpunk street scene", "-n", "1", library=library).stdout
     assert "alley.png" in table and "semantic #1" in table
 
+    words = ["search", "volumetric alley", "--signal", "keyword", "--json"]
+    literal = json.loads(run(*words, library=library).stdout)["results"][0]
+    assert set(literal["signals"]) == {"keyword"} and Path(literal["path"]).name == "alley.png"
+
     none = json.loads(run("search", "--tool", "comfyui", "--json", library=library).stdout)
     assert none == {**none, "status": "no_match", "results": []}
     assert "No asset in this library matches" in run("search", "--tool", "comfyui", library=library).stdout

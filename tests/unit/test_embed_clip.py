@@ -144,6 +144,13 @@ def test_protocols(embedders: dict[str, ClipEmbedder]) -> None:
 
 
 @pytest.mark.parametrize("family", FAMILIES)
+def test_knows_the_words_its_tokenizer_has_whole(embedders: dict[str, ClipEmbedder], family: str) -> None:
+    embedder = embedders[family]
+    assert embedder.knows_word("cat") and embedder.knows_word("cats")  # BPE "cat</w>", "▁cat"
+    assert not embedder.knows_word("rutkowski")  # letter by letter in the tiny vocabularies
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_shapes_and_unit_norm(embedders: dict[str, ClipEmbedder], family: str) -> None:
     embedder = embedders[family]
     dim = DIMS[family]

@@ -68,6 +68,9 @@ class CountingEmbedder:
         self.queries.append(text)
         return self.inner.embed_query(text)
 
+    def knows_word(self, word: str) -> bool:
+        return self.inner.knows_word(word)
+
 
 @pytest.fixture
 def filled(library: Library, make_a1111: MakeA1111) -> Library:

@@ -12,7 +12,6 @@ from conftest import MakeA1111
 from latentdam import Filters, Library, Settings, Signal, Status
 from latentdam.embed import TextEmbedder
 from latentdam.errors import QueryError
-from latentdam.search.engine import DESCRIPTIVE_KEYWORD_WEIGHT
 from latentdam.testing.formats import make_image, write_jpeg, xmp_packet
 
 PROMPTS = {
@@ -90,9 +89,24 @@ def test_every_hit_carries_fused_score_and_per_signal_ranks(filled: Library) -> 
     assert top.signals[Signal.KEYWORD].rank == 1 and top.signals[Signal.KEYWORD].score > 0
     assert top.signals[Signal.SEMANTIC].rank == 1 and 0 < top.signals[Signal.SEMANTIC].score <= 1
     assert Signal.EXPANSION not in top.signals  # "cheeseburger" is in one prompt: not vocabulary
-    assert top.score == pytest.approx(1 / 61 + DESCRIPTIVE_KEYWORD_WEIGHT / 61)  # RRF, k = 60
+    # "cheeseburger" is word pieces to MiniLM and a word of the library: it reads literally
+    assert top.score == pytest.approx(1 / 61 + 1 / 61)  # RRF, k = 60
     assert [h.score for h in result.results] == sorted((h.score for h in result.results), reverse=True)
     assert result.status is Status.OK and result.spaces == ["text_minilm_l6"]
+
+
+def test_keyword_signal_runs_only_for_queries_that_read_literally(filled: Library) -> None:
+    engine = filled._engine
+    # names the model reads as pieces, when the library has them; quotes; file-like names
+    assert engine.reads_literally("juggernautxl portraits") and engine.reads_literally('"golden hour"')
+    assert engine.reads_literally("cheeseburger")
+    # descriptive wording, and unknown words the library lacks, are left to the embeddings
+    assert not engine.reads_literally("a cat sleeping by the window")
+    assert not engine.reads_literally("rutkowski portraits")  # no such name in this library
+    descriptive = filled.search("a kitten asleep in the morning sun", limit=3)
+    assert all(Signal.KEYWORD not in h.signals for h in descriptive.results)
+    asked = filled.search("a kitten asleep in the morning sun", limit=3, signals=["keyword", "semantic"])
+    assert any(Signal.KEYWORD in h.signals for h in asked.results)
 
 
 def test_keyword_signal_catches_exact_model_names(filled: Library) -> None:

@@ -122,8 +122,8 @@ def test_text_plus_image_and_negative_queries(
     filled: Library, tiny_clip_dirs: tuple[Path, Path], tmp_path: Path
 ) -> None:
     filled.reembed(str(tiny_clip_dirs[0]))
-    fox = filled.search("a red fox sleeping in the snow", limit=1).results[0]
-    both = filled.search("snow", image=fox.path, limit=3, image_weight=0.3)
+    fox = filled.settings.library.parent / "images" / "img_2.png"  # "a red fox sleeping in the snow"
+    both = filled.search("snow", image=fox, limit=3, image_weight=0.3)
     assert _names(both)[0] == "img_2.png"
     assert set(both.results[0].signals) >= {Signal.IMAGE, Signal.VISUAL, Signal.SEMANTIC}
     plain = filled.search("an animal", limit=8, signals=["semantic"])

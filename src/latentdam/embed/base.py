@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -31,6 +31,30 @@ class TextEmbedder(Embedder, Protocol):
     def embed_query(self, text: str) -> np.ndarray:
         """(dim,) float32, L2-normalised: a user's search text."""
         ...
+
+    def knows_word(self, word: str) -> bool:
+        """Whether the model's vocabulary has the word (or its stem) as one token. A word it
+        does not know, it reads as pieces without meaning ("rutkowski" -> ru ##tk ##ows ##ki),
+        as it does most names: only literal matching can find such a word."""
+        ...
+
+
+# Inflections a tokenizer splits off a word it knows ("feathered" -> feather ##ed)
+_INFLECTIONS = (
+    ("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+    ("er", ""), ("ers", ""),
+)  # fmt: skip
+_MIN_STEM = 3
+
+
+def is_whole_token(tokenize: Callable[[str], list[str]], word: str) -> bool:
+    """knows_word for a tokenizer: the word or one of its stems is a single token."""
+    stems = [word] + [
+        word[: -len(suffix)] + stem
+        for suffix, stem in _INFLECTIONS
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM
+    ]
+    return any(len(tokenize(stem)) == 1 for stem in stems)
 
 
 @runtime_checkable

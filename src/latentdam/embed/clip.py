@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from latentdam.embed.base import is_whole_token
 from latentdam.embed.sentence_transformer import pick_device
 from latentdam.embed.space import Backend, Modality, Space, space_name
 from latentdam.errors import EmbedError, ModelUnavailable
@@ -468,6 +469,10 @@ class ClipEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         # CLIP and SigLIP encode queries and captions alike
         return self.embed_documents([text])[0]
+
+    def knows_word(self, word: str) -> bool:
+        self.load()
+        return is_whole_token(self._tokenizer.tokenize, word)
 
     def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         if not images:

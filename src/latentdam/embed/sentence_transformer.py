@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from latentdam.embed.base import is_whole_token
 from latentdam.embed.space import Space
 from latentdam.errors import ModelUnavailable
 
@@ -88,3 +89,8 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         # all-MiniLM-L6-v2 is symmetric: queries and documents share one encoding
         return self._encode([text])[0]
+
+    def knows_word(self, word: str) -> bool:
+        self.load()
+        assert self._model is not None
+        return is_whole_token(self._model.tokenizer.tokenize, word)

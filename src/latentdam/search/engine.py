@@ -35,9 +35,10 @@ CANDIDATES_PER_RESULT = 5
 NEGATIVE_WEIGHT = 0.5
 QUERY_CACHE_SIZE = 256  # query vectors remembered (a few hundred KiB)
 # Literal matching on the query's own words is a precision tool for names (checkpoints,
-# LoRAs, "quoted phrases"); on descriptive wording it is mostly noise (BENCHMARKS.md: weight
-# 1 → hybrid nDCG 0.39, 0.25 → 0.48). So it counts fully only when the query looks literal.
-DESCRIPTIVE_KEYWORD_WEIGHT = 0.25
+# LoRAs, artists, "quoted phrases"); on descriptive wording it is noise (BENCHMARKS.md: hybrid
+# nDCG@10 0.40 with it at full weight, 0.48 at a quarter, 0.52 without). So the keyword signal
+# runs only for queries that read literally (SearchEngine.reads_literally) or that ask for it.
+_QUERY_WORD = re.compile(r"[^\W\d_]{3,}")
 _LITERAL = re.compile(r'"|\b\w+[_.]\w+\b|\b(?=\w*\d)(?=\w*[a-z])\w+\b', re.IGNORECASE)
 
 
@@ -150,7 +151,9 @@ class SearchEngine:
             vector = self._query_vector(space, meant)
             if vector is not None:
                 rankings[signal] = self.store.vector_search(space, vector, where, depth)
-        if Signal.KEYWORD in wanted and given.text:
+        # a prompt read from a query image is in the library's own register: its words count
+        asked = given.text_from_image or (query.signals is not None and Signal.KEYWORD in query.signals)
+        if Signal.KEYWORD in wanted and given.text and (asked or self.reads_literally(given.text)):
             rankings[Signal.KEYWORD] = self.store.keyword_search(given.text, where, depth)
         if Signal.EXPANSION in wanted and terms:
             rankings[Signal.EXPANSION] = self.store.keyword_search(" ".join(terms), where, depth)
@@ -188,11 +191,22 @@ class SearchEngine:
         jargon = Glossary.load().expand_query(text).terms
         return list(dict.fromkeys([*terms, *jargon]))
 
-    def weights_for(self, given: QueryInput) -> dict[Signal, float]:
-        weights = dict(self.weights)
-        if given.text and not looks_literal(given.text):
-            weights[Signal.KEYWORD] = weights.get(Signal.KEYWORD, 1.0) * DESCRIPTIVE_KEYWORD_WEIGHT
-        return weights
+    def reads_literally(self, text: str) -> bool:
+        """Whether a query's own words are worth matching literally: it looks literal (quotes,
+        file names, credits), or it uses a word the library's text contains but the model
+        that embeds text cannot read ("rutkowski" is four meaningless pieces to MiniLM), so
+        that only the keyword signal can find it. Descriptive wording is left to the semantic
+        and expansion signals."""
+        if looks_literal(text):
+            return True
+        readers = self._text_readers()
+        if not readers:
+            return True  # no space reads text: its words are all there is
+        _, embedder = readers[0]
+        return any(
+            not embedder.knows_word(word) and self.store.keyword_search(word, None, 1)
+            for word in dict.fromkeys(_QUERY_WORD.findall(text.lower()))
+        )
 
     def similar_rankings(self, asset_id: str, query: SearchQuery) -> dict[Signal, Ranking]:
         """Neighbours of a stored asset, in every active space where it has a vector."""
@@ -214,7 +228,7 @@ class SearchEngine:
         expanding = Signal.EXPANSION in (query.signals or set(Signal)) and query.similar_to is None
         terms = self.expansion_terms(given.text) if expanding and given.text else []
         rankings = self.rankings(query, given, terms)
-        return self.result(query, rankings, self.weights_for(given), given, terms)
+        return self.result(query, rankings, self.weights, given, terms)
 
     def _semantic(self) -> tuple[Space, TextEmbedder] | None:
         for space in self.store.active:
@@ -222,6 +236,15 @@ class SearchEngine:
             if isinstance(embedder, TextEmbedder):
                 return space, embedder
         return None
+
+    def _text_readers(self) -> list[tuple[Space, TextEmbedder]]:
+        """The active spaces that embed text, the semantic one first, then joint ones."""
+        readers = []
+        for space in sorted(self.store.active, key=lambda s: signal_of(s) is not Signal.SEMANTIC):
+            embedder = self.embedders.get(space)
+            if space.embeds(Modality.TEXT) and isinstance(embedder, TextEmbedder):
+                readers.append((space, embedder))
+        return readers
 
     def _image_confidences(self, ids: list[str], image: Image.Image) -> dict[str, float] | None:
         """For a search by example image: its similarity to each candidate in the first
@@ -250,14 +273,9 @@ class SearchEngine:
                 return by_image
         if given is None or not given.text:
             return {}
-        spaces = sorted(
-            (s for s in self.store.active if s.embeds(Modality.TEXT)),
-            key=lambda s: signal_of(s) is not Signal.SEMANTIC,
-        )
-        for space in spaces:
+        for space, embedder in self._text_readers():
             calibration = self.calibration(space, Modality.TEXT)
-            embedder = self.embedders.get(space)
-            if calibration is not None and isinstance(embedder, TextEmbedder):
+            if calibration is not None:
                 query_vector = self._embed_query(space, embedder, _semantic_text(given.text))
                 stored = self.store.vectors(space, ids)
                 return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
