@@ -53,6 +53,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+_STALE_HINT = "[yellow]this library's texts predate this version of latentdam:[/] run `latentdam refresh`"
 
 LibraryOption = Annotated[
     Path | None,
@@ -290,6 +291,8 @@ def search(
         )
     except ValidationError as exc:
         raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from exc
+    if lib.text_is_stale:
+        err.print(_STALE_HINT)
     _emit(result, as_json)
 
 
@@ -380,6 +383,30 @@ def reembed(
         )
     for item in report.skipped:
         err.print(f"[yellow]not embedded[/] {escape(item.path)}: {escape(item.reason)}")
+
+
+@app.command()
+def refresh(
+    library: LibraryOption = None,
+    batch_size: Annotated[int | None, typer.Option(help="Assets per embedding batch [default: 64]")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring stored texts up to this version of latentdam (after an upgrade).
+
+    Recomputes each asset's embedded and keyword text from its stored generation record and
+    re-embeds, in the text spaces, the assets whose text changed. Files are not read again;
+    an interrupted run resumes where it stopped. `latentdam stats` says when it is needed.
+    """
+    lib = _open(library, batch_size=batch_size)
+    with _progress(as_json, "refreshing") as bar:
+        report = lib.refresh(progress=_RichProgress(bar))
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    out.print(
+        f"[bold]{report.retexted}[/] of {report.checked} assets had new text"
+        f" ({report.reembedded} re-embedded) in {report.seconds:.1f} s"
+    )
 
 
 spaces_app = typer.Typer(help="List and drop embedding spaces.", no_args_is_help=False)
@@ -489,6 +516,8 @@ def stats(library: LibraryOption = None, as_json: JsonOption = False) -> None:
         out.print(f"  {tool:<12} {count}")
     for space, count in info.spaces.items():
         out.print(f"  space [cyan]{space}[/]: {count} of {info.assets} assets embedded")
+    if info.text_is_stale:
+        err.print(_STALE_HINT)
 
 
 def main() -> None:

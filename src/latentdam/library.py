@@ -16,8 +16,10 @@ from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import AssetNotFound, ExtractError, QueryError
 from latentdam.extract.file import extract_file, read_pixels
+from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
+from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
 from latentdam.search.calibration import (
     REFRESH_GROWTH,
     Calibration,
@@ -67,6 +69,7 @@ class LibraryStats:
     by_tool: dict[str, int]
     spaces: dict[str, int]  # space name -> assets with a vector in it
     schema_version: int
+    text_is_stale: bool  # stored texts predate this version's recipe: `latentdam refresh`
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class LibraryStats:
             "by_tool": self.by_tool,
             "spaces": self.spaces,
             "schema_version": self.schema_version,
+            "text_is_stale": self.text_is_stale,
         }
 
 
@@ -130,8 +134,9 @@ class Library:
             settings = settings.model_copy(update={"library": Path(path)})
         pool = EmbedderPool(settings.device, embedders)
         store = LibraryStore.open(settings.library)
-        if not store.spaces:
+        if not store.spaces:  # a new library
             store.set_active([resolve_space(name) for name in settings.spaces])
+            mark_current(store)
         return cls(store, settings, pool)
 
     @property
@@ -350,9 +355,28 @@ class Library:
             by_tool=dict(sorted(by_tool.items(), key=lambda kv: -kv[1])),
             spaces={s.name: self.store.coverage(s) for s in self.store.spaces},
             schema_version=int(self.store.get_meta("schema_version")),
+            text_is_stale=self.text_is_stale,
         )
 
     # -- spaces and migration -----------------------------------------------------------
+
+    @property
+    def text_is_stale(self) -> bool:
+        """Whether assets' stored texts predate the current recipe (see `refresh`)."""
+        return stored_recipe(self.store) < TEXT_RECIPE
+
+    def refresh(self, progress: IngestProgress | None = None) -> RefreshReport:
+        """Recompute every asset's embedded and keyword text with the current recipe (after
+        an upgrade of latentdam), re-embedding in the text spaces what changed. Resumable."""
+        refresher = TextRefresher(self.store, self.embedders, batch_size=self.settings.batch_size)
+        report = refresher.run(progress)
+        if report.retexted:
+            # the texts changed under the text spaces' calibrations: fit them anew
+            stale = {calibration_key(s, Modality.TEXT) for s in self._text_spaces()}
+            kept = {k: v for k, v in (self.store.get_meta("calibration") or {}).items() if k not in stale}
+            self.store.set_meta("calibration", kept)
+            self._refresh_derived()
+        return report
 
     def spaces(self) -> list[SpaceInfo]:
         active = self.store.active

@@ -69,6 +69,9 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
         == "a1111"
     )
 
+    refreshed = json.loads(run("refresh", "--json", library=library).stdout)
+    assert (refreshed["checked"], refreshed["retexted"]) == (2, 0)  # made with the current recipe
+
     stats = json.loads(run("stats", "--json", library=library).stdout)
     assert (stats["assets"], stats["by_tool"], stats["spaces"]) == (
         2,

@@ -33,6 +33,11 @@ from pathlib import PurePath
 from latentdam.extract.record import GenerationRecord
 from latentdam.vocabulary.glossary import TOOL_KINDS, Glossary, GlossaryEntry
 
+# The version of the recipe below. Bump it whenever embedding_text or keyword_text change what
+# they produce: libraries store both texts, and `latentdam refresh` brings older ones up to date.
+# 2: artist credits left out of the embedded text.
+TEXT_RECIPE = 2
+
 # Midjourney: everything from the first `--param` on is parameters (also the `—` iOS makes of `--`)
 _MJ_PARAMS = re.compile(
     r"\s(?:--|—)(?:ar|aspect|v|version|niji|s|stylize|c|chaos|q|quality|no|seed|sameseed|style|"

@@ -175,12 +175,20 @@ class LibraryStore:
 
     def set_vectors(self, space: Space, vectors: Mapping[str, list[float] | None]) -> None:
         """Write one space's vectors for existing assets, touching no other column."""
-        if not vectors:
+        self.update_columns([{"id": i, space.column: v} for i, v in vectors.items()])
+
+    def update_columns(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Overwrite some columns (the keys of the rows, `id` included) of existing assets."""
+        if not rows:
             return
-        schema = pa.schema([self.assets.schema.field("id"), self.assets.schema.field(space.column)])
-        rows = [{"id": i, space.column: v} for i, v in vectors.items()]
-        table = pa.Table.from_pylist(rows, schema=schema)
+        schema = pa.schema([self.assets.schema.field(name) for name in rows[0]])
+        table = pa.Table.from_pylist(list(rows), schema=schema)
+        # a null vector is deliberate (nothing to embed); keep it null, don't reject the row
         self.assets.merge_insert("id").when_matched_update_all().execute(table, on_bad_vectors="null")
+
+    def ids(self) -> list[str]:
+        """Every asset id, in storage order."""
+        return self.assets.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist()
 
     def vectors(self, space: Space, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors of some assets in a space (assets without one are left out)."""
@@ -285,13 +293,7 @@ class LibraryStore:
 
     def update_paths(self, paths_by_id: dict[str, list[str]]) -> None:
         """Point assets at new locations without touching anything else (moves, copies)."""
-        if not paths_by_id:
-            return
-        schema = pa.schema([self.assets.schema.field(n) for n in ("id", "path", "paths")])
-        rows = [{"id": i, "path": paths[0], "paths": paths} for i, paths in paths_by_id.items()]
-        self.assets.merge_insert("id").when_matched_update_all().execute(
-            pa.Table.from_pylist(rows, schema=schema)
-        )
+        self.update_columns([{"id": i, "path": paths[0], "paths": paths} for i, paths in paths_by_id.items()])
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         if ids:
