@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -431,3 +432,39 @@ def test_offline_hub_id(model_dirs: dict[str, Path], tmp_path: Path) -> None:
         "dim": 16,
         "modalities": ["image", "text"],
     }
+
+
+UNREACHABLE_SCRIPT = textwrap.dedent(
+    """
+    import json, time
+    from latentdam.embed.clip import space_for_model
+    from latentdam.errors import ModelUnavailable
+
+    started = time.monotonic()
+    try:
+        space_for_model("openai/clip-vit-base-patch32")
+    except ModelUnavailable as exc:
+        print(json.dumps({"error": str(exc), "seconds": time.monotonic() - started}))
+    """
+)
+
+
+def test_unreachable_hub_fails_at_once(tmp_path: Path) -> None:
+    """Not offline by setting, but the hub cannot be reached (here: a closed loopback port
+    stands in for it): one quick probe, not the hub client's retries."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_ENDPOINT": f"http://127.0.0.1:{port}",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", UNREACHABLE_SCRIPT], env=env, capture_output=True, text=True, timeout=120
+    )
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert f"cannot reach http://127.0.0.1:{port}" in result["error"]
+    assert "huggingface-cli download openai/clip-vit-base-patch32" in result["error"]
+    assert result["seconds"] < 5

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from PIL import Image
@@ -90,6 +93,26 @@ def _hub_offline() -> bool:
     return bool(constants.HF_HUB_OFFLINE)
 
 
+_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+HUB_PROBE_TIMEOUT = 3.0  # seconds; the hub client's own retries take ~30 s to give up
+
+
+def _hub_unreachable() -> str | None:
+    """Why the hub cannot be reached, or None if it can (or a proxy decides). One TCP connect
+    with a short timeout, so an air-gapped machine fails at once instead of after retries."""
+    if any(os.environ.get(name) for name in _PROXY_VARIABLES):
+        return None
+    from huggingface_hub import constants
+
+    endpoint = urlsplit(constants.ENDPOINT)
+    host, port = endpoint.hostname or "", endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=HUB_PROBE_TIMEOUT):
+            return None
+    except OSError as exc:
+        return f"cannot reach {constants.ENDPOINT}: {exc.strerror or exc}"
+
+
 def _from_hub(loader: Any, model_ref: str, local_files_only: bool | None, **kwargs: Any) -> Any:
     """`loader(model_ref, ...)` from the HF cache first, then — unless offline — the network.
     A cached model then loads without touching the network (no retries on an air-gapped
@@ -99,6 +122,9 @@ def _from_hub(loader: Any, model_ref: str, local_files_only: bool | None, **kwar
             return loader(model_ref, local_files_only=True, **kwargs)
         except OSError:
             pass  # not (fully) cached: fetch it
+        unreachable = _hub_unreachable()
+        if unreachable:
+            raise OSError(unreachable)
     if local_files_only is not None:
         kwargs["local_files_only"] = local_files_only
     return loader(model_ref, **kwargs)
