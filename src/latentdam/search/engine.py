@@ -231,11 +231,9 @@ class SearchEngine:
         return self.result(query, rankings, self.weights, given, terms)
 
     def _semantic(self) -> tuple[Space, TextEmbedder] | None:
-        for space in self.store.active:
-            embedder = self.embedders.get(space) if signal_of(space) is Signal.SEMANTIC else None
-            if isinstance(embedder, TextEmbedder):
-                return space, embedder
-        return None
+        """The active text-only space and its embedder, if there is one."""
+        readers = self._text_readers()
+        return readers[0] if readers and signal_of(readers[0][0]) is Signal.SEMANTIC else None
 
     def _text_readers(self) -> list[tuple[Space, TextEmbedder]]:
         """The active spaces that embed text, the semantic one first, then joint ones."""
