@@ -10,6 +10,7 @@ from PIL import Image
 
 from conftest import MakeA1111
 from latentdam import Library, Status
+from latentdam.embed import TextEmbedder
 from latentdam.search.calibration import DEFAULT_CUT, Band, Calibration, band, fit_logistic
 
 PROMPTS = [
@@ -100,3 +101,18 @@ def test_image_spaces_are_calibrated_for_search_by_example(library12: Library, t
     Image.new("RGB", (64, 64), (128, 128, 128)).save(unrelated)
     nothing = library12.search(image=unrelated)
     assert nothing.status is Status.NO_MATCH and nothing.closest is not None
+
+
+def test_same_content_gets_the_same_calibration_whatever_the_storage_order(
+    tmp_path: Path, make_a1111: MakeA1111, text_embedder: TextEmbedder
+) -> None:
+    for i, prompt in enumerate(PROMPTS):
+        make_a1111(f"img_{i:02d}.png", prompt, folder="first" if i < 6 else "second")
+    folders = [tmp_path / "first", tmp_path / "second"]
+    stored = []
+    for name, order in (("ab", folders), ("ba", folders[::-1])):
+        library = Library.open(tmp_path / name, embedders=[text_embedder])
+        for folder in order:  # rows land in a different order in each library
+            library.ingest([folder])
+        stored.append(library.store.get_meta("calibration")["text_minilm_l6"])
+    assert stored[0] == stored[1]

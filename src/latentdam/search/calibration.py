@@ -107,12 +107,19 @@ def fit_logistic(scores: np.ndarray, labels: np.ndarray, steps: int = 2000) -> t
     return slope, intercept
 
 
+def _by_id(ids: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Vectors in asset-id order: the same library content draws the same calibration sample,
+    however its rows happen to be stored (ingest order, updates)."""
+    order = np.argsort(np.asarray(ids))
+    return [ids[i] for i in order], matrix[order]
+
+
 def calibrate_text_space(
     store: LibraryStore, space: Space, embedder: TextEmbedder, seed: int = 0
 ) -> Calibration | None:
     """Fit the space's calibration for text queries from the library (in a joint space, the
     stored vectors are images: prompt phrase against own image); None when too small to say."""
-    ids, matrix = store.all_vectors(space)
+    ids, matrix = _by_id(*store.all_vectors(space))
     if len(ids) < 10:
         return None
     rng = np.random.default_rng(seed)
@@ -163,7 +170,7 @@ def calibrate_image_space(
 
     Genuine: an asset against a lightly cropped, resized, re-encoded copy of itself (what
     "this is the same picture" scores); chance: that copy against a random other asset."""
-    ids, matrix = store.all_vectors(space)
+    ids, matrix = _by_id(*store.all_vectors(space))
     if len(ids) < 10:
         return None
     rng = np.random.default_rng(seed)
