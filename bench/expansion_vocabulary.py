@@ -12,16 +12,13 @@ with each representation supplying the expansion terms; everything else is the d
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from quality import DEFAULT_DATA, load_queries, ndcg_at, recall_at
+from quality import bench_parser, load_queries, ndcg_at, open_bench_library, recall_at
 
-from latentdam import Library, Settings
-from latentdam.embed import TextEmbedder
 from latentdam.search.engine import QueryInput
 from latentdam.search.expansion import _WORD, CALIBRATION_WORDS, CHANCE_PERCENTILE, EXPANSION_TERMS
 from latentdam.search.query import SearchQuery
@@ -32,22 +29,18 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
-    args = parser.parse_args()
+    args = bench_parser(__doc__).parse_args()
 
-    lib = Library.open(settings=Settings(library=args.workdir / "library"))
-    space = lib.store.space("text_minilm_l6")
-    embedder = lib.embedders.get(space)
-    assert isinstance(embedder, TextEmbedder)
-    ids, documents = lib.store.all_vectors(space)
+    bench = open_bench_library(args.workdir)
+    lib, space, embedder, ids, documents = (
+        bench.library,
+        bench.space,
+        bench.embedder,
+        bench.ids,
+        bench.vectors,
+    )
     vocabulary = lib._vocabulary(space)
-    if not ids or vocabulary is None:
-        print("run bench/quality.py first to build the library", file=sys.stderr)
-        return 2
+    assert vocabulary is not None  # built at ingest
     rows = lib.store.rows(ids, ["id", "path", "embed_text"])
     row_of = {asset_id: int(Path(rows[asset_id]["path"]).stem) for asset_id in ids}
 

@@ -8,24 +8,18 @@ the text embedded is real prompt text of real lengths.
 
 from __future__ import annotations
 
-import argparse
 import resource
 import shutil
 import sys
 import time
-from pathlib import Path
 
-from quality import DEFAULT_DATA, build_corpus
+from quality import bench_parser, build_corpus
 
 from latentdam import Library, Settings
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
+    parser = bench_parser(__doc__)
     parser.add_argument("--batch-size", type=int, default=64)
     args = parser.parse_args()
 

@@ -10,37 +10,23 @@ score = α·whole + (1-α)·phrase. α = 1 is what latentdam does today.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from quality import DEFAULT_DATA, load_queries, ndcg_at, recall_at
+from quality import bench_parser, load_queries, ndcg_at, open_bench_library, recall_at
 
-from latentdam import Library, Settings
-from latentdam.embed import TextEmbedder
 from latentdam.extract.text import clean_prompt
 
 ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
-    args = parser.parse_args()
+    args = bench_parser(__doc__).parse_args()
 
-    lib = Library.open(settings=Settings(library=args.workdir / "library"))
-    space = lib.store.space("text_minilm_l6")
-    embedder = lib.embedders.get(space)
-    assert isinstance(embedder, TextEmbedder)
-    ids, whole = lib.store.all_vectors(space)
-    if not ids:
-        print("run bench/quality.py first to build the library", file=sys.stderr)
-        return 2
+    bench = open_bench_library(args.workdir)
+    lib, embedder, ids, whole = bench.library, bench.embedder, bench.ids, bench.vectors
     rows = lib.store.rows(ids, ["id", "path", "prompt"])
     row_ids = np.array([int(Path(rows[i]["path"]).stem) for i in ids])
     phrases, owners = [], []

@@ -23,7 +23,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from latentdam import Library, Settings, Status
+from latentdam.embed import Space, TextEmbedder
 from latentdam.testing.formats import a1111_parameters, make_image, write_png
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +83,38 @@ def build_corpus(csv_path: Path, folder: Path) -> int:
     return len(rows)
 
 
+def bench_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The arguments every benchmark on the product side's data shares: --data, --workdir."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="folder with the CSV and the judgments"
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
+    return parser
+
+
+@dataclass(frozen=True)
+class BenchLibrary:
+    """The library bench/quality.py built, opened on its text space."""
+
+    library: Library
+    space: Space
+    embedder: TextEmbedder
+    ids: list[str]
+    vectors: np.ndarray  # (n, dim), row i for ids[i]
+
+
+def open_bench_library(workdir: Path) -> BenchLibrary:
+    lib = Library.open(settings=Settings(library=workdir / "library"))
+    space = lib.store.space("text_minilm_l6")
+    embedder = lib.embedders.get(space)
+    assert isinstance(embedder, TextEmbedder)
+    ids, vectors = lib.store.all_vectors(space)
+    if not ids:
+        sys.exit(f"no library in {workdir}: run bench/quality.py --workdir {workdir} first")
+    return BenchLibrary(lib, space, embedder, ids, vectors)
+
+
 def ndcg_at(ranked: list[int], relevant: dict[int, int], k: int = 10) -> float:
     dcg = sum((2 ** relevant.get(doc, 0) - 1) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
     ideal = sorted(relevant.values(), reverse=True)[:k]
@@ -92,14 +127,7 @@ def recall_at(ranked: list[int], relevant: dict[int, int], k: int = 50) -> float
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA, help="folder with the CSV and the judgments"
-    )
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
-    args = parser.parse_args()
+    args = bench_parser(__doc__).parse_args()
 
     csv_path, judged = args.data / "krea_prompts_1k.csv", args.data / "quality_dev.json"
     if not csv_path.exists():

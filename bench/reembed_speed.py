@@ -11,13 +11,11 @@ the active space) and how it grows; a real model adds its embedding time per ima
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import time
-from pathlib import Path
 
-from quality import DEFAULT_DATA, build_corpus
+from quality import bench_parser, build_corpus
 
 from latentdam import Library, Settings
 from latentdam.embed import load_text_embedder
@@ -27,12 +25,7 @@ SIZES = (250, 500, 1000)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
-    args = parser.parse_args()
+    args = bench_parser(__doc__).parse_args()
 
     images = args.workdir / "images"
     build_corpus(args.data / "krea_prompts_1k.csv", images)
