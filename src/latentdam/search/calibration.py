@@ -43,6 +43,7 @@ RELATED = 0.65
 SAMPLE_ASSETS = 400  # phrases drawn for a calibration: enough for a stable two-parameter fit
 REFRESH_GROWTH = 1.25  # recalibrate once the library is this much larger than at calibration
 _MIN_PHRASE_WORDS = 2
+_MIN_SAMPLES = 10  # fewer assets (or usable samples) than this: too few to say anything
 
 
 class Band(StrEnum):
@@ -114,13 +115,27 @@ def _by_id(ids: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
     return [ids[i] for i in order], matrix[order]
 
 
+def _fit_own_against_other(
+    probes: np.ndarray, matrix: np.ndarray, owners: list[int], rng: np.random.Generator
+) -> tuple[float, float]:
+    """Platt fit of genuine (each probe against the asset it was made from, `matrix[owner]`)
+    versus chance (the same probe against a random other asset)."""
+    own = np.asarray(owners)
+    genuine = np.einsum("ij,ij->i", probes, matrix[own])
+    others = (own + rng.integers(1, len(matrix), len(own))) % len(matrix)  # never the owner itself
+    chance = np.einsum("ij,ij->i", probes, matrix[others])
+    scores = np.concatenate([genuine, chance])
+    labels = np.concatenate([np.ones(len(genuine)), np.zeros(len(chance))])
+    return fit_logistic(scores, labels)
+
+
 def calibrate_text_space(
     store: LibraryStore, space: Space, embedder: TextEmbedder, seed: int = 0
 ) -> Calibration | None:
     """Fit the space's calibration for text queries from the library (in a joint space, the
     stored vectors are images: prompt phrase against own image); None when too small to say."""
     ids, matrix = _by_id(*store.all_vectors(space))
-    if len(ids) < 10:
+    if len(ids) < _MIN_SAMPLES:
         return None
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS, len(ids)), replace=False)
@@ -135,16 +150,9 @@ def calibrate_text_space(
         if candidates:
             phrases.append(candidates[int(rng.integers(len(candidates)))])
             owners.append(int(i))
-    if len(phrases) < 10:
+    if len(phrases) < _MIN_SAMPLES:
         return None
-    vectors = embedder.embed_documents(phrases)
-    own = np.asarray(owners)
-    genuine = np.einsum("ij,ij->i", vectors, matrix[own])
-    others = (own + rng.integers(1, len(ids), len(own))) % len(ids)  # never the owner itself
-    chance = np.einsum("ij,ij->i", vectors, matrix[others])
-    scores = np.concatenate([genuine, chance])
-    labels = np.concatenate([np.ones(len(genuine)), np.zeros(len(chance))])
-    slope, intercept = fit_logistic(scores, labels)
+    slope, intercept = _fit_own_against_other(embedder.embed_documents(phrases), matrix, owners, rng)
     return Calibration(space.name, slope, intercept, assets=len(ids), samples=len(phrases))
 
 
@@ -171,7 +179,7 @@ def calibrate_image_space(
     Genuine: an asset against a lightly cropped, resized, re-encoded copy of itself (what
     "this is the same picture" scores); chance: that copy against a random other asset."""
     ids, matrix = _by_id(*store.all_vectors(space))
-    if len(ids) < 10:
+    if len(ids) < _MIN_SAMPLES:
         return None
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS // 2, len(ids)), replace=False)
@@ -183,14 +191,7 @@ def calibrate_image_space(
         if pixels is not None:
             variants.append(_variant(pixels, rng))
             owners.append(int(i))
-    if len(variants) < 10:
+    if len(variants) < _MIN_SAMPLES:
         return None
-    vectors = embedder.embed_images(variants)
-    own = np.asarray(owners)
-    genuine = np.einsum("ij,ij->i", vectors, matrix[own])
-    others = (own + rng.integers(1, len(ids), len(own))) % len(ids)
-    chance = np.einsum("ij,ij->i", vectors, matrix[others])
-    scores = np.concatenate([genuine, chance])
-    labels = np.concatenate([np.ones(len(genuine)), np.zeros(len(chance))])
-    slope, intercept = fit_logistic(scores, labels)
+    slope, intercept = _fit_own_against_other(embedder.embed_images(variants), matrix, owners, rng)
     return Calibration(space.name, slope, intercept, assets=len(ids), samples=len(variants))
