@@ -321,21 +321,10 @@ def sdxl_lora_graph(
     pos = b.add("CLIPTextEncode", {"text": prompt, "clip": cu.Out(lo, 1)})
     neg = b.add("CLIPTextEncode", {"text": negative, "clip": cu.Out(lo, 1)})
     lat = b.add("EmptyLatentImage", {"width": size[0], "height": size[1], "batch_size": 1})
-    ks = b.add(
-        "KSampler",
-        {
-            "seed": seed,
-            "steps": steps,
-            "cfg": cfg,
-            "sampler_name": sampler,
-            "scheduler": scheduler,
-            "denoise": 1.0,
-            "model": cu.Out(lo),
-            "positive": cu.Out(pos),
-            "negative": cu.Out(neg),
-            "latent_image": cu.Out(lat),
-        },
+    inputs = cu.ksampler_inputs(
+        seed, steps, cfg, sampler, scheduler, cu.Out(lo), cu.Out(pos), cu.Out(neg), cu.Out(lat)
     )
+    ks = b.add("KSampler", inputs)
     dec = b.add("VAEDecode", {"samples": cu.Out(ks), "vae": cu.Out(ck, 2)})
     b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": cu.Out(dec)})
     return b.build()

@@ -280,7 +280,9 @@ def sd15_txt2img(
     b.add("CLIPTextEncode", {"text": prompt, "clip": Out(4, 1)}, node_id=6)
     b.add("CLIPTextEncode", {"text": negative, "clip": Out(4, 1)}, node_id=7)
     b.add(
-        "KSampler", _ksampler(seed, steps, cfg, sampler, scheduler, Out(4), Out(6), Out(7), Out(5)), node_id=3
+        "KSampler",
+        ksampler_inputs(seed, steps, cfg, sampler, scheduler, Out(4), Out(6), Out(7), Out(5)),
+        node_id=3,
     )
     b.add("VAEDecode", {"samples": Out(3), "vae": Out(4, 2)}, node_id=8)
     b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(8)}, node_id=9)
@@ -341,12 +343,15 @@ def sd15_hires_fix(
     neg = b.add("CLIPTextEncode", {"text": negative, "clip": Out(ckpt, 1)})
     latent = b.add("EmptyLatentImage", {"width": 512, "height": 768, "batch_size": 1})
     first = b.add(
-        "KSampler", _ksampler(3301, 25, 7.0, "dpmpp_2m", "karras", Out(ckpt), Out(pos), Out(neg), Out(latent))
+        "KSampler",
+        ksampler_inputs(3301, 25, 7.0, "dpmpp_2m", "karras", Out(ckpt), Out(pos), Out(neg), Out(latent)),
     )
     up = b.add("LatentUpscaleBy", {"upscale_method": "nearest-exact", "scale_by": 1.5, "samples": Out(first)})
     detail = {"lora_name": "detail_tweaker_xl.safetensors", "strength_model": 0.5, "model": Out(ckpt)}
     lora = b.add("LoraLoaderModelOnly", detail)
-    second = _ksampler(9902, 15, 5.0, "euler_ancestral", "normal", Out(lora), Out(pos), Out(neg), Out(up))
+    second = ksampler_inputs(
+        9902, 15, 5.0, "euler_ancestral", "normal", Out(lora), Out(pos), Out(neg), Out(up)
+    )
     second["denoise"] = 0.5
     hires = b.add("KSampler", second, title="KSampler (hires)")
     dec = b.add("VAEDecode", {"samples": Out(hires), "vae": Out(ckpt, 2)})
@@ -389,7 +394,8 @@ def lora_stack(
     neg = b.add("CLIPTextEncode", {"text": negative, "clip": clip})
     latent = b.add("EmptyLatentImage", {"width": 512, "height": 768, "batch_size": 1})
     ks = b.add(
-        "KSampler", _ksampler(42, 8, 1.5, "lcm", "sgm_uniform", Out(only), Out(pos), Out(neg), Out(latent))
+        "KSampler",
+        ksampler_inputs(42, 8, 1.5, "lcm", "sgm_uniform", Out(only), Out(pos), Out(neg), Out(latent)),
     )
     dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(ckpt, 2)})
     b.add("SaveImage", {"filename_prefix": "lora_stack", "images": Out(dec)})
@@ -471,7 +477,9 @@ def controlnet_depth(
     latent = b.add("EmptyLatentImage", {"width": 768, "height": 512, "batch_size": 1})
     ks = b.add(
         "KSampler",
-        _ksampler(1234567, 28, 6.5, "dpmpp_2m", "karras", Out(ckpt), Out(cna, 0), Out(cna, 1), Out(latent)),
+        ksampler_inputs(
+            1234567, 28, 6.5, "dpmpp_2m", "karras", Out(ckpt), Out(cna, 0), Out(cna, 1), Out(latent)
+        ),
     )
     dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(ckpt, 2)})
     b.add("SaveImage", {"filename_prefix": "controlnet", "images": Out(dec)})
@@ -498,7 +506,7 @@ def primitive_prompt(
     latent = b.add("EmptyLatentImage", {"width": 832, "height": 1216, "batch_size": 1})
     ks = b.add(
         "KSampler",
-        _ksampler(Out(seed), 6, 2.0, "dpmpp_sde", "karras", Out(ckpt), Out(pos), Out(neg), Out(latent)),
+        ksampler_inputs(Out(seed), 6, 2.0, "dpmpp_sde", "karras", Out(ckpt), Out(pos), Out(neg), Out(latent)),
     )
     dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(ckpt, 2)})
     b.add("SaveImage", {"filename_prefix": "primitives", "images": Out(dec)})
@@ -533,7 +541,7 @@ def qwen_image_edit(
     b.add("VAEEncode", {"pixels": Out(93), "vae": Out(39)}, node_id=88)
     b.add(
         "KSampler",
-        _ksampler(508473291, 4, 1.0, "euler", "simple", Out(75), Out(76), Out(77), Out(88)),
+        ksampler_inputs(508473291, 4, 1.0, "euler", "simple", Out(75), Out(76), Out(77), Out(88)),
         node_id=3,
     )
     b.add("VAEDecode", {"samples": Out(3), "vae": Out(39)}, node_id=8)
@@ -562,7 +570,8 @@ def flux_kontext_edit(
     guided = b.add("FluxGuidance", {"guidance": guidance, "conditioning": Out(ref)})
     zero = b.add("ConditioningZeroOut", {"conditioning": Out(text)})
     ks = b.add(
-        "KSampler", _ksampler(1049732, 20, 1.0, "euler", "simple", Out(1), Out(guided), Out(zero), Out(enc))
+        "KSampler",
+        ksampler_inputs(1049732, 20, 1.0, "euler", "simple", Out(1), Out(guided), Out(zero), Out(enc)),
     )
     dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(3)})
     b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(dec)})
@@ -583,7 +592,7 @@ GRAPHS: dict[str, Callable[[], tuple[Graph, Graph]]] = {
 """Every builder with its defaults, for the sample library and benchmarks."""
 
 
-def _ksampler(
+def ksampler_inputs(
     seed: int | Out,
     steps: int,
     cfg: float,
@@ -594,6 +603,7 @@ def _ksampler(
     negative: Out,
     latent: Out,
 ) -> dict[str, Any]:
+    """A KSampler node's inputs, as ComfyUI saves them (full denoise)."""
     return {
         "seed": seed,
         "steps": steps,
