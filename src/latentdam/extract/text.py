@@ -135,14 +135,15 @@ def prompt_embeddings(prompt: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def _embedded_prompt(prompt: str) -> str:
-    cleaned = clean_prompt(prompt)
-    return without_attribution(cleaned) or cleaned  # a prompt that is only a credit keeps it
+def semantic_text(text: str) -> str:
+    """What of a text is embedded: all but its credits, or the credit itself when that is
+    all there is (something must be embedded). Prompts at ingest and queries alike."""
+    return without_attribution(text) or text
 
 
 def embedding_text(record: GenerationRecord) -> str:
     parts = [
-        _embedded_prompt(record.prompt),
+        semantic_text(clean_prompt(record.prompt)),
         record.title or "",
         record.description or "",
         ", ".join(record.tags),

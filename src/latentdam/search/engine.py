@@ -14,7 +14,7 @@ from latentdam.embed.base import ImageEmbedder, TextEmbedder
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import QueryError
-from latentdam.extract.text import without_attribution
+from latentdam.extract.text import semantic_text, without_attribution
 from latentdam.search.calibration import DEFAULT_CUT, Calibration, band
 from latentdam.search.expansion import Vocabulary
 from latentdam.search.explain import explain_all
@@ -46,11 +46,6 @@ def looks_literal(text: str) -> bool:
     """Quoted phrases, file-name-like tokens (dreamshaper_8, v1.5), letter-digit mixes (sd15), or
     an artist credit ("by Moebius": names are matched by keyword, see without_attribution)."""
     return bool(_LITERAL.search(text)) or without_attribution(text) != text
-
-
-def _semantic_text(text: str) -> str:
-    """What of a query text the semantic space sees: as at ingest, no artist credits."""
-    return without_attribution(text) or text
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +161,7 @@ class SearchEngine:
         its plain meaning (vocabulary/glossary.toml)."""
         if not given.text:
             return given
-        given = replace(given, text=_semantic_text(given.text))
+        given = replace(given, text=semantic_text(given.text))
         if given.text_from_image:
             return given
         assert given.text is not None
@@ -186,7 +181,7 @@ class SearchEngine:
             space, embedder = semantic
             vocabulary = self.vocabulary(space)
             if vocabulary is not None:
-                query_vector = self._embed_query(space, embedder, _semantic_text(text))
+                query_vector = self._embed_query(space, embedder, semantic_text(text))
                 terms = [term for term, _ in vocabulary.expand(query_vector)]
         jargon = Glossary.load().expand_query(text).terms
         return list(dict.fromkeys([*terms, *jargon]))
@@ -274,7 +269,7 @@ class SearchEngine:
         for space, embedder in self._text_readers():
             calibration = self.calibration(space, Modality.TEXT)
             if calibration is not None:
-                query_vector = self._embed_query(space, embedder, _semantic_text(given.text))
+                query_vector = self._embed_query(space, embedder, semantic_text(given.text))
                 stored = self.store.vectors(space, ids)
                 return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
         return {}
