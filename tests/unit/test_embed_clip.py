@@ -18,7 +18,8 @@ import pytest
 from PIL import Image
 
 from latentdam.embed.base import ImageEmbedder, TextEmbedder
-from latentdam.embed.clip import ClipEmbedder, local_revision, space_for_model, to_rgb
+from latentdam.embed.clip import ClipEmbedder, space_for_model, to_rgb
+from latentdam.embed.hub import local_revision
 from latentdam.embed.space import Backend, Modality, Space
 from latentdam.errors import ModelUnavailable
 from latentdam.testing.tiny_models import save_tiny_clip, save_tiny_siglip

@@ -19,19 +19,16 @@ Text conventions per family:
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import socket
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import numpy as np
 from PIL import Image
 
+from latentdam.embed import hub
 from latentdam.embed.base import is_whole_token
 from latentdam.embed.sentence_transformer import pick_device
 from latentdam.embed.space import Backend, Modality, Space, space_name
@@ -64,70 +61,6 @@ IMAGE_PROCESSOR_FILES = ("preprocessor_config.json", "processor_config.json")
 
 def _supported() -> str:
     return ", ".join(f"{t} ({cls})" for t, cls in FAMILIES.items())
-
-
-def _unavailable_hub(model_ref: str, error: BaseException | None, offline: bool) -> ModelUnavailable:
-    fix = (
-        f"download it on a connected machine (huggingface-cli download {model_ref}) "
-        "or pass a local directory holding config.json and the weights"
-    )
-    if offline:
-        message = f"model {model_ref!r} is not available offline: {fix}"
-    else:
-        reason = _first_sentence(error) if error is not None else "unknown error"
-        message = f"model {model_ref!r} could not be fetched from the hub ({reason}): {fix}"
-    return ModelUnavailable(message, model=model_ref)
-
-
-def _first_sentence(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    head = text.split(". ")[0].rstrip(".")
-    return head or type(error).__name__
-
-
-def _hub_offline() -> bool:
-    try:
-        from huggingface_hub import constants
-    except ImportError:  # pragma: no cover - transformers depends on it
-        return False
-    return bool(constants.HF_HUB_OFFLINE)
-
-
-_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-HUB_PROBE_TIMEOUT = 3.0  # seconds; the hub client's own retries take ~30 s to give up
-
-
-def _hub_unreachable() -> str | None:
-    """Why the hub cannot be reached, or None if it can (or a proxy decides). One TCP connect
-    with a short timeout, so an air-gapped machine fails at once instead of after retries."""
-    if any(os.environ.get(name) for name in _PROXY_VARIABLES):
-        return None
-    from huggingface_hub import constants
-
-    endpoint = urlsplit(constants.ENDPOINT)
-    host, port = endpoint.hostname or "", endpoint.port or (443 if endpoint.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=HUB_PROBE_TIMEOUT):
-            return None
-    except OSError as exc:
-        return f"cannot reach {constants.ENDPOINT}: {exc.strerror or exc}"
-
-
-def _from_hub(loader: Any, model_ref: str, local_files_only: bool | None, **kwargs: Any) -> Any:
-    """`loader(model_ref, ...)` from the HF cache first, then — unless offline — the network.
-    A cached model then loads without touching the network (no retries on an air-gapped
-    machine), and keeps giving the files its vectors were made with."""
-    if local_files_only is None and not _hub_offline():
-        try:
-            return loader(model_ref, local_files_only=True, **kwargs)
-        except OSError:
-            pass  # not (fully) cached: fetch it
-        unreachable = _hub_unreachable()
-        if unreachable:
-            raise OSError(unreachable)
-    if local_files_only is not None:
-        kwargs["local_files_only"] = local_files_only
-    return loader(model_ref, **kwargs)
 
 
 def _missing_local_files(directory: Path) -> list[str]:
@@ -181,28 +114,18 @@ def _family_and_dim(config: dict[str, Any], model_ref: str) -> tuple[str, int]:
     return model_type, text_dim
 
 
-def _looks_like_path(model_ref: str) -> bool:
-    """A hub id is 'name' or 'org/name'; anything else is meant as a directory."""
-    return (
-        model_ref.startswith(("/", ".", "~", "\\"))
-        or model_ref.count("/") > 1
-        or "\\" in model_ref
-        or Path(model_ref).is_absolute()
-    )
-
-
 def _read_config(model_ref: str, revision: str | None, local_files_only: bool | None) -> dict[str, Any]:
     directory = Path(model_ref).expanduser()
     if directory.is_dir():
         _check_local_dir(directory)
         return dict(json.loads((directory / "config.json").read_text(encoding="utf-8")))
-    if _looks_like_path(model_ref):
+    if hub.looks_like_path(model_ref):
         raise ModelUnavailable(f"no model directory at {model_ref!r}", model=model_ref)
-    offline = bool(local_files_only) or _hub_offline()
+    offline = bool(local_files_only) or hub.offline()
     try:
         from transformers import AutoConfig
 
-        loaded = _from_hub(AutoConfig.from_pretrained, model_ref, local_files_only, revision=revision)
+        loaded = hub.from_hub(AutoConfig.from_pretrained, model_ref, local_files_only, revision=revision)
     except ValueError as exc:
         # a config.json whose model_type transformers does not know
         if "model_type" in str(exc) or "Unrecognized model" in str(exc):
@@ -211,37 +134,10 @@ def _read_config(model_ref: str, revision: str | None, local_files_only: bool | 
                 f"({str(exc).splitlines()[0]}); supported families: {_supported()}",
                 model=model_ref,
             ) from exc
-        raise _unavailable_hub(model_ref, exc, offline) from exc
+        raise hub.unavailable(model_ref, exc, offline) from exc
     except Exception as exc:  # OSError, hub errors, a bad id: none of them hold a model we can use
-        raise _unavailable_hub(model_ref, exc, offline) from exc
+        raise hub.unavailable(model_ref, exc, offline) from exc
     return dict(loaded.to_dict())
-
-
-REVISION_SAMPLES = 32
-REVISION_CHUNK = 64 * 1024
-
-
-def local_revision(directory: Path) -> str:
-    """A short fingerprint of a local model: sha256 over config.json and, for every weights
-    file, its name, size and 32 evenly spaced 64 KiB samples of its bytes (the whole file when
-    it is under 2 MiB). Fine-tunes that keep their base's config.json still differ; reading
-    2 MiB per file keeps it instant for multi-GB checkpoints. First 12 hex digits."""
-    digest = hashlib.sha256((directory / "config.json").read_bytes())
-    weights = sorted(
-        p for p in directory.iterdir() if p.is_file() and p.name.endswith((".safetensors", ".bin"))
-    )
-    for path in weights:
-        size = path.stat().st_size
-        digest.update(f"\0{path.name}\0{size}\0".encode())
-        with path.open("rb") as handle:
-            if size <= REVISION_SAMPLES * REVISION_CHUNK:
-                digest.update(handle.read())
-                continue
-            step = (size - REVISION_CHUNK) / (REVISION_SAMPLES - 1)
-            for i in range(REVISION_SAMPLES):
-                handle.seek(round(i * step))
-                digest.update(handle.read(REVISION_CHUNK))
-    return digest.hexdigest()[:12]
 
 
 def space_for_model(
@@ -254,7 +150,7 @@ def space_for_model(
     config.json without loading weights. A hub id's config comes through the HF cache (and the
     network unless offline); a local directory must hold the full model.
 
-    revision: the given revision, else "main" for a hub id, else `local_revision(directory)`:
+    revision: the given revision, else "main" for a hub id, else `hub.local_revision(directory)`:
     a different model in the same directory gets a different revision."""
     ref = str(model_ref)
     directory = Path(ref).expanduser()
@@ -262,7 +158,7 @@ def space_for_model(
     _, dim = _family_and_dim(config, ref)
     if directory.is_dir():
         directory = directory.resolve()
-        digest = local_revision(directory)
+        digest = hub.local_revision(directory)
         return Space(
             name=space_name(directory.name),
             backend=Backend.TRANSFORMERS_CLIP,
@@ -368,7 +264,7 @@ class ClipEmbedder:
         if directory.is_dir():
             _check_local_dir(directory)
             return str(directory), {}
-        if _looks_like_path(ref):
+        if hub.looks_like_path(ref):
             raise ModelUnavailable(f"no model directory at {ref!r} (space {self.space.name!r})", model=ref)
         return ref, {"revision": self.space.revision}
 
@@ -393,13 +289,13 @@ class ClipEmbedder:
             dtype = torch.float16 if device.startswith("cuda") else torch.float32
             try:
                 model_cls = getattr(transformers, FAMILIES[family])
-                model = _from_hub(model_cls.from_pretrained, source, None, dtype=dtype, **hub_kwargs)
-                tokenizer = _from_hub(AutoTokenizer.from_pretrained, source, None, **hub_kwargs)
-                image_processor = _from_hub(
+                model = hub.from_hub(model_cls.from_pretrained, source, None, dtype=dtype, **hub_kwargs)
+                tokenizer = hub.from_hub(AutoTokenizer.from_pretrained, source, None, **hub_kwargs)
+                image_processor = hub.from_hub(
                     AutoImageProcessor.from_pretrained, source, None, backend=self.image_backend, **hub_kwargs
                 )
             except ImportError as exc:
-                reason = _first_sentence(exc)
+                reason = hub.first_sentence(exc)
                 hint = "pip install sentencepiece protobuf" if "sentencepiece" in reason.lower() else ""
                 raise ModelUnavailable(
                     f"model {self.space.model_id!r} needs a package that is not installed ({reason})"
@@ -408,9 +304,9 @@ class ClipEmbedder:
                 ) from exc
             except Exception as exc:  # OSError, a corrupt weights file, a bad tokenizer file...
                 if hub_kwargs:  # a hub id
-                    raise _unavailable_hub(self.space.model_id, exc, _hub_offline()) from exc
+                    raise hub.unavailable(self.space.model_id, exc, hub.offline()) from exc
                 raise ModelUnavailable(
-                    f"model directory {source!r} could not be loaded: {_first_sentence(exc)}",
+                    f"model directory {source!r} could not be loaded: {hub.first_sentence(exc)}",
                     model=self.space.model_id,
                 ) from exc
             model.eval()
