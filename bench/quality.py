@@ -6,9 +6,11 @@ ingests them through the production pipeline, runs every query of quality_dev.js
 prints nDCG@10 and recall@50 per retrieval mode, plus how "out of library" queries fare.
 
     .venv/bin/python bench/quality.py [--data ../shared/bench] [--workdir /tmp/latentdam-bench]
+                                      [--model DIR-or-hub-id]
 
 The work directory is reused between runs (ingest is incremental), so a second run only
-measures search.
+measures search. --model moves the library's text space to another sentence-transformers
+model first (`latentdam reembed`): use a work directory per model.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from latentdam import Library, Settings, Status
+from latentdam import Library, Settings, Signal, Status
 from latentdam.embed import Space, TextEmbedder
+from latentdam.search.signal import signal_of
 from latentdam.testing.formats import a1111_parameters, make_image, write_png
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +109,9 @@ class BenchLibrary:
 
 def open_bench_library(workdir: Path) -> BenchLibrary:
     lib = Library.open(settings=Settings(library=workdir / "library"))
-    space = lib.store.space("text_minilm_l6")
+    space = next((s for s in lib.store.active if signal_of(s) is Signal.SEMANTIC), None)
+    if space is None:
+        sys.exit(f"the library in {workdir} has no text space")
     embedder = lib.embedders.get(space)
     assert isinstance(embedder, TextEmbedder)
     ids, vectors = lib.store.all_vectors(space)
@@ -127,7 +132,11 @@ def recall_at(ranked: list[int], relevant: dict[int, int], k: int = 50) -> float
 
 
 def main() -> int:
-    args = bench_parser(__doc__).parse_args()
+    parser = bench_parser(__doc__)
+    parser.add_argument(
+        "--model", help="a sentence-transformers model (directory or hub id) instead of the default"
+    )
+    args = parser.parse_args()
 
     csv_path, judged = args.data / "krea_prompts_1k.csv", args.data / "quality_dev.json"
     if not csv_path.exists():
@@ -142,6 +151,9 @@ def main() -> int:
         f"corpus: {count} prompts; ingest {report.added} added, {report.unchanged} unchanged, "
         f"{len(report.failed)} failed in {time.perf_counter() - started:.1f} s"
     )
+    if args.model:
+        moved = lib.reembed(args.model)
+        print(f"text space: {moved.space} ({moved.embedded} assets embedded in {moved.seconds:.1f} s)")
 
     queries = load_queries(judged)
     inside = [q for q in queries if q.kind == "in"]

@@ -353,8 +353,9 @@ def reembed(
         str,
         typer.Option(
             "--model",
-            help="A CLIP/SigLIP model: hub id (e.g. openai/clip-vit-base-patch32) or local directory;"
-            " or a built-in space: minilm, visual.",
+            help="A text model saved by sentence-transformers, or a CLIP/SigLIP model: a local"
+            " directory or a hub id (e.g. sentence-transformers/all-mpnet-base-v2,"
+            " openai/clip-vit-base-patch32); or a built-in space: minilm, visual.",
         ),
     ],
     library: LibraryOption = None,
@@ -363,9 +364,10 @@ def reembed(
 ) -> None:
     """Embed the whole library into a new model's space, then switch searches to it.
 
-    Searches keep answering from the current space while the backfill runs; an interrupted
-    run resumes where it stopped. The replaced space's vectors stay until you drop them with
-    `latentdam spaces drop NAME`.
+    A text model replaces the semantic space (the default is all-MiniLM-L6-v2); a CLIP/SigLIP
+    model adds or replaces the joint image-text space. Searches keep answering from the
+    current space while the backfill runs; an interrupted run resumes where it stopped. The
+    replaced space's vectors stay until you drop them with `latentdam spaces drop NAME`.
     """
     lib = _open(library, batch_size=batch_size)
     with _progress(as_json, "embedding") as bar:

@@ -60,6 +60,10 @@ class ModelUnavailable(EmbedError):
         self.model = model
 
 
+class NotJointModel(ModelUnavailable):
+    """A model that exists but is not a CLIP/SigLIP joint model (it may be a text model)."""
+
+
 class StoreError(LatentdamError):
     pass
 

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from latentdam.config import Settings
-from latentdam.embed import Embedder, ImageEmbedder, TextEmbedder, resolve_space
+from latentdam.embed import Embedder, ImageEmbedder, TextEmbedder, resolve_embedder, resolve_space
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import AssetNotFound, ExtractError, QueryError
@@ -388,7 +388,9 @@ class Library:
     ) -> ReembedReport:
         """Add the space for `model`, backfill every asset into it (resumable), then make it
         the active space of its kind. Searches answer from the old space until the switch."""
-        space = resolve_space(model)
+        embedder = resolve_embedder(model, self.settings.device)
+        self.embedders.add(embedder)  # a text model is loaded already: don't load it twice
+        space = embedder.space
         reembedder = Reembedder(
             self.store, self.embedders, batch_size=self.settings.batch_size, max_pixels=self._max_pixels
         )

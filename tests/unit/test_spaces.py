@@ -15,7 +15,7 @@ from latentdam.embed import TextEmbedder
 from latentdam.errors import StoreError
 from latentdam.ingest import IngestProgress
 from latentdam.testing.formats import write_jpeg
-from latentdam.testing.tiny_models import save_tiny_clip
+from latentdam.testing.tiny_models import save_tiny_clip, save_tiny_sentence_transformer
 
 PROMPTS = [
     "a lighthouse on a cliff at dusk",
@@ -202,3 +202,25 @@ def test_joint_space_alone_calibrates_text_queries_against_images(
     assert calibrations["tiny_clip_a:text"]["samples"] >= 10
     hit = library.search("a red fox sleeping in the snow", include_all=True).results[0]
     assert hit.confidence is not None and hit.band is not None
+
+
+def test_reembed_into_another_text_model(filled: Library, make_a1111: MakeA1111, tmp_path: Path) -> None:
+    """A sentence-transformers directory replaces the default text space: the library is
+    backfilled into it, its vocabulary and calibration are made for it, and searches answer
+    from it (with confidences from its own calibration)."""
+    for i, prompt in enumerate(["a lighthouse in the snow", "a fox and a lighthouse"]):
+        make_a1111(f"more_{i}.png", prompt, Seed=100 + i)  # words used twice: vocabulary
+    filled.ingest([filled.settings.library.parent / "images"])
+    model = save_tiny_sentence_transformer(tmp_path / "tiny-text", seed=5)
+    report = filled.reembed(str(model))
+    assert report.replaced == "text_minilm_l6" and report.embedded == len(PROMPTS) + 2
+    active = {i.space.name for i in filled.spaces() if i.active}
+    assert active == {"tiny_text", "visual_descriptor_v1"}
+    tiny = filled.store.space("tiny_text")
+    assert {"lighthouse", "snow"} <= set(filled.store.term_vectors(tiny))  # expansion vocabulary
+    assert "tiny_text" in (filled.store.get_meta("calibration") or {})
+    result = filled.search("a red fox sleeping in the snow", include_all=True)
+    assert result.spaces == ["tiny_text"]
+    assert Signal.SEMANTIC in result.results[0].signals and result.results[0].confidence is not None
+    reopened = Library.open(settings=filled.settings)
+    assert reopened.search("a red fox sleeping in the snow", include_all=True).spaces == ["tiny_text"]

@@ -8,9 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from latentdam.embed.base import Embedder, ImageEmbedder, TextEmbedder
-from latentdam.embed.sentence_transformer import SentenceTransformerEmbedder, minilm_path
-from latentdam.embed.space import BUILTIN_SPACES, Backend, Modality, Space, get_space
-from latentdam.errors import ModelUnavailable
+from latentdam.embed.sentence_transformer import (
+    SentenceTransformerEmbedder,
+    is_sentence_transformers_dir,
+    minilm_path,
+)
+from latentdam.embed.space import BUILTIN_SPACES, TEXT_MINILM_L6, Backend, Modality, Space, get_space
+from latentdam.errors import ModelUnavailable, NotJointModel
 
 # Short names people type for the built-in spaces.
 ALIASES = {
@@ -28,23 +32,37 @@ def builtin_spaces() -> dict[str, Space]:
     return {**BUILTIN_SPACES, VISUAL_DESCRIPTOR.name: VISUAL_DESCRIPTOR}
 
 
-def resolve_space(model: str) -> Space:
-    """The space for a `--model` argument: a built-in space name or alias, a local directory
-    holding a CLIP/SigLIP model, or a hub model id (from the local cache when offline)."""
+def resolve_embedder(model: str, device: str | None = None) -> Embedder:
+    """The embedder for a `--model` argument: a built-in space name or alias; a local
+    directory holding a sentence-transformers text model or a CLIP/SigLIP model; or a hub id
+    of either (from the local cache when offline). A text model is loaded here, since only
+    the loaded model knows its output size; a CLIP/SigLIP space is read from its config."""
     builtins = builtin_spaces()
     name = ALIASES.get(model.lower(), model)
     if name in builtins:
-        return builtins[name]
-    from latentdam.embed.clip import space_for_model
+        return load_embedder(builtins[name], device)
+    if is_sentence_transformers_dir(model):
+        return SentenceTransformerEmbedder.from_model(model, device=device)
+    from latentdam.embed.clip import ClipEmbedder, space_for_model
 
-    return space_for_model(model)
+    try:
+        return ClipEmbedder(space_for_model(model), device=device)
+    except NotJointModel:  # a text model's config (bert, mpnet, ...): sentence-transformers reads it
+        return SentenceTransformerEmbedder.from_model(model, device=device)
+
+
+def resolve_space(model: str) -> Space:
+    """The space for a `--model` argument (see resolve_embedder)."""
+    return resolve_embedder(model).space
 
 
 def load_embedder(space: Space, device: str | None = None) -> Embedder:
     """The embedder for a space (lazy: weights load on first use)."""
     if space.backend is Backend.SENTENCE_TRANSFORMERS:
-        path = minilm_path() if space.name == "text_minilm_l6" else Path(space.model_id)
-        return SentenceTransformerEmbedder(space, path, device=device)
+        source: Path | str = minilm_path() if space == TEXT_MINILM_L6 else space.model_id
+        if isinstance(source, str) and Path(source).expanduser().is_dir():
+            source = Path(source).expanduser()
+        return SentenceTransformerEmbedder(space, source, device=device)
     if space.backend is Backend.VISUAL_DESCRIPTOR:
         from latentdam.embed.visual import VisualDescriptorEmbedder
 
@@ -76,5 +94,6 @@ __all__ = [
     "get_space",
     "load_embedder",
     "load_text_embedder",
+    "resolve_embedder",
     "resolve_space",
 ]

@@ -32,7 +32,7 @@ from latentdam.embed import hub
 from latentdam.embed.base import is_whole_token
 from latentdam.embed.sentence_transformer import pick_device
 from latentdam.embed.space import Backend, Modality, Space, space_name
-from latentdam.errors import EmbedError, ModelUnavailable
+from latentdam.errors import EmbedError, ModelUnavailable, NotJointModel
 
 if TYPE_CHECKING:
     import torch
@@ -90,7 +90,7 @@ def _family_and_dim(config: dict[str, Any], model_ref: str) -> tuple[str, int]:
     """The family (config.json's model_type) and the dimension of the joint space."""
     model_type = config.get("model_type")
     if model_type not in FAMILIES:
-        raise ModelUnavailable(
+        raise NotJointModel(
             f"model {model_ref!r} has model_type {model_type!r}, which is not a joint image-text "
             f"model latentdam can load; supported families: {_supported()}",
             model=model_ref,
@@ -117,8 +117,12 @@ def _family_and_dim(config: dict[str, Any], model_ref: str) -> tuple[str, int]:
 def _read_config(model_ref: str, revision: str | None, local_files_only: bool | None) -> dict[str, Any]:
     directory = Path(model_ref).expanduser()
     if directory.is_dir():
+        config_file = directory / "config.json"
+        if config_file.is_file():  # the family first: a text model's folder is not "incomplete"
+            config = dict(json.loads(config_file.read_text(encoding="utf-8")))
+            _family_and_dim(config, model_ref)
         _check_local_dir(directory)
-        return dict(json.loads((directory / "config.json").read_text(encoding="utf-8")))
+        return config
     if hub.looks_like_path(model_ref):
         raise ModelUnavailable(f"no model directory at {model_ref!r}", model=model_ref)
     offline = bool(local_files_only) or hub.offline()
@@ -129,7 +133,7 @@ def _read_config(model_ref: str, revision: str | None, local_files_only: bool | 
     except ValueError as exc:
         # a config.json whose model_type transformers does not know
         if "model_type" in str(exc) or "Unrecognized model" in str(exc):
-            raise ModelUnavailable(
+            raise NotJointModel(
                 f"model {model_ref!r} is not a joint image-text model latentdam can load "
                 f"({str(exc).splitlines()[0]}); supported families: {_supported()}",
                 model=model_ref,

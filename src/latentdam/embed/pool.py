@@ -25,6 +25,11 @@ class EmbedderPool:
                 self._by_name[space.name] = embedder
             return embedder
 
+    def add(self, embedder: Embedder) -> None:
+        """Use an already-loaded embedder for its space (replacing any other)."""
+        with self._lock:
+            self._by_name[embedder.space.name] = embedder
+
     def unload(self, space: Space) -> None:
         with self._lock:
             embedder = self._by_name.get(space.name)

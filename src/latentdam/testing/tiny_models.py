@@ -222,3 +222,60 @@ def save_tiny_siglip(directory: Path, *, seed: int = 0, image_size: int = 32) ->
     tokenizer.save_pretrained(directory)
     SiglipImageProcessorPil(size={"height": image_size, "width": image_size}).save_pretrained(directory)
     return directory
+
+
+WORDPIECE_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def build_wordpiece_vocab() -> list[str]:
+    """A BERT WordPiece vocabulary: the specials, the corpus's words, and every letter and
+    digit alone and as a ##continuation, so any word tokenises (a known word whole, the rest in
+    pieces — as a real BERT vocabulary reads names)."""
+    words = sorted({w for line in CORPUS for w in line.replace(",", " ").split()})
+    chars = [*"abcdefghijklmnopqrstuvwxyz0123456789"]
+    return [*WORDPIECE_SPECIALS, *words, *chars, *(f"##{c}" for c in chars), ",", ".", "-"]
+
+
+def save_tiny_sentence_transformer(
+    directory: Path,
+    *,
+    seed: int = 0,
+    dense_dim: int | None = None,
+    prompts: dict[str, str] | None = None,
+) -> Path:
+    """Write a tiny random sentence-transformers text model (BERT, 2 layers, width 32, mean
+    pooling, unit-normalised) to `directory`, as `SentenceTransformer.save` writes any model:
+    modules.json, the transformer's config and weights, a WordPiece tokenizer, the pooling
+    config. `dense_dim` adds a Dense layer (output size no longer the width); `prompts` sets
+    query/document prompts ({"query": "query: "}), as asymmetric models (E5, BGE) have."""
+    import tempfile
+
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    try:  # sentence-transformers 6 moved the modules; 5 has them only here
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:  # pragma: no cover - sentence-transformers 5
+        from sentence_transformers import models  # type: ignore[no-redef,attr-defined]
+
+    directory = Path(directory)
+    vocab = build_wordpiece_vocab()
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+        tokenizer = BertTokenizer(str(Path(scratch) / "vocab.txt"), do_lower_case=True)
+        config = BertConfig(vocab_size=len(vocab), max_position_embeddings=128, **TINY_TOWER)
+        config.latentdam_tiny_seed = seed
+        torch.manual_seed(seed)
+        BertModel(config).eval().save_pretrained(scratch)
+        tokenizer.save_pretrained(scratch)
+        modules: list[Any] = [
+            models.Transformer(scratch, max_seq_length=128),
+            models.Pooling(TINY_TOWER["hidden_size"], "mean"),
+        ]
+        if dense_dim is not None:
+            modules.append(models.Dense(TINY_TOWER["hidden_size"], dense_dim))
+        modules.append(models.Normalize())
+        model = SentenceTransformer(modules=modules, device="cpu", prompts=prompts)
+        model.save(str(directory))
+    return directory
