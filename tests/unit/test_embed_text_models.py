@@ -163,7 +163,9 @@ def test_hub_ids_offline(models: dict[str, Path], tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
-    assert result["error"].startswith("model 'sentence-transformers/all-mpnet-base-v2' is not available offline")
+    assert result["error"].startswith(
+        "model 'sentence-transformers/all-mpnet-base-v2' is not available offline"
+    )
     assert "huggingface-cli download sentence-transformers/all-mpnet-base-v2" in result["error"]
     assert result["seconds"] < 10
     assert result["cached"] == {
