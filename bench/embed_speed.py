@@ -1,6 +1,7 @@
 """Embedding throughput on this machine, every space side by side in one run.
 
-Rows: the MiniLM text space (the real model), a tiny random CLIP (what the tests use), the
+Rows: the MiniLM text space (the real model), then MiniLM at several texts-per-forward-pass
+sizes in calls of 64 texts as ingest makes them (a pass pads to its longest text), a tiny random CLIP (what the tests use), the
 CLIP ViT-B/32 architecture with RANDOM weights (CLIPConfig defaults: 12+12 layers, 224 px,
 512-d — the speed of openai/clip-vit-base-patch32 without its download), the ViT-B/32 image
 preprocessing alone (PIL resize/crop/normalise, part of every image row), and the visual
@@ -32,9 +33,13 @@ from PIL import Image
 
 from latentdam.embed import load_text_embedder
 from latentdam.embed.clip import ClipEmbedder, space_for_model
+from latentdam.embed.sentence_transformer import CPU_ENCODE_BATCH, SentenceTransformerEmbedder, minilm_path
+from latentdam.embed.space import TEXT_MINILM_L6
 from latentdam.testing.tiny_models import CORPUS, save_tiny_clip
 
 GPU_BATCHES = (32, 64, 128, 256, 512)
+TEXT_ENCODE_BATCHES = (64, 32, 16, 8, 4)
+INGEST_CALL = 64  # assets per ingest batch (Settings.batch_size)
 
 
 def make_images(count: int, size: int = 512, seed: int = 0) -> list[Image.Image]:
@@ -157,6 +162,25 @@ def main() -> int:
         )
     )
     minilm.unload()
+    # texts per forward pass, in calls of 64 texts as ingest makes them: padding vs parallelism
+    for encode_batch in TEXT_ENCODE_BATCHES:
+        sized = SentenceTransformerEmbedder(TEXT_MINILM_L6, minilm_path(), "cpu", batch_size=encode_batch)
+        sized.load()
+
+        def in_calls(batch: Sequence[str], e: SentenceTransformerEmbedder = sized) -> None:
+            for i in range(0, len(batch), INGEST_CALL):
+                e.embed_documents(batch[i : i + INGEST_CALL])
+
+        rows.append(
+            (
+                f"  MiniLM, {INGEST_CALL} texts a call, {encode_batch} a pass"
+                + (" (CPU default)" if encode_batch == CPU_ENCODE_BATCH else ""),
+                "fp32 cpu",
+                fmt(None),
+                fmt(rate(in_calls, texts, warm_texts)),
+            )
+        )
+        sized.unload()
 
     with tempfile.TemporaryDirectory(prefix="latentdam-embed-speed-") as tmp:
         tiny_dir = save_tiny_clip(Path(tmp) / "tiny-clip")

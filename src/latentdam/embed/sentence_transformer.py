@@ -24,8 +24,12 @@ from latentdam.errors import EmbedError, ModelUnavailable
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-# Encoding batch for the model itself; 64 keeps MiniLM's activations small on CPU.
-ENCODE_BATCH = 64
+# Texts per forward pass. A batch is padded to its longest text, and prompts vary from a few
+# words to hundreds of tokens: on a CPU, small batches waste little on padding and lose
+# nothing to parallelism (bench/embed_speed.py: MiniLM ~3x faster at 8 than at 64 on real
+# prompts); a GPU wants large ones.
+CPU_ENCODE_BATCH = 8
+GPU_ENCODE_BATCH = 64
 _TEXT = frozenset({Modality.TEXT})
 
 
@@ -91,10 +95,15 @@ class SentenceTransformerEmbedder:
     `model_path` is where the weights are: a directory, or a hub id (read at the space's
     revision, from the HF cache first)."""
 
-    def __init__(self, space: Space, model_path: Path | str, device: str | None = None) -> None:
+    def __init__(
+        self, space: Space, model_path: Path | str, device: str | None = None, batch_size: int | None = None
+    ) -> None:
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.space = space
         self.model_path = model_path
         self.device = device
+        self.batch_size = batch_size  # texts per forward pass; None: by device (see CPU_ENCODE_BATCH)
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
@@ -159,7 +168,8 @@ class SentenceTransformerEmbedder:
         encode = self._model.encode_query if role == "query" else self._model.encode_document
         vectors = encode(
             list(texts),
-            batch_size=ENCODE_BATCH,
+            batch_size=self.batch_size
+            or (CPU_ENCODE_BATCH if self._model.device.type == "cpu" else GPU_ENCODE_BATCH),
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
