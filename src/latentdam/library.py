@@ -371,10 +371,11 @@ class Library:
         refresher = TextRefresher(self.store, self.embedders, batch_size=self.settings.batch_size)
         report = refresher.run(progress)
         if report.retexted:
-            # the texts changed under the text spaces' calibrations: fit them anew
-            stale = {calibration_key(s, Modality.TEXT) for s in self._text_spaces()}
-            kept = {k: v for k, v in (self.store.get_meta("calibration") or {}).items() if k not in stale}
-            self.store.set_meta("calibration", kept)
+            # the texts changed under every text-query calibration (a joint space's too: it
+            # is fitted on prompt phrases): fit them anew
+            self._forget_calibrations(
+                calibration_key(s, Modality.TEXT) for s in self.store.spaces if s.embeds(Modality.TEXT)
+            )
             self._refresh_derived()
         return report
 
@@ -405,4 +406,10 @@ class Library:
         """Delete an inactive space's vectors (e.g. the one a migration replaced)."""
         space = self.store.space(name)
         self.store.drop_space(name)
+        self._forget_calibrations(calibration_key(space, query) for query in Modality)
         self.embedders.unload(space)
+
+    def _forget_calibrations(self, keys: Iterable[str]) -> None:
+        stale = set(keys)
+        calibrations = self.store.get_meta("calibration") or {}
+        self.store.set_meta("calibration", {k: v for k, v in calibrations.items() if k not in stale})

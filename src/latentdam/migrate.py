@@ -23,7 +23,7 @@ from latentdam.errors import ExtractError
 from latentdam.extract.file import read_pixels
 from latentdam.ingest import IngestProgress, Skipped
 from latentdam.search.signal import signal_of
-from latentdam.store.store import LibraryStore, quote
+from latentdam.store.store import LibraryStore
 
 
 @dataclass(slots=True)
@@ -66,15 +66,8 @@ class Reembedder:
         skipped_ids: list[str] = []
         progress.start(self.store.count(f"{space.column} IS NULL"))
         while True:
-            where = f"{space.column} IS NULL"
-            if skipped_ids:
-                where += f" AND id NOT IN ({', '.join(quote(i) for i in skipped_ids)})"
-            rows = (
-                self.store.assets.search()
-                .where(where)
-                .select(["id", "paths", "embed_text"])
-                .limit(self.batch_size)
-                .to_list()
+            rows = self.store.missing_vectors(
+                space, ["id", "paths", "embed_text"], self.batch_size, excluding=skipped_ids
             )
             if not rows:
                 break

@@ -14,6 +14,7 @@ from latentdam import Library, Settings, Signal
 from latentdam.embed import TextEmbedder
 from latentdam.errors import StoreError
 from latentdam.ingest import IngestProgress
+from latentdam.refresh import RECIPE_KEY
 from latentdam.testing.formats import write_jpeg
 from latentdam.testing.tiny_models import save_tiny_clip, save_tiny_sentence_transformer
 
@@ -224,3 +225,28 @@ def test_reembed_into_another_text_model(filled: Library, make_a1111: MakeA1111,
     assert Signal.SEMANTIC in result.results[0].signals and result.results[0].confidence is not None
     reopened = Library.open(settings=filled.settings)
     assert reopened.search("a red fox sleeping in the snow", include_all=True).spaces == ["tiny_text"]
+
+
+def test_calibrations_follow_their_space(
+    tmp_path: Path, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]
+) -> None:
+    """A refresh (new text recipe) refits the joint space's text-query calibration, which is
+    fitted on prompt phrases; dropping a space forgets its calibrations."""
+    settings = Settings(library=tmp_path / "library", spaces=[str(tiny_clip_dirs[0])])
+    library = Library.open(settings=settings)
+    for i in range(12):
+        make_a1111(f"img_{i}.png", f"{PROMPTS[i % len(PROMPTS)]}, study {i}, by Moebius", Seed=i)
+    library.ingest([tmp_path / "images"])
+    calibrations = library.store.get_meta("calibration")
+    stale = {**calibrations, "tiny_clip_a:text": {**calibrations["tiny_clip_a:text"], "samples": -1}}
+    library.store.set_meta("calibration", stale)
+    rows = library.store.rows(library.store.ids(), columns=["id", "prompt"])
+    library.store.update_columns([{"id": i, "embed_text": r["prompt"]} for i, r in rows.items()])
+    library.store.set_meta(RECIPE_KEY, 1)  # as an older latentdam wrote it: credits embedded
+
+    assert library.refresh().retexted == 12
+    assert library.store.get_meta("calibration")["tiny_clip_a:text"]["samples"] >= 10  # refitted
+
+    library.reembed(str(tiny_clip_dirs[1]))
+    library.drop_space("tiny_clip_a")
+    assert set(library.store.get_meta("calibration")) == {"tiny_clip_b", "tiny_clip_b:text"}

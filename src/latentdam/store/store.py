@@ -168,10 +168,15 @@ class LibraryStore:
         """How many assets have a vector in this space."""
         return self.count(f"{space.column} IS NOT NULL")
 
-    def missing_vectors(self, space: Space, columns: list[str], limit: int) -> list[dict[str, Any]]:
-        """Up to `limit` assets without a vector in `space` (what a backfill does next)."""
-        query = self.assets.search().where(f"{space.column} IS NULL").select(columns).limit(limit)
-        return query.to_list()
+    def missing_vectors(
+        self, space: Space, columns: list[str], limit: int, excluding: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` assets without a vector in `space` (what a backfill does next), less
+        the ids in `excluding` (ones it could not embed)."""
+        where = f"{space.column} IS NULL"
+        if excluding:
+            where += f" AND id NOT IN ({', '.join(quote(i) for i in excluding)})"
+        return self.assets.search().where(where).select(columns).limit(limit).to_list()
 
     def set_vectors(self, space: Space, vectors: Mapping[str, list[float] | None]) -> None:
         """Write one space's vectors for existing assets, touching no other column."""
