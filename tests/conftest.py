@@ -59,3 +59,24 @@ def make_a1111(tmp_path: Path) -> MakeA1111:
         return write_png(target, image, {"parameters": a1111_parameters(prompt, negative, defaults)})
 
     return make
+
+
+def offline_hub(root: Path, repos: dict[str, Path]) -> dict[str, str]:
+    """An environment with the hub switched off and a Hugging Face cache under `root` holding
+    each repo id's files (copied from a directory) at revision "main"."""
+    import shutil
+
+    cache = root / "hf" / "hub"
+    commit = "0" * 40
+    for repo_id, source in repos.items():
+        repo = cache / f"models--{repo_id.replace('/', '--')}"
+        (repo / "refs").mkdir(parents=True)
+        (repo / "refs" / "main").write_text(commit)
+        shutil.copytree(source, repo / "snapshots" / commit)
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(root / "hf"),
+        "HF_HUB_CACHE": str(cache),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import offline_hub
 from latentdam.embed.base import ImageEmbedder, TextEmbedder
 from latentdam.embed.clip import ClipEmbedder, space_for_model, to_rgb
 from latentdam.embed.hub import local_revision
@@ -392,20 +393,7 @@ OFFLINE_SCRIPT = textwrap.dedent(
 def test_offline_hub_id(model_dirs: dict[str, Path], tmp_path: Path) -> None:
     """No network, not cached: a quick ModelUnavailable naming the model and the fix. A hub id
     whose config is in the HF cache works offline, at revision "main"."""
-    hub_cache = tmp_path / "hf" / "hub"
-    repo = hub_cache / "models--latentdam-test--tiny-clip"
-    commit = "0" * 40
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(commit)
-    (repo / "snapshots" / commit).mkdir(parents=True)
-    shutil.copy(model_dirs["clip"] / "config.json", repo / "snapshots" / commit / "config.json")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HF_HUB_OFFLINE": "1",
-        "HF_HOME": str(tmp_path / "hf"),
-        "HF_HUB_CACHE": str(hub_cache),
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-    }
+    env = offline_hub(tmp_path, {"latentdam-test/tiny-clip": model_dirs["clip"]})
     run = subprocess.run(
         [sys.executable, "-c", OFFLINE_SCRIPT, str(model_dirs["clip"])],
         env=env,

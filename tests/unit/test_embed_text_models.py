@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import offline_hub
 from latentdam.embed import Backend, Modality, Space, TextEmbedder, resolve_embedder, resolve_space
 from latentdam.embed.clip import ClipEmbedder
 from latentdam.embed.hub import local_revision
@@ -145,19 +146,7 @@ HUB_SCRIPT = textwrap.dedent(
 def test_hub_ids_offline(models: dict[str, Path], tmp_path: Path) -> None:
     """Offline, an uncached hub id fails at once naming the fix; a cached one loads from the
     HF cache at revision "main" and embeds like the directory it came from."""
-    hub_cache = tmp_path / "hf" / "hub"
-    repo = hub_cache / "models--latentdam-test--tiny-st"
-    commit = "0" * 40
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(commit)
-    shutil.copytree(models["plain"], repo / "snapshots" / commit)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HF_HUB_OFFLINE": "1",
-        "HF_HOME": str(tmp_path / "hf"),
-        "HF_HUB_CACHE": str(hub_cache),
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-    }
+    env = offline_hub(tmp_path, {"latentdam-test/tiny-st": models["plain"]})
     run = subprocess.run(
         [sys.executable, "-c", HUB_SCRIPT], env=env, capture_output=True, text=True, timeout=120, check=False
     )

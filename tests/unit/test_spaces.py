@@ -188,16 +188,21 @@ def test_space_definition_conflict_is_refused(
         lib.reembed(str(model))
 
 
-def test_joint_space_alone_calibrates_text_queries_against_images(
-    tmp_path: Path, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]
-) -> None:
+@pytest.fixture
+def joint_only(tmp_path: Path, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]) -> Library:
+    """A library whose only space is a joint CLIP-like one, with 12 assets (enough to calibrate),
+    each prompt with an artist credit."""
+    library = Library.open(settings=Settings(library=tmp_path / "library", spaces=[str(tiny_clip_dirs[0])]))
+    for i in range(12):
+        make_a1111(f"img_{i}.png", f"{PROMPTS[i % len(PROMPTS)]}, study {i}, by Moebius", Seed=i)
+    library.ingest([tmp_path / "images"])
+    return library
+
+
+def test_joint_space_alone_calibrates_text_queries_against_images(joint_only: Library) -> None:
     """A library searched only through a CLIP-like space still says how confident a text hit
     is: its text queries are calibrated on prompt phrases against the assets' own images."""
-    settings = Settings(library=tmp_path / "library", spaces=[str(tiny_clip_dirs[0])])
-    library = Library.open(settings=settings)
-    for i in range(12):
-        make_a1111(f"img_{i}.png", f"{PROMPTS[i % len(PROMPTS)]}, study {i}", Seed=i)
-    library.ingest([tmp_path / "images"])
+    library = joint_only
     calibrations = library.store.get_meta("calibration")
     assert set(calibrations) == {"tiny_clip_a", "tiny_clip_a:text"}  # by example image; by text
     assert calibrations["tiny_clip_a:text"]["samples"] >= 10
@@ -227,16 +232,10 @@ def test_reembed_into_another_text_model(filled: Library, make_a1111: MakeA1111,
     assert reopened.search("a red fox sleeping in the snow", include_all=True).spaces == ["tiny_text"]
 
 
-def test_calibrations_follow_their_space(
-    tmp_path: Path, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]
-) -> None:
+def test_calibrations_follow_their_space(joint_only: Library, tiny_clip_dirs: tuple[Path, Path]) -> None:
     """A refresh (new text recipe) refits the joint space's text-query calibration, which is
     fitted on prompt phrases; dropping a space forgets its calibrations."""
-    settings = Settings(library=tmp_path / "library", spaces=[str(tiny_clip_dirs[0])])
-    library = Library.open(settings=settings)
-    for i in range(12):
-        make_a1111(f"img_{i}.png", f"{PROMPTS[i % len(PROMPTS)]}, study {i}, by Moebius", Seed=i)
-    library.ingest([tmp_path / "images"])
+    library = joint_only
     calibrations = library.store.get_meta("calibration")
     stale = {**calibrations, "tiny_clip_a:text": {**calibrations["tiny_clip_a:text"], "samples": -1}}
     library.store.set_meta("calibration", stale)
