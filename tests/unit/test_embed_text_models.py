@@ -19,7 +19,11 @@ from latentdam.embed.clip import ClipEmbedder
 from latentdam.embed.hub import local_revision
 from latentdam.embed.sentence_transformer import SentenceTransformerEmbedder
 from latentdam.errors import ModelUnavailable
-from latentdam.testing.tiny_models import save_tiny_clip, save_tiny_sentence_transformer
+from latentdam.testing.tiny_models import (
+    save_tiny_clip,
+    save_tiny_sentence_transformer,
+    save_tiny_static_embedding,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +36,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             root / "tiny-e5", seed=3, prompts={"query": "query: ", "document": "passage: "}
         ),
         "clip": save_tiny_clip(root / "tiny-clip", seed=4),
+        "static": save_tiny_static_embedding(root / "tiny-static", seed=5),
     }
 
 
@@ -58,6 +63,16 @@ def test_the_dimension_is_the_models_output_size(models: dict[str, Path]) -> Non
     assert vectors.shape == (2, 16) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert embedder.embed_documents([]).shape == (0, 16)
+
+
+def test_a_static_embedding_model_makes_a_text_space(models: dict[str, Path]) -> None:
+    """model2vec-style models: no config.json, no transformer, a bare tokenizers.Tokenizer."""
+    assert not (models["static"] / "config.json").exists()
+    embedder = resolve_embedder(str(models["static"]))
+    assert isinstance(embedder, SentenceTransformerEmbedder) and embedder.space.dim == 16
+    assert embedder.space.revision == local_revision(models["static"])
+    assert embedder.embed_documents(["a cat", "a red castle"]).shape == (2, 16)
+    assert embedder.knows_word("castle") and not embedder.knows_word("rutkowski")
 
 
 def test_clip_directories_still_make_joint_spaces(models: dict[str, Path]) -> None:

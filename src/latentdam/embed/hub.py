@@ -94,17 +94,23 @@ def looks_like_path(model_ref: str) -> bool:
     )
 
 
+# A CLIP folder has config.json; a static-embedding sentence-transformers model only modules.json.
+CONFIG_FILES = ("config.json", "modules.json")
 REVISION_SAMPLES = 32
 REVISION_CHUNK = 64 * 1024
 
 
 def local_revision(directory: Path) -> str:
-    """A short fingerprint of a local model: sha256 over config.json and, for every weights
-    file, its name, size and 32 evenly spaced 64 KiB samples of its bytes (the whole file when
-    it is under 2 MiB). Fine-tunes that keep their base's config.json still differ; reading
-    2 MiB per file keeps it instant for multi-GB checkpoints. Weights in subfolders (a
-    sentence-transformers Dense layer) count too. First 12 hex digits."""
-    digest = hashlib.sha256((directory / "config.json").read_bytes())
+    """A short fingerprint of a local model: sha256 over its config files (config.json; a
+    sentence-transformers model's modules.json) and, for every weights file, its path, size
+    and 32 evenly spaced 64 KiB samples of its bytes (the whole file when it is under 2 MiB).
+    Fine-tunes that keep their base's config.json still differ; reading 2 MiB per file keeps
+    it instant for multi-GB checkpoints. Weights in subfolders (a sentence-transformers Dense
+    layer) count too. First 12 hex digits."""
+    digest = hashlib.sha256()
+    for name in CONFIG_FILES:
+        if (directory / name).is_file():
+            digest.update((directory / name).read_bytes())
     weights = sorted(
         p
         for p in directory.rglob("*")

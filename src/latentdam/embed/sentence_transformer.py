@@ -74,8 +74,12 @@ def _load(
 
     on = pick_device(device)
     if isinstance(source, Path):
-        if not (source / "config.json").exists():
-            raise ModelUnavailable(f"no model files at {source}", model=model_id)
+        if not any((source / name).is_file() for name in ("modules.json", "config.json")):
+            raise ModelUnavailable(
+                f"no model files at {source}: expected a sentence-transformers model "
+                "(modules.json) or a transformers one (config.json)",
+                model=model_id,
+            )
         try:
             return SentenceTransformer(str(source), device=on, local_files_only=True)
         except Exception as exc:  # a corrupt weights file, a bad module config...
@@ -194,4 +198,8 @@ class SentenceTransformerEmbedder:
     def knows_word(self, word: str) -> bool:
         self.load()
         assert self._model is not None
-        return is_whole_token(self._model.tokenizer.tokenize, word)
+        tokenizer = self._model.tokenizer
+        tokenize = getattr(tokenizer, "tokenize", None)
+        if tokenize is None:  # a bare `tokenizers.Tokenizer` (static-embedding models)
+            return is_whole_token(lambda w: tokenizer.encode(w, add_special_tokens=False).tokens, word)
+        return is_whole_token(tokenize, word)

@@ -257,7 +257,7 @@ def save_tiny_sentence_transformer(
     try:  # sentence-transformers 6 moved the modules; 5 has them only here
         from sentence_transformers.sentence_transformer import modules as models
     except ImportError:  # pragma: no cover - sentence-transformers 5
-        from sentence_transformers import models  # type: ignore[no-redef,attr-defined]
+        from sentence_transformers import models  # type: ignore[no-redef]
 
     directory = Path(directory)
     vocab = build_wordpiece_vocab()
@@ -279,3 +279,29 @@ def save_tiny_sentence_transformer(
         model = SentenceTransformer(modules=modules, device="cpu", prompts=prompts)
         model.save(str(directory))
     return directory
+
+
+def save_tiny_static_embedding(directory: Path, *, seed: int = 0, dim: int = 16) -> Path:
+    """Write a tiny random static-embedding sentence-transformers model (one vector per
+    WordPiece token, averaged: the model2vec kind) to `directory`. It has no config.json and
+    a bare `tokenizers.Tokenizer`."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordPiece
+    from tokenizers.normalizers import BertNormalizer
+    from tokenizers.pre_tokenizers import BertPreTokenizer
+
+    try:  # sentence-transformers 6 moved the modules; 5 has them only here
+        from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    except ImportError:  # pragma: no cover - sentence-transformers 5
+        from sentence_transformers.models import StaticEmbedding  # type: ignore[no-redef]
+
+    vocab = {token: i for i, token in enumerate(build_wordpiece_vocab())}
+    tokenizer = Tokenizer(WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = BertPreTokenizer()
+    torch.manual_seed(seed)
+    model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=dim)], device="cpu")
+    model.save(str(directory))
+    return Path(directory)
