@@ -5,8 +5,6 @@ listing spaces costs no model import."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from latentdam.embed.base import Embedder, ImageEmbedder, TextEmbedder
 from latentdam.embed.sentence_transformer import (
     SentenceTransformerEmbedder,
@@ -59,9 +57,7 @@ def resolve_space(model: str) -> Space:
 def load_embedder(space: Space, device: str | None = None) -> Embedder:
     """The embedder for a space (lazy: weights load on first use)."""
     if space.backend is Backend.SENTENCE_TRANSFORMERS:
-        source: Path | str = minilm_path() if space == TEXT_MINILM_L6 else space.model_id
-        if isinstance(source, str) and Path(source).expanduser().is_dir():
-            source = Path(source).expanduser()
+        source = minilm_path() if space == TEXT_MINILM_L6 else space.model_id
         return SentenceTransformerEmbedder(space, source, device=device)
     if space.backend is Backend.VISUAL_DESCRIPTOR:
         from latentdam.embed.visual import VisualDescriptorEmbedder

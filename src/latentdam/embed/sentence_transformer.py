@@ -59,6 +59,13 @@ def is_sentence_transformers_dir(model_ref: str | Path) -> bool:
     return directory.is_dir() and (directory / "modules.json").is_file()
 
 
+def _source(model_ref: Path | str) -> Path | str:
+    """Where a model is read from: an existing directory (as an absolute Path), else the
+    reference itself, as a hub id."""
+    directory = Path(model_ref).expanduser()
+    return directory.resolve() if directory.is_dir() else str(model_ref)
+
+
 def _dimension(model: SentenceTransformer) -> int | None:
     # renamed in sentence-transformers 6; 5 has only the old name
     measure = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
@@ -105,7 +112,7 @@ class SentenceTransformerEmbedder:
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.space = space
-        self.model_path = model_path
+        self.model_path = _source(model_path)
         self.device = device
         self.batch_size = batch_size  # texts per forward pass; None: by device (see CPU_ENCODE_BATCH)
         self._model: SentenceTransformer | None = None
@@ -125,10 +132,8 @@ class SentenceTransformerEmbedder:
         layer or a pooling mode can change it). revision: the given one, else "main" for a
         hub id, else the directory's content fingerprint (`hub.local_revision`)."""
         ref = str(model_ref)
-        directory = Path(ref).expanduser()
-        source: Path | str
-        if directory.is_dir():
-            source = directory.resolve()
+        source = _source(ref)
+        if isinstance(source, Path):
             name, model_id = source.name, str(source)
         elif hub.looks_like_path(ref):
             raise ModelUnavailable(f"no model directory at {ref!r}", model=ref)
