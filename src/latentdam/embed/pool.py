@@ -26,9 +26,12 @@ class EmbedderPool:
             return embedder
 
     def add(self, embedder: Embedder) -> None:
-        """Use an already-loaded embedder for its space (replacing any other)."""
+        """Use an already-loaded embedder for its space, unless one for that same space is
+        here already (it may be shared with the caller, or loaded): it stays."""
         with self._lock:
-            self._by_name[embedder.space.name] = embedder
+            present = self._by_name.get(embedder.space.name)
+            if present is None or present.space != embedder.space:
+                self._by_name[embedder.space.name] = embedder
 
     def unload(self, space: Space) -> None:
         with self._lock:
