@@ -413,3 +413,4 @@ class Library:
         stale = set(keys)
         calibrations = self.store.get_meta("calibration") or {}
         self.store.set_meta("calibration", {k: v for k, v in calibrations.items() if k not in stale})
+        self._calibrations = None
