@@ -21,11 +21,12 @@ from latentdam.search.explain import (
     SignalReason,
     explain,
     explain_all,
+    index_tokens,
     matching_terms,
     query_terms,
     record_phrases,
     split_phrases,
-    stem,
+    text_matcher,
 )
 from latentdam.search.query import SearchQuery
 from latentdam.search.result import SearchHit, SignalScore
@@ -124,6 +125,17 @@ def test_best_phrase_keywords_and_signal_reasons(filled: Library, text_embedder:
     # stop words "a"/"in" are not keywords; "winter" is not in the fox prompt but is in the lake's
     assert fox.keywords == ["fox"]
     assert explanations[1].keywords == ["winter"]
+    # the full-text index itself, asked once for the whole list, says the same
+    asked: list[tuple[list[str], list[str]]] = []
+
+    def index_matcher(terms: Sequence[str], ids: Sequence[str]) -> dict[str, list[str]]:
+        asked.append((list(terms), list(ids)))
+        return filled.store.keyword_matches(terms, ids)
+
+    by_index = explain_all(hits, result.query, text=text, embedder=None, matcher=index_matcher)
+    assert asked == [(["fox", "winter"], [h.id for h in hits])]
+    assert [e.keywords for e in by_index] == [e.keywords for e in explanations]
+    assert [e.signals for e in by_index] == [e.signals for e in explanations]
     for hit, explanation in zip(hits, explanations, strict=True):
         expected = sorted(hit.signals.items(), key=lambda item: (item[1].rank, list(Signal).index(item[0])))
         assert [(r.signal, r.rank, r.score) for r in explanation.signals] == [
@@ -194,6 +206,16 @@ def test_keywords_match_plurals_and_ing_forms(filled: Library, text_embedder: Te
     assert by_name["lake.png"].keywords == ["lights", "pine tree"]
     assert by_name["city.png"].keywords == []
     assert all(e.phrases == [] for e in again)
+    # asking the full-text index gives the same keywords
+    by_index = explain_all(
+        result.results,
+        result.query,
+        text=text,
+        embedder=None,
+        extra_terms=["fox", "snow", "yarn", "pine tree"],
+        matcher=filled.store.keyword_matches,
+    )
+    assert [e.keywords for e in by_index] == [e.keywords for e in again]
 
 
 def test_every_filter_appears_with_the_assets_value(
@@ -481,29 +503,42 @@ def test_split_phrases_and_record_phrases() -> None:
     assert record_phrases(GenerationRecord()) == []
 
 
-def test_stemming_and_term_matching() -> None:
+def test_terms_and_matching_follow_the_index_tokenizer() -> None:
+    # the index's Snowball stemmer: what it conflates matches both ways, what it keeps apart not
     same = [
         ("fox", "foxes"),
         ("light", "lights"),
         ("light", "lighting"),
         ("run", "running"),
+        ("runs", "running"),
         ("dance", "danced"),
         ("dance", "dancing"),
         ("puppy", "puppies"),
         ("glass", "glasses"),
         ("paint", "painted"),
+        ("generous", "generously"),
+        ("happy", "happiness"),
+        ("beauty", "beautiful"),
+        ("cafe", "Café"),  # lower-cased and ascii-folded
     ]
     for a, b in same:
-        assert stem(a) == stem(b), (a, b)
-    assert stem("fox") != stem("box") and stem("cat") != stem("catalog")
+        assert matching_terms([a], b) == [a] and matching_terms([b], a) == [b], (a, b)
+    for a, b in [("fox", "box"), ("cat", "catalog"), ("new", "news"), ("bus", "buses")]:
+        assert matching_terms([a], b) == [] and matching_terms([b], a) == [], (a, b)
+    assert index_tokens("The Foxes, in snow") == [("fox", 0), ("snow", 2)]  # "in" leaves a gap
 
-    assert query_terms("A fox, in the  SNOW!", ["Snow", "foxes", "snow leopard", "x", " "]) == [
+    # stop words are the index's: "not" and "was" are dropped, "without" is a word
+    assert query_terms(
+        "A fox, in the  SNOW! not without", ["Snow", "foxes", "snow leopard", "x", " ", "was"]
+    ) == [
         "fox",
         "snow",
+        "without",
         "snow leopard",
+        "x",
     ]
     document = "catalog of party art\nsd_xl_base_1.0\nsnow-covered leopards"
-    assert matching_terms(["cat", "art", "party", "sd_xl", "xl_base", "sdxl"], document) == [
+    assert matching_terms(["cat", "art", "party", "sd_xl", "xl_base", "sdxl", "the", "not"], document) == [
         "art",
         "party",
         "sd_xl",
@@ -513,6 +548,47 @@ def test_stemming_and_term_matching() -> None:
         "covered leopard"
     ]
     assert matching_terms(["SNOW", "Leopard"], document) == ["SNOW", "Leopard"]
+    # a phrase keeps the gap a stop word leaves, as the index's phrase query does
+    assert matching_terms(["fox in snow", "fox the snow", "fox snow"], "the fox in snow") == [
+        "fox in snow",
+        "fox the snow",
+    ]
+    match = text_matcher({"a": "a red fox", "b": "snow"})
+    assert match(["snow", "fox", "red fox"], ["a", "b", "c"]) == {"a": ["fox", "red fox"], "b": ["snow"]}
+    assert match(["snow"], ["a"]) == {}
+
+
+def test_a_given_matcher_decides_the_keywords() -> None:
+    record = GenerationRecord(prompt="a red fox runs, snowy field")
+    hit = SearchHit(
+        id="f" * 64,
+        path="/pics/fox.png",
+        score=0.1,
+        signals={Signal.KEYWORD: SignalScore(1, 2.0), Signal.EXPANSION: SignalScore(2, 1.0)},
+        record=_asset(record, "/pics/fox.png"),
+    )
+    asked: list[tuple[list[str], list[str]]] = []
+
+    def matcher(terms: Sequence[str], ids: Sequence[str]) -> dict[str, list[str]]:
+        asked.append((list(terms), list(ids)))
+        return {"f" * 64: ["fox", "snowy field", "unasked"], "e" * 64: ["red"]}
+
+    query = SearchQuery(text="red fox")
+    explanation = explain(
+        hit, query, text="Red fox", embedder=None, extra_terms=["snowy field", "Fox"], matcher=matcher
+    )
+    # asked once, for own and expansion terms together (each once); only its answer counts:
+    # "red" is in the prompt but the matcher did not name it, "unasked" was not asked for
+    assert asked == [(["red", "fox", "snowy field"], ["f" * 64])]
+    assert explanation.keywords == ["fox", "snowy field"]
+    assert [r.reason for r in explanation.signals] == [
+        "keyword #1: BM25 2 on 'fox'",
+        "expansion #2: BM25 1 on related library words 'snowy field', 'fox'",
+    ]
+    # no terms (only stop words): the matcher is not asked
+    asked.clear()
+    assert explain(hit, query, text="the a", embedder=None, matcher=matcher).keywords == []
+    assert asked == []
 
 
 def test_explanation_dataclasses_serialise() -> None:

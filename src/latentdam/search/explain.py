@@ -1,10 +1,10 @@
 """Why did a hit appear: which signals ranked it (and how high), which phrases of its prompt
-are closest to what was searched for, which query words its keyword text contains, and the
-value of the asset that satisfied each filter.
+are closest to what was searched for, which query words the full-text index matches in its
+keyword text, and the value of the asset that satisfied each filter.
 
 Everything here works on a finished `SearchHit` and the `SearchQuery` that produced it; the
 only model call is the optional phrase matching, done in one batch for a whole result list
-by `explain_all`.
+by `explain_all`, and the only index call the optional `matcher`, once per result list.
 
 Rules, stated once:
 
@@ -18,19 +18,22 @@ Rules, stated once:
 * Keywords: every whitespace-separated word of the searched text, and every extra term
   (the `expansion` signal's library words), trimmed of surrounding punctuation and
   lower-cased, is a term; an extra term is kept whole, so a multi-word one must occur as a
-  phrase. The `keyword` reason names the query's own terms found, the `expansion` reason
-  the extra terms found; `Explanation.keywords` lists both (an extra term with the stems of
-  a query term found already is not repeated).
-  Words and text are tokenised into runs of letters/digits (so `_`, `-` and `.` split
-  tokens, as the full-text index does); a term matches when its tokens occur consecutively
-  in the asset's keyword text (`keyword_text`), comparing stems. The stemmer is light:
-  lower-case; plural `-ies`→`i`, `-es` after s/x/z/ch/sh, otherwise a final `-s` (not
-  `-ss`/`-us`/`-is`); then `-ing` (words over 5 letters) or `-ed` (over 4 letters); then a
-  final `-e` (words over 3 letters) is dropped, a final `-y` becomes `i`, and a doubled
-  final consonant is undoubled. So fox/foxes, light/lights/lighting, run/running,
-  dance/danced/dancing, puppy/puppies match each other. Single-word terms that are English
-  stop words ("a", "in", "the", ...) or a single character are not looked for, nor a term
-  whose stems repeat an earlier term's.
+  phrase. Whether a term matches an asset is the full-text index's call: given a `matcher`
+  (`LibraryStore.keyword_matches`), each term is one phrase query on the index restricted
+  to the result list, so a term matches exactly when the index finds its words,
+  consecutively, in the asset's keyword text. The index analyses words with its own
+  tokenizer (`FTS` defaults: split on whitespace and punctuation, `_` included; lower-cased;
+  accents folded; English stop words and tokens over 40 characters dropped, each leaving a
+  one-word gap; Snowball stemmed), so fox/foxes, run/runs/running,
+  light/lighting, happy/happiness, cafe/café match each other, news/new and bus/buses do
+  not, and "fox in snow" matches "fox the snow" but not "fox snow". Without a matcher the
+  same tokenizer (`lancedb.tokenize`, same settings) is run here on each hit's
+  `keyword_text` and the phrase matched by token positions, the way the index does.
+  A term the tokenizer leaves nothing of (only stop words: "a", "in", "the", "not", ...)
+  is not looked for, nor one with the same tokens as an earlier term ("foxes" after
+  "fox"). The `keyword` reason names the query's own terms found, the `expansion` reason
+  the extra terms found; `Explanation.keywords` lists both (an extra term with the same
+  tokens as a query term found already is not repeated).
 * Filters: one line per given filter field (per tag and per LoRA for the list fields, one
   per width/height range), with the asset's own value and whether it holds, evaluated with
   the same semantics as the SQL in `filters.py` (substring / exact, case-insensitive,
@@ -40,12 +43,14 @@ Rules, stated once:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import lancedb
 import numpy as np
+from lancedb.index import FTS
 
 from latentdam.embed.base import TextEmbedder
 from latentdam.extract.record import GenerationRecord
@@ -60,38 +65,12 @@ MIN_PHRASE_CHARS = 3
 
 _PHRASE_SPLIT = re.compile(r"[,;\n]|\.(?:\s|$)")
 _ALNUM = re.compile(r"[^\W_]")
-_TOKEN = re.compile(r"[^\W_]+")
-_VOWELS = frozenset("aeiou")
-_STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "onto",
-        "or",
-        "the",
-        "this",
-        "that",
-        "to",
-        "with",
-        "without",
-    ]
-)
+# The full-text index's analyser, configured as `LibraryStore.refresh_indexes` builds it.
+_INDEX_FTS = FTS(with_position=True)
+
+# (terms, asset ids) -> asset id -> the terms it matches, in term order (assets matching none
+# may be left out): `LibraryStore.keyword_matches`, or `text_matcher` over given texts.
+Matcher = Callable[[Sequence[str], Sequence[str]], dict[str, list[str]]]
 
 
 # -- the explanation ------------------------------------------------------------------------
@@ -138,7 +117,7 @@ class FilterMatch:
 class Explanation:
     signals: list[SignalReason] = field(default_factory=list)  # best rank first
     phrases: list[PhraseMatch] = field(default_factory=list)  # best first, at most TOP_PHRASES
-    # query terms, then expansion terms, found in the keyword text (no two with the same stems)
+    # query terms, then expansion terms, the index matches (no two with the same index tokens)
     keywords: list[str] = field(default_factory=list)
     filters: list[FilterMatch] = field(default_factory=list)
 
@@ -176,14 +155,21 @@ def explain(
     embedder: TextEmbedder | None,
     extra_terms: Sequence[str] = (),
     space_names: Mapping[Signal, str] | None = None,
+    matcher: Matcher | None = None,
 ) -> Explanation:
     """Explain one hit. `text` is what the text signals searched for (the query text, or the
     prompt read from the query image); `embedder` is the semantic space's text embedder
     (None: no phrase matching); `extra_terms` are further keyword terms (the library words
     the `expansion` signal searched for); `space_names` names the space behind each vector
-    signal, for the reasons."""
+    signal, for the reasons; `matcher` decides the keyword matches (see `explain_all`)."""
     return explain_all(
-        [hit], query, text=text, embedder=embedder, extra_terms=extra_terms, space_names=space_names
+        [hit],
+        query,
+        text=text,
+        embedder=embedder,
+        extra_terms=extra_terms,
+        space_names=space_names,
+        matcher=matcher,
     )[0]
 
 
@@ -195,20 +181,27 @@ def explain_all(
     embedder: TextEmbedder | None,
     extra_terms: Sequence[str] = (),
     space_names: Mapping[Signal, str] | None = None,
+    matcher: Matcher | None = None,
 ) -> list[Explanation]:
     """Explain every hit of a result list: the searched text is embedded once and all hits'
-    phrases in a single `embed_documents` call."""
+    phrases in a single `embed_documents` call. `matcher` decides which terms each hit
+    matches (`LibraryStore.keyword_matches`: the full-text index itself), asked once for the
+    whole list; None: the index's tokenizer run here on each hit's keyword text."""
     own_terms = query_terms(text)
     expansion_terms = query_terms(None, extra_terms)
     phrase_lists = [record_phrases(hit.record.record) for hit in hits]
     matches = _phrase_matches(phrase_lists, text, embedder)
+    if matcher is None:
+        matcher = text_matcher({hit.id: keyword_text(hit.record.record, hit.record.path) for hit in hits})
+    terms = list(dict.fromkeys([*own_terms, *expansion_terms]))
+    found = matcher(terms, [hit.id for hit in hits]) if terms and hits else {}
     explanations = []
     for hit, phrases in zip(hits, matches, strict=True):
-        document = keyword_text(hit.record.record, hit.record.path)
-        own = matching_terms(own_terms, document)
-        expanded = matching_terms(expansion_terms, document)
-        own_stems = {tuple(_stems(t)) for t in own}
-        keywords = own + [t for t in expanded if tuple(_stems(t)) not in own_stems]
+        matched = set(found.get(hit.id, ()))
+        own = [t for t in own_terms if t in matched]
+        expanded = [t for t in expansion_terms if t in matched]
+        own_shapes = {_shape(t) for t in own}
+        keywords = own + [t for t in expanded if _shape(t) not in own_shapes]
         explanations.append(
             Explanation(
                 signals=signal_reasons(hit, query, own, space_names or {}, expanded=expanded),
@@ -264,63 +257,84 @@ def _phrase_matches(
 # -- keywords ---------------------------------------------------------------------------------
 
 
-def stem(word: str) -> str:
-    """The light stem described in the module docstring."""
-    w = word.lower()
-    if len(w) > 4 and w.endswith("ies"):
-        w = w[:-3] + "i"
-    elif len(w) > 3 and w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh")):
-        w = w[:-2]
-    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    if len(w) > 5 and w.endswith("ing"):
-        w = w[:-3]
-    elif len(w) > 4 and w.endswith("ed"):
-        w = w[:-2]
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    elif len(w) > 2 and w.endswith("y"):
-        w = w[:-1] + "i"
-    if len(w) > 2 and w[-1] == w[-2] and w[-1].isalpha() and w[-1] not in _VOWELS:
-        w = w[:-1]
-    return w
+def index_tokens(text: str) -> list[tuple[str, int]]:
+    """The tokens the full-text index makes of a text, with their positions (a dropped stop
+    word or over-long token leaves a gap): `lancedb.tokenize` with the index's settings."""
+    cfg = _INDEX_FTS
+    tokens = lancedb.tokenize(
+        text,
+        base_tokenizer=cfg.base_tokenizer,
+        language=cfg.language,
+        max_token_length=cfg.max_token_length,
+        lower_case=cfg.lower_case,
+        stem=cfg.stem,
+        remove_stop_words=cfg.remove_stop_words,
+        custom_stop_words=cfg.custom_stop_words,
+        ascii_folding=cfg.ascii_folding,
+        ngram_min_length=cfg.ngram_min_length,
+        ngram_max_length=cfg.ngram_max_length,
+        prefix_only=cfg.prefix_only,
+    )
+    return [(t.text, t.position) for t in tokens]
 
 
-def _stems(text: str) -> list[str]:
-    return [stem(t) for t in _TOKEN.findall(text)]
+def _shape(term: str) -> tuple[tuple[str, int], ...]:
+    """A term as a phrase query sees it: its tokens with positions relative to the first."""
+    tokens = index_tokens(term)
+    if not tokens:
+        return ()
+    first = tokens[0][1]
+    return tuple((token, position - first) for token, position in tokens)
 
 
 def query_terms(text: str | None, extra_terms: Sequence[str] = ()) -> list[str]:
     """The terms to look for: each word of `text`, then each extra term (kept whole, so a
-    multi-word expansion must occur as a phrase), lower-cased; without single-word stop words
-    or single characters, and without a term whose stems repeat an earlier one's ("foxes"
-    after "fox")."""
+    multi-word expansion must occur as a phrase), lower-cased; without a term the index's
+    tokenizer leaves nothing of (stop words only) and without one with the same tokens as an
+    earlier one ("foxes" after "fox")."""
     candidates = (text or "").split() + list(extra_terms)
     terms: list[str] = []
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[tuple[str, int], ...]] = set()
     for raw in candidates:
         term = raw.strip().strip("\"'`.,;:!?()[]{}<>").lower()
-        tokens = _TOKEN.findall(term)
-        if len(tokens) == 1 and (tokens[0] in _STOP_WORDS or len(tokens[0]) < 2):
+        shape = _shape(term)
+        if not shape or shape in seen:
             continue
-        stems = tuple(stem(t) for t in tokens)
-        if not stems or stems in seen:
-            continue
-        seen.add(stems)
+        seen.add(shape)
         terms.append(term)
     return terms
 
 
 def matching_terms(terms: Sequence[str], document: str) -> list[str]:
-    """The terms whose tokens occur consecutively in `document`, comparing stems."""
-    words = _stems(document)
+    """The terms the index's phrase query would find in `document`: their tokens at the
+    same relative positions among the document's tokens."""
+    positions: dict[str, set[int]] = {}
+    for token, position in index_tokens(document):
+        positions.setdefault(token, set()).add(position)
     found = []
     for term in terms:
-        needle = _stems(term)
-        n = len(needle)
-        if n and any(words[i : i + n] == needle for i in range(len(words) - n + 1)):
+        shape = _shape(term)
+        if shape and any(
+            all(start + offset in positions.get(token, ()) for token, offset in shape)
+            for start in positions.get(shape[0][0], ())
+        ):
             found.append(term)
     return found
+
+
+def text_matcher(documents: Mapping[str, str]) -> Matcher:
+    """A `Matcher` over given keyword texts (asset id -> text), tokenised as the index does:
+    what `explain_all` uses when it has no index to ask."""
+
+    def match(terms: Sequence[str], ids: Sequence[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for asset_id in dict.fromkeys(ids):
+            found = matching_terms(terms, documents[asset_id]) if asset_id in documents else []
+            if found:
+                out[asset_id] = found
+        return out
+
+    return match
 
 
 # -- signals ----------------------------------------------------------------------------------

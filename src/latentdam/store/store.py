@@ -15,6 +15,7 @@ import lancedb
 import numpy as np
 import pyarrow as pa
 from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq, LabelList
+from lancedb.query import PhraseQuery
 
 from latentdam.embed.space import Space
 from latentdam.errors import SchemaTooNew, StoreError, UnknownSpace
@@ -391,6 +392,36 @@ class LibraryStore:
                 return []
             raise StoreError(f"full-text search failed for {text!r}: {exc}") from exc
         return list(zip(table["id"].to_pylist(), map(float, table["_score"].to_pylist()), strict=True))
+
+    def keyword_matches(self, terms: Sequence[str], ids: Sequence[str]) -> dict[str, list[str]]:
+        """Which of the terms the full-text index matches in each of the assets: asset id ->
+        its terms, in term order (assets matching none are left out). Each distinct term is
+        one phrase query restricted to the ids, analysed by the index itself (lower-cased,
+        ascii-folded, stop words dropped, Snowball-stemmed), its words consecutive. A term
+        with nothing the index looks for (only stop words) matches nothing, and so does one
+        the index cannot run: no exception. Rows not yet folded into the index are searched
+        too (LanceDB scans them with the same analyser), as `keyword_search` does."""
+        unique_ids = list(dict.fromkeys(ids))
+        if not terms or not unique_ids:
+            return {}
+        where = _in_list("id", unique_ids)
+        found: dict[str, list[str]] = {}
+        for term in dict.fromkeys(terms):
+            # slop 0: the words consecutive; granularity None: inferred from the index (rows)
+            phrase = PhraseQuery(term, KEYWORD_COLUMN, slop=0, document_granularity=None)
+            query = (
+                self.assets.search(phrase, query_type="fts")
+                .where(where, prefilter=True)
+                .select(["id", "_score"])
+                .limit(len(unique_ids))
+            )
+            try:
+                matched = query.to_arrow()["id"].to_pylist()
+            except Exception:  # a phrase the index cannot run (e.g. one built without positions)
+                continue
+            for asset_id in matched:
+                found.setdefault(asset_id, []).append(term)
+        return found
 
     def filter_ids(self, where: str | None, k: int) -> list[str]:
         """Ids matching a filter, newest first (for queries with filters and no text)."""
