@@ -3,7 +3,9 @@
 Builds one small PNG per prompt of krea_prompts_1k.csv, carrying the prompt and its real
 generation settings as A1111 `parameters` metadata (mtime = the generation timestamp),
 ingests them through the production pipeline, runs every query of quality_dev.json and
-prints nDCG@10 and recall@50 per retrieval mode, plus how "out of library" queries fare.
+quality_dev2.json and prints, per set and for both together, nDCG@10 and recall@50 of the
+full ranking and of the default search as a user sees it (with the cut), how many queries
+are answered "no match", and plain MiniLM cosine over whole prompts as the reference.
 
     .venv/bin/python bench/quality.py [--data ../shared/bench] [--workdir /tmp/latentdam-bench]
                                       [--model DIR-or-hub-id]
@@ -39,8 +41,6 @@ DEFAULT_DATA = ROOT.parent / "shared" / "bench"
 MODES: dict[str, list[str] | None] = {
     "keyword": ["keyword"],
     "semantic": ["semantic"],
-    "sem+kw": ["semantic", "keyword"],
-    "sem+kw+exp": ["semantic", "keyword", "expansion"],
     "hybrid": None,
 }
 
@@ -131,6 +131,44 @@ def recall_at(ranked: list[int], relevant: dict[int, int], k: int = 50) -> float
     return len(set(ranked[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
 
 
+def plain_reference(bench: BenchLibrary, csv_path: Path, queries: list[Query]) -> dict[str, list[int]]:
+    """Plain embedding search, the reference: the text model's cosine over whole raw prompts."""
+    with csv_path.open(newline="", encoding="utf-8") as f:
+        prompts = [row["prompt"] for row in csv.DictReader(f)]
+    documents = bench.embedder.embed_documents(prompts)
+    return {q.qid: list(np.argsort(-(documents @ bench.embedder.embed_query(q.text)))[:50]) for q in queries}
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+@dataclass
+class Tally:
+    ndcg: list[float]
+    recall: list[float]
+    in_no_match: int = 0
+    out_no_match: int = 0
+    inside: int = 0
+    outside: int = 0
+
+    def add(self, q: Query, ranked: list[int], no_match: bool) -> None:
+        if q.kind == "in":
+            self.ndcg.append(ndcg_at(ranked, q.relevant))
+            self.recall.append(recall_at(ranked, q.relevant))
+            self.inside += 1
+            self.in_no_match += no_match
+        else:
+            self.outside += 1
+            self.out_no_match += no_match
+
+    def row(self, name: str) -> str:
+        return (
+            f"{name:<30}{_mean(self.ndcg):>9.3f}{_mean(self.recall):>11.3f}"
+            f"{f'{self.in_no_match}/{self.inside}':>14}{f'{self.out_no_match}/{self.outside}':>15}"
+        )
+
+
 def main() -> int:
     parser = bench_parser(__doc__)
     parser.add_argument(
@@ -138,7 +176,8 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    csv_path, judged = args.data / "krea_prompts_1k.csv", args.data / "quality_dev.json"
+    csv_path = args.data / "krea_prompts_1k.csv"
+    sets = [args.data / name for name in ("quality_dev.json", "quality_dev2.json")]
     if not csv_path.exists():
         print(f"no benchmark data at {args.data}; pass --data", file=sys.stderr)
         return 2
@@ -154,33 +193,42 @@ def main() -> int:
     if args.model:
         moved = lib.reembed(args.model)
         print(f"text space: {moved.space} ({moved.embedded} assets embedded in {moved.seconds:.1f} s)")
+    bench = open_bench_library(args.workdir)
+    judged = {path.stem: load_queries(path) for path in sets if path.exists()}
+    every = [q for queries in judged.values() for q in queries]
+    plain = plain_reference(bench, csv_path, every)
+    row_of = {i: int(Path(p["path"]).stem) for i, p in lib.store.rows(bench.ids, ["id", "path"]).items()}
 
-    queries = load_queries(judged)
-    inside = [q for q in queries if q.kind == "in"]
-    outside = [q for q in queries if q.kind == "out"]
-    print(f"queries: {len(inside)} in-library, {len(outside)} out-of-library\n")
-    print(
-        f"{'mode':<12}{'nDCG@10':>9}{'recall@50':>11}{'in: no_match':>14}{'out: no_match':>15}{'ms/query':>10}"
-    )
+    # Full ranking: every candidate in order (include_all); default: what a user sees (the cut).
+    # "no_match" columns count queries answered "nothing matches" by the default search.
+    header = f"{'':<30}{'nDCG@10':>9}{'recall@50':>11}{'in: no_match':>14}{'out: no_match':>15}"
+    groups = {**judged, "both": every}
+    tallies: dict[tuple[str, str], Tally] = {}
+    latency: dict[str, float] = {}
     for mode, signals in MODES.items():
-        ndcgs, recalls, in_suppressed, out_suppressed = [], [], 0, 0
         started = time.perf_counter()
-        for q in queries:
-            # ranking quality is judged on the full ranking; "nothing matches" on the default answer
-            ranking = lib.search(q.text, limit=50, signals=signals, include_all=True)
-            answer = lib.search(q.text, limit=10, signals=signals)
-            ranked = [int(Path(hit.path).stem) for hit in ranking.results]
-            if q.kind == "in":
-                ndcgs.append(ndcg_at(ranked, q.relevant))
-                recalls.append(recall_at(ranked, q.relevant))
-                in_suppressed += answer.status is Status.NO_MATCH
-            else:
-                out_suppressed += answer.status is Status.NO_MATCH
-        ms = (time.perf_counter() - started) * 1000 / (2 * len(queries))
+        for q in every:
+            full = lib.search(q.text, limit=50, signals=signals, include_all=True)
+            answer = lib.search(q.text, limit=50, signals=signals)
+            no_match = answer.status is not Status.OK
+            for group, queries in groups.items():
+                if q in queries:
+                    reference = tallies.setdefault((group, "plain MiniLM (reference)"), Tally([], []))
+                    if mode == "hybrid":
+                        reference.add(q, [int(r) for r in plain[q.qid]], no_match=False)
+                    for kind, result in (("full ranking", full), ("default (with cut)", answer)):
+                        ranked = [row_of[hit.id] for hit in result.results]
+                        tallies.setdefault((group, f"{mode}: {kind}"), Tally([], [])).add(q, ranked, no_match)
+        latency[mode] = (time.perf_counter() - started) * 1000 / (2 * len(every))
+    for group in groups:
         print(
-            f"{mode:<12}{sum(ndcgs) / len(ndcgs):>9.3f}{sum(recalls) / len(recalls):>11.3f}"
-            f"{in_suppressed / len(inside):>14.0%}{out_suppressed / len(outside):>15.0%}{ms:>10.1f}"
+            f"\n{group} ({sum(q.kind == 'in' for q in groups[group])} in, "
+            f"{sum(q.kind == 'out' for q in groups[group])} out)\n{header}"
         )
+        for (g, name), tally in tallies.items():
+            if g == group:
+                print(tally.row(name))
+    print("\nms/query: " + ", ".join(f"{mode} {ms:.1f}" for mode, ms in latency.items()))
     return 0
 
 

@@ -30,7 +30,7 @@ from latentdam.errors import LatentdamError, QueryError
 from latentdam.extract.record import Tool
 from latentdam.ingest import IngestProgress, IngestReport
 from latentdam.library import Library
-from latentdam.search.query import Filters
+from latentdam.search.query import Filters, Sort
 from latentdam.search.result import SearchResult, Status
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
@@ -160,17 +160,26 @@ def _emit(result: SearchResult, as_json: bool) -> None:
 
 
 def _print_results(result: SearchResult) -> None:
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    if result.status is Status.NO_CANDIDATES:
+        out.print(escape(f"Nothing to search: {result.message}.") + " Loosen the filters.", soft_wrap=True)
+        return
     if result.status is Status.NO_MATCH:
         what = f" {result.query.text!r}" if result.query.text else " that search"
         message = f"No asset in this library matches{what}"
-        if result.closest is not None and result.closest.confidence is not None:
-            message += f"; closest was {result.closest.path} at confidence {result.closest.confidence:.2f}"
-            message += " (show it with --all)"
+        if result.closest is not None:
+            message += f"; closest was {result.closest.path}"
+            if result.closest_why:
+                message += f" ({result.closest_why})"
+            message += "; show it with --all"
         out.print(escape(message) + ".", soft_wrap=True)
         return
-    table = Table(show_lines=False, expand=True)
+    judged = any(hit.confidence is not None for hit in result.results)
+    table = Table(show_lines=False, expand=True, caption=f"ordered {result.ordering}")
     table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("confidence", justify="right", no_wrap=True)
+    if judged:
+        table.add_column("confidence", justify="right", no_wrap=True)
     table.add_column("asset", overflow="fold", ratio=3)
     table.add_column("why", overflow="fold", ratio=2)
     for rank, hit in enumerate(result.results, start=1):
@@ -179,9 +188,10 @@ def _print_results(result: SearchResult) -> None:
             x for x in (str(rec.tool), rec.model or "", f"seed {rec.seed}" if rec.seed else "") if x
         )
         prompt = rec.prompt if len(rec.prompt) <= 160 else rec.prompt[:157] + "..."
+        confidence = [f"{hit.confidence:.2f} {hit.band}" if hit.confidence is not None else "–"]
         table.add_row(
             str(rank),
-            f"{hit.confidence:.2f} {hit.band}" if hit.confidence is not None else f"score {hit.score:.4f}",
+            *(confidence if judged else []),
             f"[bold]{escape(hit.path)}[/]\n[dim]{hit.id[:12]} · {escape(facts)}[/]\n{escape(prompt)}",
             escape(hit.explanation.summary() if hit.explanation else _signals(hit.signals)),
         )
@@ -224,12 +234,24 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many results.")] = 10,
     min_confidence: Annotated[
         float | None,
-        typer.Option(min=0.0, max=1.0, help="Hide results under this calibrated confidence [default: 0.5]"),
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="The cut: answer 'no match' unless a result is this likely relevant, and hide"
+            " results under it [default: 0.5, with weaker results shown once one passes]",
+        ),
     ] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="Show results under the confidence cut too.")
     ] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Say why each result appeared.")] = False,
+    sort: Annotated[
+        Sort | None,
+        typer.Option(
+            help="Order the relevant results by date (newest first) or file name instead of"
+            " relevance [default: relevance; newest first for filters alone]"
+        ),
+    ] = None,
     signal: Annotated[
         list[Signal] | None,
         typer.Option(
@@ -257,8 +279,11 @@ def search(
 
       latentdam search "neon alley" --signal keyword --signal semantic
 
-    Every result has a calibrated confidence (strong / related / weak); results more likely
-    chance than genuine are hidden, and when none is left the answer is "no match".
+    Results are ordered by their confidence: P(relevant), from a model the library fits on
+    itself (strong / related / weak). An asset that carries what the query names literally
+    (a "quoted phrase", a checkpoint or LoRA file, "by an artist", a seed) is a match
+    whatever its wording. When no result is likely enough, the answer is "no match", with
+    the closest candidate and why it fell short.
     """
     try:
         filters = Filters(
@@ -288,6 +313,7 @@ def search(
             include_all=show_all,
             explain=explain,
             signals=signal or None,
+            sort=sort,
         )
     except ValidationError as exc:
         raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from exc

@@ -28,12 +28,15 @@ from latentdam.search.calibration import (
     calibration_key,
 )
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
-from latentdam.search.engine import QueryInput, SearchEngine
+from latentdam.search.engine import SearchEngine
 from latentdam.search.expansion import Vocabulary, build_vocabulary, chance_cut
 from latentdam.search.fusion import ReciprocalRankFusion
-from latentdam.search.query import Filters, SearchQuery
+from latentdam.search.plan import QueryInput
+from latentdam.search.query import Filters, SearchQuery, Sort
+from latentdam.search.relevance import RelevanceModel, fit_relevance
 from latentdam.search.result import SearchResult
 from latentdam.search.signal import Signal, signal_of
+from latentdam.search.snapshot import Snapshot
 from latentdam.store.asset import Asset, from_row
 from latentdam.store.store import LibraryStore
 
@@ -106,14 +109,14 @@ class Library:
         self.embedders = embedders
         weights = {signal: getattr(settings.fusion, signal.value, 1.0) for signal in Signal}
         self._vocabularies: dict[str, Vocabulary] = {}
-        self._calibrations: dict[str, Calibration] | None = None  # read from the manifest once
+        self._snapshot: Snapshot | None = None  # the manifest as last read (see _current)
         self._engine = SearchEngine(
             store,
             embedders,
             ReciprocalRankFusion(k=settings.rrf_k),
             weights,
             self._vocabulary,
-            self._calibration,
+            self._current,
         )
 
     @classmethod
@@ -166,15 +169,35 @@ class Library:
     def _text_spaces(self) -> list[Space]:
         return [s for s in self.store.spaces if signal_of(s) is Signal.SEMANTIC]
 
-    def _refresh_derived(self) -> None:
+    def _refresh_derived(self, refit: bool = False) -> None:
         """Refresh what is derived from the library's content: each text space's vocabulary
-        (new terms are embedded), and the calibration of every space whose calibration is
-        missing or stale (the library grew by a quarter)."""
+        (new terms are embedded), then every calibration and relevance model that is missing
+        or stale (the library grew by a quarter; `refit`: the texts under them changed)."""
         for space in self._text_spaces():
             embedder = self.embedders.get(space)
             assert isinstance(embedder, TextEmbedder)
             self._vocabularies[space.name] = build_vocabulary(self.store, space, embedder)
         self._refresh_calibrations()
+        self._refresh_relevance(refit)
+
+    def _refresh_relevance(self, refit: bool = False) -> None:
+        """(Re)fit the relevance model of every active text space that has none or a stale one."""
+        models = self.store.get_meta("relevance") or {}
+        assets = self.store.count()
+        for space in self.store.active:
+            if signal_of(space) is not Signal.SEMANTIC:
+                continue
+            known = models.get(space.name)
+            if known is not None and not refit and assets < known["assets"] * REFRESH_GROWTH:
+                continue
+            embedder = self.embedders.get(space)
+            assert isinstance(embedder, TextEmbedder)
+            fitted = fit_relevance(self.store, space, embedder, self._vocabulary(space))
+            if fitted is not None:
+                models[space.name] = fitted.to_dict()
+            else:
+                models.pop(space.name, None)  # too small again: the prior answers
+        self.store.set_meta("relevance", models)
 
     def _refresh_calibrations(self) -> None:
         """(Re)fit, per active space and kind of query it answers, a calibration that is missing
@@ -197,7 +220,6 @@ class Library:
                 if fitted is not None:
                     calibrations[key] = fitted.to_dict()
         self.store.set_meta("calibration", calibrations)
-        self._calibrations = None
 
     def _pixels_of(self, path: str) -> Image.Image | None:
         try:
@@ -205,11 +227,19 @@ class Library:
         except (ExtractError, OSError):
             return None  # moved or unreadable since ingest: calibrate on the others
 
-    def _calibration(self, space: Space, query: Modality) -> Calibration | None:
-        if self._calibrations is None:
-            stored = self.store.get_meta("calibration") or {}
-            self._calibrations = {key: Calibration.from_dict(data) for key, data in stored.items()}
-        return self._calibrations.get(calibration_key(space, query))
+    def _current(self) -> Snapshot:
+        """What searches read from the manifest, read again only when the manifest changed."""
+        version = int(self.store.manifest.version)
+        if self._snapshot is None or self._snapshot.version != version:
+            calibrations = self.store.get_meta("calibration") or {}
+            models = self.store.get_meta("relevance") or {}
+            self._snapshot = Snapshot(
+                version=version,
+                active=tuple(self.store.active),
+                calibrations={k: Calibration.from_dict(v) for k, v in calibrations.items()},
+                relevance={k: RelevanceModel.from_dict(v) for k, v in models.items()},
+            )
+        return self._snapshot
 
     def _vocabulary(self, space: Space) -> Vocabulary | None:
         if space.name not in self._vocabularies:
@@ -238,6 +268,7 @@ class Library:
         min_confidence: float | None = None,
         include_all: bool = False,
         explain: bool = False,
+        sort: Sort | str | None = None,
     ) -> SearchResult:
         """Hybrid search under `filters` (all must hold), fused over every signal that applies:
         text → semantic (prompt space), image (joint CLIP/SigLIP space) and keyword (BM25);
@@ -246,10 +277,13 @@ class Library:
         (`image_weight` is the image's share); `negative` steers away from a text.
         `signals` restricts which signals run (e.g. `["keyword"]`).
 
-        Each hit gets a calibrated `confidence` and a `band`; hits under the cut
-        (`min_confidence`, default: where a genuine match becomes likelier than chance) are
-        suppressed unless `include_all`. When nothing passes, `status` is `no_match` and
-        `closest` holds the best candidate. `explain` attaches an Explanation to every hit.
+        Each hit gets `confidence`, P(relevant) from the library's relevance model (which
+        also orders the hits), and a `band`. When no candidate reaches the cut
+        (`min_confidence`, default 0.5: a genuine match as likely as not) `status` is
+        `no_match` and `closest` holds the best candidate with `closest_why`; when the filters
+        leave nothing, `status` is `no_candidates`. `include_all` shows everything. `sort`
+        ("date": newest first, "name") orders the relevant results instead of relevance.
+        `explain` attaches an Explanation to every hit.
         """
         query = SearchQuery(
             text=text,
@@ -262,6 +296,7 @@ class Library:
             min_confidence=min_confidence,
             include_all=include_all,
             explain=explain,
+            sort=Sort(sort) if sort is not None else None,
         )
         return self._engine.run(query, self._query_input(query))
 
@@ -332,6 +367,7 @@ class Library:
             query.negative,
             query.image_weight,
             text_from_image=query.text is None and prompt is not None,
+            image_prompt=prompt if query.text else None,
         )
 
     # -- assets -------------------------------------------------------------------------
@@ -372,11 +408,11 @@ class Library:
         report = refresher.run(progress)
         if report.retexted:
             # the texts changed under every text-query calibration (a joint space's too: it
-            # is fitted on prompt phrases): fit them anew
+            # is fitted on prompt phrases) and every relevance model: fit them anew
             self._forget_calibrations(
                 calibration_key(s, Modality.TEXT) for s in self.store.spaces if s.embeds(Modality.TEXT)
             )
-            self._refresh_derived()
+            self._refresh_derived(refit=True)
         return report
 
     def spaces(self) -> list[SpaceInfo]:
@@ -407,10 +443,12 @@ class Library:
         space = self.store.space(name)
         self.store.drop_space(name)
         self._forget_calibrations(calibration_key(space, query) for query in Modality)
+        models = self.store.get_meta("relevance") or {}
+        if models.pop(name, None) is not None:
+            self.store.set_meta("relevance", models)
         self.embedders.unload(space)
 
     def _forget_calibrations(self, keys: Iterable[str]) -> None:
         stale = set(keys)
         calibrations = self.store.get_meta("calibration") or {}
         self.store.set_meta("calibration", {k: v for k, v in calibrations.items() if k not in stale})
-        self._calibrations = None

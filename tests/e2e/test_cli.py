@@ -41,9 +41,7 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
     again = json.loads(run("ingest", folder, "--json", library=library).stdout)
     assert (again["added"], again["unchanged"], len(again["failed"])) == (0, 2, 1)
 
-    found = json.loads(
-        run("search", "cyberpunk street scene", "--limit", "1", "--json", library=library).stdout
-    )
+    found = json.loads(run("search", "a rainy neon alley", "--limit", "1", "--json", library=library).stdout)
     assert found["status"] == "ok"
     hit = found["results"][0]
     assert Path(hit["path"]).name == "alley.png"
@@ -51,7 +49,7 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
     assert hit["signals"]["semantic"]["rank"] == 1
     assert hit["record"]["record"]["seed"] == 77
 
-    table = run("search", "cyberpunk street scene", "-n", "1", library=library).stdout
+    table = run("search", "a rainy neon alley", "-n", "1", library=library).stdout
     assert "alley.png" in table and "semantic #1" in table
 
     words = ["search", "volumetric alley", "--signal", "keyword", "--json"]
@@ -59,8 +57,13 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
     assert set(literal["signals"]) == {"keyword"} and Path(literal["path"]).name == "alley.png"
 
     none = json.loads(run("search", "--tool", "comfyui", "--json", library=library).stdout)
-    assert none == {**none, "status": "no_match", "results": []}
-    assert "No asset in this library matches" in run("search", "--tool", "comfyui", library=library).stdout
+    assert none == {
+        **none,
+        "status": "no_candidates",
+        "results": [],
+        "message": "no asset is made with comfyui",
+    }
+    assert "no asset is made with comfyui" in run("search", "--tool", "comfyui", library=library).stdout
 
     shown = run("show", hit["id"][:10], library=library).stdout
     assert "neon rain-slicked alley" in shown and "77" in shown
@@ -193,7 +196,7 @@ def test_no_match_message_explain_and_all(tmp_path: Path, make_a1111: MakeA1111)
     run("ingest", tmp_path / "images", library=library)
     nothing = run("search", "quarterly tax spreadsheet", library=library).stdout
     assert "No asset in this library matches 'quarterly tax spreadsheet'; closest was" in nothing
-    assert "at confidence 0." in nothing and "--all" in nothing
+    assert "confidence 0." in nothing and "under the cut" in nothing and "--all" in nothing
     shown = run("search", "quarterly tax spreadsheet", "--all", "-n", "1", library=library).stdout
     assert "below" in shown
     explained = json.loads(run("search", "an owl", "--explain", "-n", "1", "--json", library=library).stdout)

@@ -12,6 +12,7 @@ from conftest import MakeA1111
 from latentdam import Library, Status
 from latentdam.embed import TextEmbedder
 from latentdam.search.calibration import DEFAULT_CUT, Band, Calibration, band, fit_logistic
+from latentdam.search.engine import SHOW_FLOOR
 
 PROMPTS = [
     "a tabby cat asleep on a windowsill, morning light",
@@ -82,7 +83,10 @@ def test_matching_query_gets_confident_hits_and_min_confidence_overrides(library
     top = result.results[0]
     assert "tabby cat" in top.record.record.prompt and top.band in ("strong", "related")
     assert top.confidence is not None and top.confidence > DEFAULT_CUT
-    assert all(h.confidence is not None and h.confidence >= DEFAULT_CUT for h in result.results)
+    # once the query answers, weaker results are shown too, in order, never under the floor
+    assert all(h.confidence is not None and h.confidence >= SHOW_FLOOR for h in result.results)
+    confidences = [h.confidence for h in result.results]
+    assert confidences == sorted(confidences, reverse=True)
     strict = library12.search("a cat sleeping by the window", min_confidence=0.999)
     assert strict.status is Status.NO_MATCH
 

@@ -99,7 +99,7 @@ def _expected_reason(signal: Signal, score: SignalScore, keywords: Sequence[str]
 
 def test_best_phrase_keywords_and_signal_reasons(filled: Library, text_embedder: TextEmbedder) -> None:
     text = "a fox in winter"
-    result = filled.search(text, limit=4, signals=TEXT_SIGNALS)
+    result = filled.search(text, limit=4, signals=TEXT_SIGNALS, include_all=True)  # every asset
     hits = result.results
     assert [_name(h) for h in hits][:2] == ["fox.png", "lake.png"]
     counting = CountingEmbedder(text_embedder)
@@ -608,6 +608,7 @@ def test_explanation_dataclasses_serialise() -> None:
                 "reason": "keyword #1: BM25 2.5 on 'fox'",
             }
         ],
+        "literal": [],
         "phrases": [{"phrase": "red fox", "similarity": 0.7}],
         "keywords": ["fox"],
         "filters": [{"filter": "seed is 1", "value": None, "holds": False}],

@@ -129,6 +129,18 @@ def without_attribution(text: str) -> str:
     return _COMMAS.sub(", ", _SPACES.sub(" ", stripped)).strip(" ,")
 
 
+def credited_names(text: str) -> list[str]:
+    """Who a text credits ("by Greg Rutkowski and Alphonse Mucha" -> both names; "in the style
+    of Moebius" -> Moebius): exactly what `without_attribution` removes, each name once."""
+    names: list[str] = []
+    for match in _BY.finditer(text):
+        if _credit(match) != match[0]:
+            names += re.split(r"\s+(?:and|&)\s+", match["who"].strip())
+    for match in _STYLE_OF.finditer(text):
+        names.append(re.sub(r"^(?:in\s+the\s+)?style\s+of\s+", "", match[0], flags=re.IGNORECASE))
+    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
 def prompt_embeddings(prompt: str) -> list[str]:
     """Textual-inversion names a prompt loads with `embedding:name` (ComfyUI) syntax."""
     names = (_EMBEDDING_FILE.sub("", m.group(1)) for m in _EMBEDDING_NAME.finditer(prompt))

@@ -35,7 +35,8 @@ from latentdam.embed.space import Modality, Space
 from latentdam.extract.text import clean_prompt
 from latentdam.store.store import LibraryStore
 
-# Confidence at which a result is shown: genuine as likely as chance.
+# A query answers when its best candidate is at least this likely relevant: a genuine match
+# as likely as not. Below it, "nothing in this library matches" (search/engine.py).
 DEFAULT_CUT = 0.5
 # Bands above the cut, on calibrated confidence.
 STRONG = 0.85

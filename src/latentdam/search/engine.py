@@ -1,5 +1,10 @@
-"""Run a `SearchQuery`: one ranked list per signal (one per active space, plus keywords),
-fused, then hydrated into hits."""
+"""Run a `SearchQuery`: plan → retrieve (one ranked list per signal) → score (P(relevant)
+from the library's relevance model) → cut → hydrate.
+
+One relevance model decides the order, the cut and the confidence shown, so the three always
+agree (search/relevance.py). Rank fusion (RRF) only breaks ties and orders results where
+nothing judges relevance (filters alone, `similar`).
+"""
 
 from __future__ import annotations
 
@@ -8,37 +13,48 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from PIL import Image
 
 from latentdam.embed.base import ImageEmbedder, TextEmbedder
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import QueryError
 from latentdam.extract.text import semantic_text, without_attribution
-from latentdam.search.calibration import DEFAULT_CUT, Calibration, band
+from latentdam.search.calibration import DEFAULT_CUT, band
 from latentdam.search.expansion import Vocabulary
 from latentdam.search.explain import explain_all
-from latentdam.search.filters import to_sql
+from latentdam.search.filters import describe, to_sql
 from latentdam.search.fusion import Fusion, Ranking
-from latentdam.search.query import SearchQuery
+from latentdam.search.literal import Needle, NeedleKind, find_needles
+from latentdam.search.plan import QueryInput, QueryPlan
+from latentdam.search.query import SearchQuery, Sort
+from latentdam.search.relevance import evidence, literal_confidence
 from latentdam.search.result import SearchHit, SearchResult, SignalScore, Status
+from latentdam.search.retrievers import (
+    ExpansionRetriever,
+    KeywordRetriever,
+    LiteralRetriever,
+    Retriever,
+    VectorRetriever,
+)
 from latentdam.search.signal import Signal, signal_of
+from latentdam.search.snapshot import Snapshot
 from latentdam.store.asset import from_row
 from latentdam.store.store import RESULT_COLUMNS, LibraryStore, quote
 from latentdam.vocabulary import TOOL_KINDS, Glossary
+
+__all__ = ["DEFAULT_CUT", "SHOW_FLOOR", "QueryInput", "SearchEngine", "looks_literal"]
 
 # How deep each signal looks before fusion: deep enough that an asset ranked modestly by
 # one signal and well by another still meets itself in the union.
 MIN_CANDIDATES = 100
 CANDIDATES_PER_RESULT = 5
+# Once a query answers, results down to this probability are shown (band "weak"): the user
+# asked for this concept and the order already says which are best (BENCHMARKS.md: hiding
+# them cost nDCG@10 without keeping any out-of-library query from answering).
+SHOW_FLOOR = 0.2
 # "but not X": q - β·x. 0.5 moves the query away from X without turning it into "anti-X".
 NEGATIVE_WEIGHT = 0.5
 QUERY_CACHE_SIZE = 256  # query vectors remembered (a few hundred KiB)
-# Literal matching on the query's own words is a precision tool for names (checkpoints,
-# LoRAs, artists, "quoted phrases"); on descriptive wording it is noise (BENCHMARKS.md: hybrid
-# nDCG@10 0.40 with it at full weight, 0.48 at a quarter, 0.52 without). So the keyword signal
-# runs only for queries that read literally (SearchEngine.reads_literally) or that ask for it.
-_QUERY_WORD = re.compile(r"[^\W\d_]{3,}")
 _LITERAL = re.compile(r'"|\b\w+[_.]\w+\b|\b(?=\w*\d)(?=\w*[a-z])\w+\b', re.IGNORECASE)
 
 
@@ -48,22 +64,16 @@ def looks_literal(text: str) -> bool:
     return bool(_LITERAL.search(text)) or without_attribution(text) != text
 
 
-@dataclass(frozen=True, slots=True)
-class QueryInput:
-    """What the signals search for, once the query image has been read."""
-
-    text: str | None  # the query text, or else the prompt the query image carries
-    image: Image.Image | None  # the query image's pixels
-    negative: str | None = None
-    image_weight: float = 0.5
-    # True when `text` was read from the query image (metadata inversion): it then queries the
-    # text signals only, and the joint image space searches with the pixels alone.
-    text_from_image: bool = False
-
-
 def _unit(vector: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    id: str
+    confidence: float | None  # P(relevant); None where nothing judges it
+    fused: float  # the rank-fusion score: ties and unjudged orders
 
 
 class SearchEngine:
@@ -74,15 +84,17 @@ class SearchEngine:
         fusion: Fusion,
         weights: Mapping[Signal, float],
         vocabulary: Callable[[Space], Vocabulary | None],
-        calibration: Callable[[Space, Modality], Calibration | None],
+        snapshot: Callable[[], Snapshot],
     ) -> None:
         self.store = store
         self.embedders = embedders
         self.fusion = fusion
         self.weights = weights
         self.vocabulary = vocabulary  # the library's terms embedded in a text space, if built
-        self.calibration = calibration  # what a score means in a space, if calibrated
+        self.snapshot = snapshot  # the manifest as of now (cached per manifest version)
         self._query_vectors: dict[tuple[str, str], np.ndarray] = {}
+
+    # -- query vectors ------------------------------------------------------------------
 
     def _embed_query(self, space: Space, embedder: TextEmbedder, text: str) -> np.ndarray:
         """Query vectors are reused across signals and repeated searches (bounded memo)."""
@@ -109,12 +121,14 @@ class SearchEngine:
         parts: list[tuple[float, np.ndarray]] = []
         if text_ok:
             assert isinstance(embedder, TextEmbedder) and given.text is not None
-            parts.append(
-                (
-                    1.0 - given.image_weight if image_ok else 1.0,
-                    self._embed_query(space, embedder, given.text),
+            text_vector = self._embed_query(space, embedder, given.text)
+            if given.image_prompt and not joint:
+                # no pixels here: the image joins through the prompt it carries, at its weight
+                prompt_vector = self._embed_query(space, embedder, semantic_text(given.image_prompt))
+                text_vector = _unit(
+                    (1.0 - given.image_weight) * text_vector + given.image_weight * prompt_vector
                 )
-            )
+            parts.append((1.0 - given.image_weight if image_ok else 1.0, text_vector))
         if image_ok:
             assert isinstance(embedder, ImageEmbedder) and given.image is not None
             weight = given.image_weight if text_ok else 1.0
@@ -126,38 +140,67 @@ class SearchEngine:
             vector = _unit(vector - NEGATIVE_WEIGHT * self._embed_query(space, embedder, given.negative))
         return vector
 
-    def rankings(
-        self, query: SearchQuery, given: QueryInput, terms: Sequence[str] = ()
-    ) -> dict[Signal, Ranking]:
-        """One ranked list per signal; `terms` are the expansion terms (see expansion_terms)."""
-        if query.similar_to is not None:
-            return self.similar_rankings(query.similar_to, query)
-        where = to_sql(query.filters)
-        depth = max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT)
-        if given.text is None and given.image is None:
-            return {Signal.FILTER: [(i, 1.0) for i in self.store.filter_ids(where, query.limit)]}
-        wanted = query.signals or set(Signal)
-        rankings: dict[Signal, Ranking] = {}
-        meant = self._as_embedded(given)
-        for space in self.store.active:
-            signal = signal_of(space)
-            if signal not in wanted:
-                continue
-            vector = self._query_vector(space, meant)
-            if vector is not None:
-                rankings[signal] = self.store.vector_search(space, vector, where, depth)
+    # -- plan -----------------------------------------------------------------------------
+
+    def plan(self, query: SearchQuery, given: QueryInput, snap: Snapshot) -> QueryPlan:
+        """Everything decided about the query before retrieval, once."""
+        wanted = frozenset(query.signals or set(Signal))
+        embedded = self._as_embedded(given)
+        readers = self._text_readers(snap)
+        plan = QueryPlan(
+            query=query,
+            given=given,
+            embedded=embedded,
+            where=to_sql(query.filters),
+            depth=max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT),
+            wanted=wanted,
+            notes=tuple(self._notes(given, snap)),
+        )
+        if not given.text:
+            return plan
+        needles: tuple[Needle, ...] = ()
+        if not given.text_from_image:
+            reader = readers[0][1] if readers else None
+            needles = tuple(
+                find_needles(given.text, lambda w: reader is not None and not reader.knows_word(w))
+            )
+        asked = query.signals is not None and Signal.KEYWORD in query.signals
         # a prompt read from a query image is in the library's own register: its words count
-        asked = given.text_from_image or (query.signals is not None and Signal.KEYWORD in query.signals)
-        if Signal.KEYWORD in wanted and given.text and (asked or self.reads_literally(given.text)):
-            rankings[Signal.KEYWORD] = self.store.keyword_search(given.text, where, depth)
-        if Signal.EXPANSION in wanted and terms:
-            rankings[Signal.EXPANSION] = self.store.keyword_search(" ".join(terms), where, depth)
-        return rankings
+        keyword = given.text_from_image or asked or not readers or self._reads_literally(given.text, needles)
+        terms: list[str] = []
+        similarity = 0.0
+        if Signal.EXPANSION in wanted:
+            terms, similarity = self._expansion(given.text, snap)
+        return replace(plan, needles=needles, keyword=keyword, terms=tuple(terms), term_similarity=similarity)
+
+    def _reads_literally(self, text: str, needles: Sequence[Needle]) -> bool:
+        """Whether a query's own words are worth matching literally: it looks literal (quotes,
+        file names, credits), or names a word the library has that the text model cannot read
+        ("rutkowski" is four meaningless pieces to MiniLM). Descriptive wording is left to
+        the semantic and expansion signals."""
+        if looks_literal(text) or any(n.kind is not NeedleKind.WORD for n in needles):
+            return True
+        return any(self.store.keyword_search(n.text, None, 1) for n in needles if n.kind is NeedleKind.WORD)
+
+    def _notes(self, given: QueryInput, snap: Snapshot) -> list[str]:
+        joint = any(s.embeds(Modality.IMAGE) and s.embeds(Modality.TEXT) for s in snap.active)
+        if given.image is None or given.text_from_image or given.text is None or joint:
+            return []
+        how = (
+            "the image joins through the prompt it carries, at that weight"
+            if given.image_prompt
+            else "the image carries no prompt, so only the look of its pixels joins the text"
+        )
+        return [
+            "no active space embeds both text and images, so --image-weight does not mix pixels"
+            f" into the text: {how} (add such a space: latentdam reembed --model"
+            " openai/clip-vit-base-patch32)"
+        ]
 
     @staticmethod
     def _as_embedded(given: QueryInput) -> QueryInput:
         """The query text as ingest embeds assets' text (extract/text.py): without artist
-        credits (the keyword signal matches those), and jargon ("ControlNet depth") also by
+        credits (the literal signal matches those), and jargon ("ControlNet depth") also by
         its plain meaning (vocabulary/glossary.toml)."""
         if not given.text:
             return given
@@ -172,189 +215,302 @@ class SearchEngine:
             return given
         return replace(given, text=". ".join([given.text, *meanings]))
 
-    def expansion_terms(self, text: str) -> list[str]:
+    def _expansion(self, text: str, snap: Snapshot) -> tuple[list[str], float]:
         """Library words nearest the text in the active semantic space (see expansion.py),
-        then the jargon whose plain meaning the text paraphrases (the glossary)."""
-        terms: list[str] = []
-        semantic = self._semantic()
+        then the jargon whose plain meaning the text paraphrases (the glossary); and how near
+        the nearest is (a glossary paraphrase counts as an exact one)."""
+        expanded: list[tuple[str, float]] = []
+        semantic = self._semantic(snap)
         if semantic is not None:
             space, embedder = semantic
             vocabulary = self.vocabulary(space)
             if vocabulary is not None:
-                query_vector = self._embed_query(space, embedder, semantic_text(text))
-                terms = [term for term, _ in vocabulary.expand(query_vector)]
+                expanded = vocabulary.expand(self._embed_query(space, embedder, semantic_text(text)))
         jargon = Glossary.load().expand_query(text).terms
-        return list(dict.fromkeys([*terms, *jargon]))
+        terms = list(dict.fromkeys([*(t for t, _ in expanded), *jargon]))
+        similarity = 1.0 if jargon else max((s for _, s in expanded), default=0.0)
+        return terms, similarity
+
+    def expansion_terms(self, text: str) -> list[str]:
+        return self._expansion(text, self.snapshot())[0]
 
     def reads_literally(self, text: str) -> bool:
-        """Whether a query's own words are worth matching literally: it looks literal (quotes,
-        file names, credits), or it uses a word the library's text contains but the model
-        that embeds text cannot read ("rutkowski" is four meaningless pieces to MiniLM), so
-        that only the keyword signal can find it. Descriptive wording is left to the semantic
-        and expansion signals."""
-        if looks_literal(text):
-            return True
-        readers = self._text_readers()
+        snap = self.snapshot()
+        readers = self._text_readers(snap)
         if not readers:
             return True  # no space reads text: its words are all there is
-        _, embedder = readers[0]
-        return any(
-            not embedder.knows_word(word) and self.store.keyword_search(word, None, 1)
-            for word in dict.fromkeys(_QUERY_WORD.findall(text.lower()))
+        reader = readers[0][1]
+        return self._reads_literally(text, find_needles(text, lambda w: not reader.knows_word(w)))
+
+    # -- spaces -----------------------------------------------------------------------------
+
+    def _semantic(self, snap: Snapshot) -> tuple[Space, TextEmbedder] | None:
+        """The active text-only space and its embedder, if there is one."""
+        readers = self._text_readers(snap)
+        return readers[0] if readers and signal_of(readers[0][0]) is Signal.SEMANTIC else None
+
+    def _text_readers(self, snap: Snapshot) -> list[tuple[Space, TextEmbedder]]:
+        """The active spaces that embed text, the semantic one first, then joint ones."""
+        readers = []
+        for space in sorted(snap.active, key=lambda s: signal_of(s) is not Signal.SEMANTIC):
+            embedder = self.embedders.get(space)
+            if space.embeds(Modality.TEXT) and isinstance(embedder, TextEmbedder):
+                readers.append((space, embedder))
+        return readers
+
+    def _retrievers(self, snap: Snapshot) -> list[Retriever]:
+        vectors: list[Retriever] = [VectorRetriever(s, self.store, self._query_vector) for s in snap.active]
+        return [
+            *vectors,
+            KeywordRetriever(self.store),
+            ExpansionRetriever(self.store),
+            LiteralRetriever(self.store),
+        ]
+
+    # -- run ------------------------------------------------------------------------------
+
+    def run(self, query: SearchQuery, given: QueryInput) -> SearchResult:
+        snap = self.snapshot()
+        if query.similar_to is not None:
+            return self._similar(query, snap)
+        plan = self.plan(query, given, snap)
+        if given.text is None and given.image is None:
+            return self._filtered(plan, snap)
+        rankings: dict[Signal, Ranking] = {}
+        for retriever in self._retrievers(snap):
+            ranking = retriever.retrieve(plan)
+            if ranking is not None:
+                rankings[retriever.signal] = ranking
+        if not any(rankings.values()) and plan.where and self.store.count(plan.where) == 0:
+            return self._no_candidates(plan, snap)
+        scored = self._score(plan, rankings, snap)
+        return self._result(plan, rankings, scored, snap)
+
+    def rankings(self, query: SearchQuery, given: QueryInput) -> dict[Signal, Ranking]:
+        """One ranked list per signal that runs for this query (for benchmarks and tests)."""
+        snap = self.snapshot()
+        plan = self.plan(query, given, snap)
+        found = {r.signal: r.retrieve(plan) for r in self._retrievers(snap)}
+        return {signal: ranking for signal, ranking in found.items() if ranking is not None}
+
+    def _fused(self, rankings: dict[Signal, Ranking], depth: int) -> list[tuple[str, float]]:
+        return self.fusion.fuse(rankings, self.weights)[:depth]
+
+    def _score(self, plan: QueryPlan, rankings: dict[Signal, Ranking], snap: Snapshot) -> list[_Scored]:
+        """Every candidate with its P(relevant), most likely first (fused score breaks ties)."""
+        fused = self._fused(rankings, plan.depth)
+        ids = [asset_id for asset_id, _ in fused]
+        confidences = self._confidences(plan, rankings, ids, snap)
+        for asset_id, share in rankings.get(Signal.LITERAL, []):
+            confidences[asset_id] = max(confidences.get(asset_id, 0.0), literal_confidence(share))
+        scored = [_Scored(i, confidences.get(i), f) for i, f in fused]
+        if not confidences:
+            return scored
+        return sorted(scored, key=lambda s: (-(s.confidence if s.confidence is not None else -1.0), -s.fused))
+
+    def _confidences(
+        self, plan: QueryPlan, rankings: dict[Signal, Ranking], ids: list[str], snap: Snapshot
+    ) -> dict[str, float]:
+        """P(relevant) per candidate. A text query is judged by the relevance model of the
+        semantic space (its cosine and the expansion evidence); a search by example image
+        alone in a calibrated image space; a text query in a library searched only through
+        a joint text-image space by that space's text calibration."""
+        given = plan.given
+        if given.image is not None and (given.text is None or given.text_from_image):
+            by_image = self._image_confidences(ids, given, snap)
+            if by_image is not None:
+                return by_image
+        if not given.text or not ids:
+            return {}
+        semantic = self._semantic(snap)
+        model = snap.relevance_model(semantic[0]) if semantic else None
+        if semantic is not None and model is not None:
+            space, _ = semantic
+            vector = self._query_vector(space, plan.embedded)
+            assert vector is not None
+            stored = self.store.vectors(space, ids)
+            cosines = np.array([float(stored[i] @ vector) if i in stored else 0.0 for i in ids])
+            bm25 = dict(rankings.get(Signal.EXPANSION, []))
+            rows = evidence(cosines, np.array([bm25.get(i, 0.0) for i in ids]), plan.term_similarity)
+            return dict(zip(ids, (float(p) for p in model.probability(rows)), strict=True))
+        for space, _ in self._text_readers(snap):
+            calibration = snap.calibration(space, Modality.TEXT)
+            vector = self._query_vector(space, replace(plan.embedded, image=None))
+            if calibration is not None and vector is not None:
+                stored = self.store.vectors(space, ids)
+                return {i: calibration.confidence(float(v @ vector)) for i, v in stored.items()}
+        return {}
+
+    def _image_confidences(
+        self, ids: list[str], given: QueryInput, snap: Snapshot
+    ) -> dict[str, float] | None:
+        """For a search by example image: its similarity to each candidate in the first
+        calibrated image space (joint before visual), through that space's calibration."""
+        spaces = sorted(
+            (s for s in snap.active if s.embeds(Modality.IMAGE)),
+            key=lambda s: signal_of(s) is not Signal.IMAGE,
+        )
+        for space in spaces:
+            calibration = snap.calibration(space, Modality.IMAGE)
+            embedder = self.embedders.get(space)
+            if calibration is not None and isinstance(embedder, ImageEmbedder) and given.image is not None:
+                query_vector = embedder.embed_images([given.image])[0]
+                stored = self.store.vectors(space, ids)
+                return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
+        return None
+
+    def _result(
+        self, plan: QueryPlan, rankings: dict[Signal, Ranking], scored: list[_Scored], snap: Snapshot
+    ) -> SearchResult:
+        """Cut (a query-level decision), sort as asked, hydrate, explain."""
+        query = plan.query
+        cut = DEFAULT_CUT if query.min_confidence is None else query.min_confidence
+        floor = min(SHOW_FLOOR, cut) if query.min_confidence is None else cut
+        judged = [s.confidence for s in scored if s.confidence is not None]
+        matched = not judged or max(judged) >= cut  # the query-level decision
+        answered = query.include_all or matched
+        kept = [
+            s
+            for s in scored
+            if query.include_all or (answered and (s.confidence is None or s.confidence >= floor))
+        ]
+        ordering = "most likely relevant first"
+        if query.sort is Sort.DATE or query.sort is Sort.NAME:
+            # the relevant set is what passes the cut; weaker results only pad a relevance order
+            relevant = [s for s in kept if query.include_all or s.confidence is None or s.confidence >= cut]
+            kept = self._sorted(relevant, query.sort)
+            ordering = f"{'newest' if query.sort is Sort.DATE else 'by file name'} first, among the relevant"
+        kept = kept[: query.limit]
+        hits = self._hydrate(kept, rankings, floor if matched else cut)
+        closest = self._hydrate(scored[:1], rankings, cut) if not hits and scored else []
+        terms = list(plan.terms) if Signal.EXPANSION in rankings else []
+        if query.explain and (hits or closest):
+            self._explain(hits or closest, plan, snap, terms)
+        return SearchResult(
+            query=query,
+            status=Status.OK if hits else Status.NO_MATCH,
+            results=hits,
+            spaces=[s.name for s in snap.active if signal_of(s) in rankings],
+            closest=closest[0] if closest else None,
+            expanded_terms=terms,
+            ordering=ordering,
+            closest_why=self._why_short(closest[0], cut, snap) if closest else None,
+            notes=list(plan.notes),
         )
 
-    def similar_rankings(self, asset_id: str, query: SearchQuery) -> dict[Signal, Ranking]:
-        """Neighbours of a stored asset, in every active space where it has a vector."""
+    def _why_short(self, hit: SearchHit, cut: float, snap: Snapshot) -> str | None:
+        """Why the best candidate is not a match, in the evidence's terms."""
+        if hit.confidence is None:
+            return None
+        semantic = self._semantic(snap)
+        model = snap.relevance_model(semantic[0]) if semantic else None
+        why = f"confidence {hit.confidence:.2f} is under the cut {cut:.2f}"
+        cosine = hit.signals.get(Signal.SEMANTIC)
+        if model is not None and cosine is not None:
+            why += (
+                f": its prompt is only loosely related in meaning (cosine {cosine.score:.2f}; about"
+                f" {model.semantic_at(cut):.2f} is needed without other evidence)"
+            )
+        if Signal.EXPANSION not in hit.signals and Signal.LITERAL not in hit.signals:
+            why += "; it holds none of the library words nearest the query, nor anything the query names"
+        return why
+
+    def _sorted(self, kept: list[_Scored], sort: Sort) -> list[_Scored]:
+        """The kept candidates by date (newest first) or file name: within the relevant set."""
+        rows = self.store.rows([s.id for s in kept], columns=["id", "created_at", "file_name"])
+        if sort is Sort.NAME:
+            return sorted(kept, key=lambda s: (rows.get(s.id, {}).get("file_name") or "").lower())
+        dated = [s for s in kept if rows.get(s.id, {}).get("created_at") is not None]
+        undated = [s for s in kept if s not in dated]
+        return sorted(dated, key=lambda s: rows[s.id]["created_at"], reverse=True) + undated
+
+    def _filtered(self, plan: QueryPlan, snap: Snapshot) -> SearchResult:
+        """Filters alone: no text to judge, so no confidence; newest first unless asked."""
+        query = plan.query
+        if plan.where and self.store.count(plan.where) == 0:
+            return self._no_candidates(plan, snap)
+        ids = self.store.filter_ids(plan.where, plan.depth if query.sort is Sort.NAME else query.limit)
+        kept = [_Scored(i, None, 0.0) for i in ids]
+        ordering = "newest first"
+        if query.sort is Sort.NAME:
+            kept, ordering = self._sorted(kept, Sort.NAME)[: query.limit], "by file name"
+        rankings = {Signal.FILTER: [(s.id, 1.0) for s in kept]}
+        hits = self._hydrate(kept, rankings, DEFAULT_CUT)
+        if query.explain:
+            self._explain(hits, plan, snap, [])
+        return SearchResult(query=query, status=Status.OK, results=hits, ordering=ordering)
+
+    def _no_candidates(self, plan: QueryPlan, snap: Snapshot) -> SearchResult:
+        return SearchResult(
+            query=plan.query,
+            status=Status.NO_CANDIDATES,
+            message=f"no asset is {describe(plan.query.filters)}",
+            notes=list(plan.notes),
+        )
+
+    def _similar(self, query: SearchQuery, snap: Snapshot) -> SearchResult:
+        """Neighbours of a stored asset, in every active space where it has a vector, most
+        similar first (fused across spaces); nothing judges relevance, so no confidence."""
+        asset_id = query.similar_to
+        assert asset_id is not None
         where = f"id != {quote(asset_id)}"
         extra = to_sql(query.filters)
         if extra:
             where = f"{where} AND {extra}"
         depth = max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT)
         rankings: dict[Signal, Ranking] = {}
-        for space in self.store.active:
+        for space in snap.active:
             stored = self.store.vectors(space, [asset_id]).get(asset_id)
             if stored is not None and (query.signals is None or signal_of(space) in query.signals):
                 rankings[signal_of(space)] = self.store.vector_search(space, stored, where, depth)
         if not rankings:
             raise QueryError(f"asset {asset_id[:12]} has no vector in any active space to compare with")
-        return rankings
-
-    def run(self, query: SearchQuery, given: QueryInput) -> SearchResult:
-        expanding = Signal.EXPANSION in (query.signals or set(Signal)) and query.similar_to is None
-        terms = self.expansion_terms(given.text) if expanding and given.text else []
-        rankings = self.rankings(query, given, terms)
-        return self.result(query, rankings, self.weights, given, terms)
-
-    def _semantic(self) -> tuple[Space, TextEmbedder] | None:
-        """The active text-only space and its embedder, if there is one."""
-        readers = self._text_readers()
-        return readers[0] if readers and signal_of(readers[0][0]) is Signal.SEMANTIC else None
-
-    def _text_readers(self) -> list[tuple[Space, TextEmbedder]]:
-        """The active spaces that embed text, the semantic one first, then joint ones."""
-        readers = []
-        for space in sorted(self.store.active, key=lambda s: signal_of(s) is not Signal.SEMANTIC):
-            embedder = self.embedders.get(space)
-            if space.embeds(Modality.TEXT) and isinstance(embedder, TextEmbedder):
-                readers.append((space, embedder))
-        return readers
-
-    def _image_confidences(self, ids: list[str], image: Image.Image) -> dict[str, float] | None:
-        """For a search by example image: its similarity to each candidate in the first
-        calibrated image space (joint before visual), through that space's calibration."""
-        spaces = sorted(
-            (s for s in self.store.active if s.embeds(Modality.IMAGE)),
-            key=lambda s: signal_of(s) is not Signal.IMAGE,
-        )
-        for space in spaces:
-            calibration = self.calibration(space, Modality.IMAGE)
-            embedder = self.embedders.get(space)
-            if calibration is not None and isinstance(embedder, ImageEmbedder):
-                query_vector = embedder.embed_images([image])[0]
-                stored = self.store.vectors(space, ids)
-                return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
-        return None
-
-    def _confidences(self, ids: list[str], given: QueryInput | None) -> dict[str, float]:
-        """Calibrated confidence of each candidate. A search by example image (without a text
-        of the user's own) is judged in a calibrated image space; any other search by its
-        text's cosine in the first space calibrated for text queries: the semantic space, else
-        a joint text-image one. Candidates without a vector there get none."""
-        if given is not None and given.image is not None and (given.text is None or given.text_from_image):
-            by_image = self._image_confidences(ids, given.image)
-            if by_image is not None:
-                return by_image
-        if given is None or not given.text:
-            return {}
-        for space, embedder in self._text_readers():
-            calibration = self.calibration(space, Modality.TEXT)
-            if calibration is not None:
-                query_vector = self._embed_query(space, embedder, semantic_text(given.text))
-                stored = self.store.vectors(space, ids)
-                return {i: calibration.confidence(float(v @ query_vector)) for i, v in stored.items()}
-        return {}
-
-    def result(
-        self,
-        query: SearchQuery,
-        rankings: dict[Signal, Ranking],
-        weights: Mapping[Signal, float],
-        given: QueryInput | None = None,
-        terms: Sequence[str] = (),
-    ) -> SearchResult:
-        """Fuse rankings, drop what the calibration says is chance, hydrate the top hits."""
-        fused = self.fusion.fuse(rankings, weights)[
-            : max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT)
-        ]
-        confidences = self._confidences([i for i, _ in fused], given)
-        cut = DEFAULT_CUT if query.min_confidence is None else query.min_confidence
-        kept: list[tuple[str, float]] = []
-        closest: tuple[str, float] | None = None
-        for asset_id, score in fused:
-            confidence = confidences.get(asset_id)
-            if confidence is not None and confidence < cut and not query.include_all:
-                if closest is None or confidence > confidences[closest[0]]:
-                    closest = (asset_id, score)
-                continue
-            kept.append((asset_id, score))
-            if len(kept) == query.limit:
-                break
-        hits = self._hydrate(kept, rankings, confidences, cut)
-        rejected = self._hydrate([closest], rankings, confidences, cut) if closest and not hits else []
-        terms = list(terms) if Signal.EXPANSION in rankings else []
-        if query.explain and hits:
-            self._explain(hits, query, given, terms)
+        kept = [_Scored(i, None, f) for i, f in self._fused(rankings, query.limit)]
+        hits = self._hydrate(kept, rankings, DEFAULT_CUT)
         return SearchResult(
             query=query,
             status=Status.OK if hits else Status.NO_MATCH,
             results=hits,
-            spaces=[s.name for s in self.store.active if signal_of(s) in rankings],
-            closest=rejected[0] if rejected else None,
-            expanded_terms=terms,
+            spaces=[s.name for s in snap.active if signal_of(s) in rankings],
+            ordering="most similar first",
         )
 
-    def _hydrate(
-        self,
-        chosen: list[tuple[str, float]],
-        rankings: dict[Signal, Ranking],
-        confidences: Mapping[str, float],
-        cut: float,
-    ) -> list[SearchHit]:
+    def _hydrate(self, chosen: list[_Scored], rankings: dict[Signal, Ranking], cut: float) -> list[SearchHit]:
         positions = {
             signal: {asset_id: SignalScore(rank, score) for rank, (asset_id, score) in enumerate(ranking, 1)}
             for signal, ranking in rankings.items()
         }
-        rows = self.store.rows([asset_id for asset_id, _ in chosen], columns=RESULT_COLUMNS)
+        rows = self.store.rows([s.id for s in chosen], columns=RESULT_COLUMNS)
         hits = []
-        for asset_id, score in chosen:
-            if asset_id not in rows:  # deleted between retrieval and hydration
+        for scored in chosen:
+            if scored.id not in rows:  # deleted between retrieval and hydration
                 continue
-            confidence = confidences.get(asset_id)
+            confidence = scored.confidence
             hits.append(
                 SearchHit(
-                    id=asset_id,
-                    path=rows[asset_id]["path"],
-                    score=score,
-                    signals={s: p[asset_id] for s, p in positions.items() if asset_id in p},
-                    record=from_row(rows[asset_id]),
+                    id=scored.id,
+                    path=rows[scored.id]["path"],
+                    score=scored.fused,
+                    signals={s: p[scored.id] for s, p in positions.items() if scored.id in p},
+                    record=from_row(rows[scored.id]),
                     confidence=confidence,
                     band=str(band(confidence, cut)) if confidence is not None else None,
                 )
             )
         return hits
 
-    def _explain(
-        self, hits: list[SearchHit], query: SearchQuery, given: QueryInput | None, terms: list[str]
-    ) -> None:
-        semantic = self._semantic()
-        spaces = {signal_of(s): s.name for s in self.store.active}
+    def _explain(self, hits: list[SearchHit], plan: QueryPlan, snap: Snapshot, terms: list[str]) -> None:
+        semantic = self._semantic(snap)
+        spaces = {signal_of(s): s.name for s in snap.active}
         explanations = explain_all(
             hits,
-            query,
-            text=given.text if given else None,
+            plan.query,
+            text=plan.given.text,
             embedder=semantic[1] if semantic else None,
             extra_terms=terms,
             space_names=spaces,
+            matcher=self.store.keyword_matches,
+            needles=plan.needles,
         )
         for hit, explanation in zip(hits, explanations, strict=True):
             hit.explanation = explanation

@@ -46,6 +46,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any
 
 import lancedb
@@ -55,6 +56,7 @@ from lancedb.index import FTS
 from latentdam.embed.base import TextEmbedder
 from latentdam.extract.record import GenerationRecord
 from latentdam.extract.text import clean_prompt, keyword_text
+from latentdam.search.literal import Needle, NeedleKind
 from latentdam.search.query import Filters, SearchQuery
 from latentdam.search.result import SearchHit
 from latentdam.search.signal import Signal
@@ -113,9 +115,19 @@ class FilterMatch:
         return {"filter": self.filter, "value": self.value, "holds": self.holds}
 
 
+@dataclass(frozen=True, slots=True)
+class LiteralMatch:
+    needle: str  # what the query named, as typed
+    field: str  # where the asset carries it: checkpoint, LoRA, ControlNet, file name, seed, prompt
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"needle": self.needle, "field": self.field}
+
+
 @dataclass(slots=True)
 class Explanation:
     signals: list[SignalReason] = field(default_factory=list)  # best rank first
+    literal: list[LiteralMatch] = field(default_factory=list)  # what the query named, found
     phrases: list[PhraseMatch] = field(default_factory=list)  # best first, at most TOP_PHRASES
     # query terms, then expansion terms, the index matches (no two with the same index tokens)
     keywords: list[str] = field(default_factory=list)
@@ -123,7 +135,8 @@ class Explanation:
 
     def summary(self) -> str:
         """A few human-readable lines: signals, closest phrases, keywords, filters."""
-        lines = [s.reason for s in self.signals]
+        lines = [f"matched literally: {m.needle} ({m.field})" for m in self.literal]
+        lines += [s.reason for s in self.signals]
         lines += [f'phrase "{p.phrase}" ({p.similarity:.2f})' for p in self.phrases]
         if self.keywords:
             lines.append("keywords: " + ", ".join(self.keywords))
@@ -135,6 +148,7 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "signals": [s.to_dict() for s in self.signals],
+            "literal": [m.to_dict() for m in self.literal],
             "phrases": [p.to_dict() for p in self.phrases],
             "keywords": list(self.keywords),
             "filters": [f.to_dict() for f in self.filters],
@@ -182,11 +196,13 @@ def explain_all(
     extra_terms: Sequence[str] = (),
     space_names: Mapping[Signal, str] | None = None,
     matcher: Matcher | None = None,
+    needles: Sequence[Needle] = (),
 ) -> list[Explanation]:
     """Explain every hit of a result list: the searched text is embedded once and all hits'
     phrases in a single `embed_documents` call. `matcher` decides which terms each hit
     matches (`LibraryStore.keyword_matches`: the full-text index itself), asked once for the
-    whole list; None: the index's tokenizer run here on each hit's keyword text."""
+    whole list; None: the index's tokenizer run here on each hit's keyword text. `needles`
+    are what the query names literally (search/literal.py): each hit says where it carries them."""
     own_terms = query_terms(text)
     expansion_terms = query_terms(None, extra_terms)
     phrase_lists = [record_phrases(hit.record.record) for hit in hits]
@@ -205,12 +221,39 @@ def explain_all(
         explanations.append(
             Explanation(
                 signals=signal_reasons(hit, query, own, space_names or {}, expanded=expanded),
+                literal=literal_fields(needles, hit.record),
                 phrases=phrases,
                 keywords=keywords,
                 filters=filter_matches(query.filters, hit.record),
             )
         )
     return explanations
+
+
+# -- literal matches --------------------------------------------------------------------------
+
+
+def literal_fields(needles: Sequence[Needle], asset: Asset) -> list[LiteralMatch]:
+    """Where the asset carries each needle, first field that holds it (as the index tokenises)."""
+    rec = asset.record
+    fields = [
+        ("checkpoint", rec.model or ""),
+        ("LoRA", " ".join(lora.name for lora in rec.loras)),
+        ("ControlNet", " ".join(rec.controlnets)),
+        ("file name", PurePath(asset.path).name),
+        ("prompt", rec.prompt),
+        ("description", " ".join(p for p in (rec.title, rec.description) if p)),
+    ]
+    out: list[LiteralMatch] = []
+    for needle in needles:
+        if needle.kind is NeedleKind.SEED:
+            if rec.seed is not None and str(rec.seed) == needle.text:
+                out.append(LiteralMatch(needle.text, "seed"))
+            continue
+        where = next((name for name, text in fields if text and matching_terms([needle.text], text)), None)
+        if where is not None:
+            out.append(LiteralMatch(needle.text, where))
+    return out
 
 
 # -- phrases ----------------------------------------------------------------------------------
@@ -387,6 +430,8 @@ def _signal_reason(
         return head + f"looks like {example}{where} ({score:.2f})"
     if signal is Signal.FILTER:
         return head + "matches every filter (no search text or image)"
+    if signal is Signal.LITERAL:
+        return head + f"carries {score:.0%} of what the query names literally"
     return head + f"score {score:.3g}"
 
 

@@ -62,3 +62,34 @@ def to_sql(filters: Filters) -> str | None:
     if filters.path:
         clauses.append(f"path LIKE {quote(glob_to_like(filters.path))}")
     return " AND ".join(f"({c})" for c in clauses) or None
+
+
+def describe(filters: Filters) -> str:
+    """The filters in words, field by field as `to_sql` compiles them: "made with comfyui,
+    model containing 'sdxl', created on or after 2025-06-01"."""
+    parts: list[str] = []
+    if filters.tool is not None:
+        parts.append(f"made with {filters.tool}")
+    if filters.model:
+        parts.append(f"model containing {filters.model!r}")
+    parts += [f"a LoRA containing {lora!r}" for lora in filters.lora]
+    if filters.sampler:
+        parts.append(f"sampler {filters.sampler!r}")
+    if filters.seed is not None:
+        parts.append(f"seed {filters.seed}")
+    if filters.created_after:
+        parts.append(f"created on or after {filters.created_after:%Y-%m-%d %H:%M}".removesuffix(" 00:00"))
+    if filters.created_before:
+        parts.append(f"created on or before {filters.created_before:%Y-%m-%d %H:%M}".removesuffix(" 00:00"))
+    for name, low, high in (
+        ("wide", filters.min_width, filters.max_width),
+        ("high", filters.min_height, filters.max_height),
+    ):
+        if low is not None:
+            parts.append(f"at least {low} px {name}")
+        if high is not None:
+            parts.append(f"at most {high} px {name}")
+    parts += [f"tagged {tag!r}" for tag in filters.tags]
+    if filters.path:
+        parts.append(f"path matching {filters.path!r}")
+    return ", ".join(parts)

@@ -5,6 +5,7 @@ or replayed."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -37,6 +38,12 @@ class Filters(BaseModel):
         return self == Filters()
 
 
+class Sort(StrEnum):
+    RELEVANCE = "relevance"  # most likely relevant first
+    DATE = "date"  # newest first, within the relevant results
+    NAME = "name"  # by file name, within the relevant results
+
+
 class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,10 +57,14 @@ class SearchQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=10_000)
     # Which retrieval signals run for a text query; None runs all of them (hybrid).
     signals: frozenset[Signal] | None = None
-    # Results under this calibrated confidence are suppressed (None: the calibrated cut).
+    # The cut: a query whose best candidate is under it answers "no match", and results under
+    # it are hidden (None: the default cut, with weaker results shown once something matches).
     min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     include_all: bool = False  # keep results under the cut (marked band "below")
     explain: bool = False  # attach an Explanation to every hit
+    # How the results are ordered; None: by relevance, or newest first for filters alone.
+    # Date and name sort *within* the relevant set: the cut is made first.
+    sort: Sort | None = None
 
     @field_validator("text", "negative")
     @classmethod

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 class Status(StrEnum):
     OK = "ok"
-    NO_MATCH = "no_match"
+    NO_MATCH = "no_match"  # candidates exist, none is likely enough relevant
+    NO_CANDIDATES = "no_candidates"  # the filters leave no asset to consider
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +33,8 @@ class SearchHit:
     score: float  # fused score: higher is better; comparable within one result list only
     signals: dict[Signal, SignalScore]
     record: Asset
-    # P(genuine match) from the semantic space's calibration; None when the query has no text
-    # or the asset no text vector (such hits are never suppressed)
+    # P(relevant) from the library's relevance model (search/relevance.py), which also decided
+    # the order; None where nothing judges relevance (filters alone, `similar`)
     confidence: float | None = None
     band: str | None = None  # strong / related / weak / below
     explanation: Explanation | None = None
@@ -61,6 +62,10 @@ class SearchResult:
     spaces: list[str] = field(default_factory=list)  # embedding spaces that answered
     closest: SearchHit | None = None  # with status no_match: the best suppressed candidate
     expanded_terms: list[str] = field(default_factory=list)  # library words the query was expanded with
+    ordering: str = "relevance"  # what the order of `results` means, in words
+    closest_why: str | None = None  # with no_match: why `closest` fell short
+    message: str | None = None  # with no_candidates: what the filters excluded
+    notes: list[str] = field(default_factory=list)  # warnings about how the query was run
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,4 +75,8 @@ class SearchResult:
             "expanded_terms": self.expanded_terms,
             "results": [hit.to_dict() for hit in self.results],
             "closest": self.closest.to_dict() if self.closest else None,
+            "closest_why": self.closest_why,
+            "ordering": self.ordering,
+            "message": self.message,
+            "notes": self.notes,
         }

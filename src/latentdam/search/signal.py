@@ -13,6 +13,7 @@ class Signal(StrEnum):
     VISUAL = "visual"  # the visual descriptor: colour, layout, texture (near-duplicates)
     KEYWORD = "keyword"  # BM25 over the keyword text, with the query's own words
     EXPANSION = "expansion"  # BM25 with the library's words nearest the query (search/expansion.py)
+    LITERAL = "literal"  # carries what the query names: a quoted phrase, file, credit, seed (literal.py)
     FILTER = "filter"  # matched the structured filters (filter-only queries)
 
 

@@ -70,7 +70,7 @@ def quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _in_list(column: str, values: Iterable[str]) -> str:
+def in_list(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(quote(v) for v in values)})"
 
 
@@ -279,7 +279,7 @@ class LibraryStore:
         out: dict[str, FileState] = {}
         for start in range(0, len(paths), 500):
             chunk = paths[start : start + 500]
-            for row in self.files.search().where(_in_list("path", chunk)).limit(len(chunk)).to_list():
+            for row in self.files.search().where(in_list("path", chunk)).limit(len(chunk)).to_list():
                 out[row["path"]] = FileState(row["path"], row["size"], row["mtime_ns"], row["asset_id"])
         return out
 
@@ -301,7 +301,7 @@ class LibraryStore:
     def rows(self, ids: Sequence[str], columns: list[str] | None = None) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        query = self.assets.search().where(_in_list("id", ids)).limit(len(ids))
+        query = self.assets.search().where(in_list("id", ids)).limit(len(ids))
         if columns:
             query = query.select(columns)
         return {row["id"]: row for row in query.to_list()}
@@ -322,7 +322,7 @@ class LibraryStore:
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         if ids:
-            self.assets.delete(_in_list("id", ids))
+            self.assets.delete(in_list("id", ids))
 
     def find(self, ref: str) -> dict[str, Any] | None:
         """An asset by id, unique id prefix (>= 6 chars), or path."""
@@ -404,24 +404,29 @@ class LibraryStore:
         unique_ids = list(dict.fromkeys(ids))
         if not terms or not unique_ids:
             return {}
-        where = _in_list("id", unique_ids)
+        where = in_list("id", unique_ids)
         found: dict[str, list[str]] = {}
         for term in dict.fromkeys(terms):
-            # slop 0: the words consecutive; granularity None: inferred from the index (rows)
-            phrase = PhraseQuery(term, KEYWORD_COLUMN, slop=0, document_granularity=None)
-            query = (
-                self.assets.search(phrase, query_type="fts")
-                .where(where, prefilter=True)
-                .select(["id", "_score"])
-                .limit(len(unique_ids))
-            )
-            try:
-                matched = query.to_arrow()["id"].to_pylist()
-            except Exception:  # a phrase the index cannot run (e.g. one built without positions)
-                continue
-            for asset_id in matched:
+            for asset_id, _ in self.phrase_search(term, where, len(unique_ids)):
                 found.setdefault(asset_id, []).append(term)
         return found
+
+    def phrase_search(self, phrase: str, where: str | None, k: int) -> list[tuple[str, float]]:
+        """(id, BM25 score) of up to k assets whose keyword text holds the phrase, its words
+        consecutive as the index analyses them; [] when the index cannot run it (none yet, or
+        one built without positions)."""
+        # slop 0: the words consecutive; granularity None: inferred from the index (rows)
+        query = self.assets.search(
+            PhraseQuery(phrase, KEYWORD_COLUMN, slop=0, document_granularity=None), query_type="fts"
+        )
+        query = query.select(["id", "_score"]).limit(k)
+        if where:
+            query = query.where(where, prefilter=True)
+        try:
+            table = query.to_arrow()
+        except Exception:
+            return []
+        return list(zip(table["id"].to_pylist(), map(float, table["_score"].to_pylist()), strict=True))
 
     def filter_ids(self, where: str | None, k: int) -> list[str]:
         """Ids matching a filter, newest first (for queries with filters and no text)."""

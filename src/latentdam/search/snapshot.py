@@ -1,0 +1,26 @@
+"""One immutable view of what a search needs from the manifest (active spaces, calibrations,
+relevance models), read once per manifest version instead of several times per query."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from latentdam.embed.space import Modality, Space
+from latentdam.search.calibration import Calibration, calibration_key
+from latentdam.search.relevance import RelevanceModel, prior
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    version: int  # the manifest table's version it was read at
+    active: tuple[Space, ...]
+    calibrations: Mapping[str, Calibration]
+    relevance: Mapping[str, RelevanceModel]
+
+    def calibration(self, space: Space, query: Modality) -> Calibration | None:
+        return self.calibrations.get(calibration_key(space, query))
+
+    def relevance_model(self, space: Space) -> RelevanceModel | None:
+        """The library's own model for a text space, else the shipped prior (small libraries)."""
+        return self.relevance.get(space.name) or prior(space)
