@@ -301,12 +301,29 @@ class SearchEngine:
         fused = self._fused(rankings, plan.depth)
         ids = [asset_id for asset_id, _ in fused]
         confidences = self._confidences(plan, rankings, ids, snap)
-        for asset_id, share in rankings.get(Signal.LITERAL, []):
+        literal = rankings.get(Signal.LITERAL, [])
+        for asset_id, share in literal:
             confidences[asset_id] = max(confidences.get(asset_id, 0.0), literal_confidence(share))
+        if literal:
+            # the query names something and these assets carry it: one that does not is at
+            # most as likely what was meant as the weakest that does (so they come first)
+            carried = {asset_id for asset_id, _ in literal}
+            ceiling = min(confidences[asset_id] for asset_id in carried)
+            for asset_id, confidence in confidences.items():
+                if asset_id not in carried:
+                    confidences[asset_id] = min(confidence, ceiling)
         scored = [_Scored(i, confidences.get(i), f) for i, f in fused]
         if not confidences:
             return scored
-        return sorted(scored, key=lambda s: (-(s.confidence if s.confidence is not None else -1.0), -s.fused))
+        shares = dict(literal)  # on equal confidence, what carries the named thing first
+        return sorted(
+            scored,
+            key=lambda s: (
+                -(s.confidence if s.confidence is not None else -1.0),
+                -shares.get(s.id, 0.0),
+                -s.fused,
+            ),
+        )
 
     def _confidences(
         self, plan: QueryPlan, rankings: dict[Signal, Ranking], ids: list[str], snap: Snapshot

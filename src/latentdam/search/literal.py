@@ -13,8 +13,9 @@ gives it a confidence floor). Needles, by how they are recognised:
 - `word`: a word the library's text contains that the text model cannot read (most names:
   `rutkowski` is word pieces to MiniLM).
 
-Phrase-like needles are matched by the full-text index (its tokenizer, words consecutive);
-short-query names against the name columns; seeds against the seed column.
+Phrases, credits and words are matched by the full-text index (its tokenizer, words
+consecutive); names against the name columns (checkpoint, LoRAs, ControlNets, file name),
+as whole name parts; seeds against the seed column.
 """
 
 from __future__ import annotations
@@ -121,13 +122,14 @@ def literal_matches(
     for needle in needles:
         if needle.kind is NeedleKind.SEED:
             add(store.filter_ids(scoped(f"seed = {int(needle.text)}"), LITERAL_DEPTH), needle)
+        elif needle.kind is NeedleKind.NAME:
+            # the name columns only: the keyword text also holds glossary aliases ("sd_xl_base_1.0"
+            # is one of SDXL's), which would make every SDXL render "carry" the base checkpoint
+            add(store.filter_ids(scoped(_names_clause(needle.text)), LITERAL_DEPTH), needle)
         else:
             hits = store.phrase_search(needle.text, where, LITERAL_DEPTH + 1)
-            if len(hits) <= LITERAL_DEPTH:  # a "name" everything carries names nothing
+            if len(hits) <= LITERAL_DEPTH:  # a phrase everything carries names nothing
                 add([asset_id for asset_id, _ in hits], needle)
-            if needle.kind is NeedleKind.NAME:
-                named = store.filter_ids(scoped(_names_clause(needle.text)), LITERAL_DEPTH)
-                add([i for i in named if needle not in found.get(i, [])], needle)
     words = text.split()
     if not needles and 0 < len(words) <= SHORT_QUERY_WORDS:
         whole = Needle(text.strip(), NeedleKind.NAME)
