@@ -32,7 +32,7 @@ def main() -> None:
             continue
         embedder = lib.embedders.get(space)
         assert isinstance(embedder, TextEmbedder)
-        model = fit_relevance(lib.store, space, embedder, lib._vocabulary(space))
+        model = fit_relevance(lib.store, space, embedder, lib._vocabulary(space), blend=False)
         if model is None:
             raise SystemExit(f"{args.workdir} is too small to fit a prior; run bench/quality.py first")
         priors[space.name] = {**model.to_dict(), "assets": 0}  # 0: a prior, not this library's own

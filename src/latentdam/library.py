@@ -33,7 +33,7 @@ from latentdam.search.expansion import Vocabulary, build_vocabulary, chance_cut
 from latentdam.search.fusion import ReciprocalRankFusion
 from latentdam.search.plan import QueryInput
 from latentdam.search.query import Filters, SearchQuery, Sort
-from latentdam.search.relevance import RelevanceModel, fit_relevance
+from latentdam.search.relevance import MIN_SAMPLES, RelevanceModel, fit_relevance
 from latentdam.search.result import SearchResult
 from latentdam.search.signal import Signal, signal_of
 from latentdam.search.snapshot import Snapshot
@@ -162,9 +162,20 @@ class Library:
             thumbnail_size=self.settings.thumbnail_size,
         )
         report = ingestor.run([Path(p) for p in paths], progress)
-        if report.added or report.updated or any(self._vocabulary(s) is None for s in self._text_spaces()):
+        if report.added or report.updated or self._derived_missing():
             self._refresh_derived()
         return report
+
+    def _derived_missing(self) -> bool:
+        """Whether a text space lacks its vocabulary or relevance model (a library made before
+        either existed, or one whose last fit was interrupted)."""
+        models = self.store.get_meta("relevance") or {}
+        active = {s.name for s in self.store.active}
+        return any(
+            self._vocabulary(s) is None
+            or (s.name in active and s.name not in models and self.store.count() >= MIN_SAMPLES)
+            for s in self._text_spaces()
+        )
 
     def _text_spaces(self) -> list[Space]:
         return [s for s in self.store.spaces if signal_of(s) is Signal.SEMANTIC]

@@ -61,9 +61,12 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
         **none,
         "status": "no_candidates",
         "results": [],
-        "message": "no asset is made with comfyui",
+        "message": "no asset matches every filter: tool is 'comfyui'",
     }
-    assert "no asset is made with comfyui" in run("search", "--tool", "comfyui", library=library).stdout
+    assert (
+        "no asset matches every filter: tool is 'comfyui'"
+        in run("search", "--tool", "comfyui", library=library).stdout
+    )
 
     shown = run("show", hit["id"][:10], library=library).stdout
     assert "neon rain-slicked alley" in shown and "77" in shown

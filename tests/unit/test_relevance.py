@@ -15,8 +15,10 @@ from latentdam.search.literal import Needle, NeedleKind, find_needles
 from latentdam.search.relevance import (
     EVIDENCE,
     LITERAL_CONFIDENCE,
+    PRIOR_PAIRS,
     RelevanceModel,
     evidence,
+    fit_relevance,
     literal_confidence,
     prior,
 )
@@ -164,7 +166,10 @@ def test_sort_by_date_and_name_within_the_relevant_set(lib: Library) -> None:
 def test_filters_that_leave_nothing_say_so(lib: Library) -> None:
     result = lib.search("a cat", filters={"tool": "comfyui", "created_after": "2025-06-01"})
     assert result.status is Status.NO_CANDIDATES and result.results == []
-    assert result.message == "no asset is made with comfyui, created on or after 2025-06-01"
+    assert (
+        result.message
+        == "no asset matches every filter: tool is 'comfyui', created at or after 2025-06-01T00:00:00+00:00"
+    )
 
 
 def test_no_match_says_why_the_closest_fell_short(lib: Library) -> None:
@@ -199,3 +204,51 @@ def test_snapshot_is_read_once_per_manifest_version(lib: Library) -> None:
 def test_literal_floor_constants() -> None:
     assert literal_confidence(1.0) == pytest.approx(LITERAL_CONFIDENCE)
     assert 0.5 <= literal_confidence(0.01) < LITERAL_CONFIDENCE
+
+
+def test_a_query_the_model_cannot_read_is_judged_literally(lib: Library) -> None:
+    result = lib.search("xyzzy")
+    assert result.status is Status.NO_MATCH and result.closest is not None
+    assert result.closest_why is not None and "knows none of the query's words" in result.closest_why
+    named = lib.search("7000004")  # no readable word either, but a seed an asset carries
+    assert named.status is Status.OK and _names(named)[0] == "burger.png"
+
+
+def test_a_small_librarys_fit_leans_on_the_prior(lib: Library) -> None:
+    space = lib.store.space("text_minilm_l6")
+    embedder = lib.embedders.get(space)
+    own = fit_relevance(lib.store, space, embedder, lib._vocabulary(space), blend=False)  # type: ignore[arg-type]
+    blended = fit_relevance(lib.store, space, embedder, lib._vocabulary(space))  # type: ignore[arg-type]
+    shipped = prior(space)
+    assert own is not None and blended is not None and shipped is not None
+    distance = lambda m: float(np.abs(np.subtract(m.weights, shipped.weights)).sum())  # noqa: E731
+    assert distance(blended) < distance(own) / 2  # ~20 pairs against PRIOR_PAIRS
+    share = blended.samples / (blended.samples + PRIOR_PAIRS)
+    assert blended.intercept == pytest.approx(share * own.intercept + (1 - share) * shipped.intercept)
+
+
+def test_a_library_without_a_model_fits_one_at_its_next_ingest(lib: Library) -> None:
+    lib.store.set_meta("relevance", {})  # as a library made before relevance models existed
+    report = lib.ingest([lib.settings.library.parent / "images"])
+    assert report.added == 0 and "text_minilm_l6" in lib.store.get_meta("relevance")
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"model": "DREAMSHAPER"},
+        {"seed": 7_000_003, "sampler": "dpm++ 2m"},
+        {"created_after": "2023-11-18", "created_before": "2023-11-20"},
+        {"min_width": 1, "max_height": 4096, "path": "*/images/f*.png"},
+        {"tool": "a1111", "model": "xl"},
+    ],
+)
+def test_one_filter_spec_builds_the_sql_and_judges_assets(lib: Library, filters: dict[str, object]) -> None:
+    from latentdam.search.filters import clauses, to_sql
+    from latentdam.search.query import Filters
+
+    spec = Filters(**filters)  # type: ignore[arg-type]
+    by_sql = set(lib.store.filter_ids(to_sql(spec), 1000))
+    everyone = [lib.get(i) for i in lib.store.ids()]
+    by_clauses = {a.id for a in everyone if all(c.holds(a) for c in clauses(spec))}
+    assert by_sql == by_clauses and by_sql  # every case selects something, and the same thing

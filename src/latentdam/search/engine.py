@@ -55,6 +55,7 @@ SHOW_FLOOR = 0.2
 # "but not X": q - β·x. 0.5 moves the query away from X without turning it into "anti-X".
 NEGATIVE_WEIGHT = 0.5
 QUERY_CACHE_SIZE = 256  # query vectors remembered (a few hundred KiB)
+_READABLE = re.compile(r"[^\W\d_]{2,}")  # words the text model may know
 _LITERAL = re.compile(r'"|\b\w+[_.]\w+\b|\b(?=\w*\d)(?=\w*[a-z])\w+\b', re.IGNORECASE)
 
 
@@ -159,11 +160,14 @@ class SearchEngine:
         if not given.text:
             return plan
         needles: tuple[Needle, ...] = ()
+        readable = True
         if not given.text_from_image:
             reader = readers[0][1] if readers else None
             needles = tuple(
                 find_needles(given.text, lambda w: reader is not None and not reader.knows_word(w))
             )
+            if reader is not None:
+                readable = any(reader.knows_word(w) for w in _READABLE.findall(given.text.lower()))
         asked = query.signals is not None and Signal.KEYWORD in query.signals
         # a prompt read from a query image is in the library's own register: its words count
         keyword = given.text_from_image or asked or not readers or self._reads_literally(given.text, needles)
@@ -171,7 +175,14 @@ class SearchEngine:
         similarity = 0.0
         if Signal.EXPANSION in wanted:
             terms, similarity = self._expansion(given.text, snap)
-        return replace(plan, needles=needles, keyword=keyword, terms=tuple(terms), term_similarity=similarity)
+        return replace(
+            plan,
+            needles=needles,
+            keyword=keyword,
+            terms=tuple(terms),
+            term_similarity=similarity,
+            readable=readable,
+        )
 
     def _reads_literally(self, text: str, needles: Sequence[Needle]) -> bool:
         """Whether a query's own words are worth matching literally: it looks literal (quotes,
@@ -339,6 +350,8 @@ class SearchEngine:
                 return by_image
         if not given.text or not ids:
             return {}
+        if not plan.readable:
+            return dict.fromkeys(ids, 0.0)  # cosines of word pieces mean nothing; literal evidence may
         semantic = self._semantic(snap)
         model = snap.relevance_model(semantic[0]) if semantic else None
         if semantic is not None and model is not None:
@@ -411,14 +424,19 @@ class SearchEngine:
             closest=closest[0] if closest else None,
             expanded_terms=terms,
             ordering=ordering,
-            closest_why=self._why_short(closest[0], cut, snap) if closest else None,
+            closest_why=self._why_short(closest[0], cut, plan, snap) if closest else None,
             notes=list(plan.notes),
         )
 
-    def _why_short(self, hit: SearchHit, cut: float, snap: Snapshot) -> str | None:
+    def _why_short(self, hit: SearchHit, cut: float, plan: QueryPlan, snap: Snapshot) -> str | None:
         """Why the best candidate is not a match, in the evidence's terms."""
         if hit.confidence is None:
             return None
+        if not plan.readable:
+            return (
+                "the text model knows none of the query's words, so only an asset that carries"
+                " them literally would match, and none does"
+            )
         semantic = self._semantic(snap)
         model = snap.relevance_model(semantic[0]) if semantic else None
         why = f"confidence {hit.confidence:.2f} is under the cut {cut:.2f}"
@@ -461,7 +479,7 @@ class SearchEngine:
         return SearchResult(
             query=plan.query,
             status=Status.NO_CANDIDATES,
-            message=f"no asset is {describe(plan.query.filters)}",
+            message=f"no asset matches every filter: {describe(plan.query.filters)}",
             notes=list(plan.notes),
         )
 

@@ -45,7 +45,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -56,6 +55,7 @@ from lancedb.index import FTS
 from latentdam.embed.base import TextEmbedder
 from latentdam.extract.record import GenerationRecord
 from latentdam.extract.text import clean_prompt, keyword_text
+from latentdam.search.filters import clauses
 from latentdam.search.literal import Needle, NeedleKind
 from latentdam.search.query import Filters, SearchQuery
 from latentdam.search.result import SearchHit
@@ -465,72 +465,7 @@ def signal_reasons(
 # -- filters ----------------------------------------------------------------------------------
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _glob_match(pattern: str, path: str) -> bool:
-    """The SQL LIKE that `glob_to_like` builds: `*`/`**` any run (slashes too), `?` one char."""
-    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.fullmatch(regex, path, flags=re.DOTALL) is not None
-
-
-def _range(name: str, low: int | None, high: int | None, value: int) -> FilterMatch | None:
-    if low is None and high is None:
-        return None
-    if low is not None and high is not None:
-        label = f"{name} between {low} and {high}"
-    elif low is not None:
-        label = f"{name} >= {low}"
-    else:
-        label = f"{name} <= {high}"
-    holds = (low is None or value >= low) and (high is None or value <= high)
-    return FilterMatch(label, str(value), holds)
-
-
 def filter_matches(filters: Filters, asset: Asset) -> list[FilterMatch]:
-    """Each given filter with the asset's value for it, in `Filters` field order."""
-    rec = asset.record
-    out: list[FilterMatch] = []
-    if filters.tool is not None:
-        out.append(
-            FilterMatch(f"tool is '{filters.tool}'", str(rec.tool), str(rec.tool) == str(filters.tool))
-        )
-    if filters.model:
-        holds = rec.model is not None and filters.model.lower() in rec.model.lower()
-        out.append(FilterMatch(f"model contains '{filters.model}'", rec.model, holds))
-    names = [lora.name for lora in rec.loras]
-    for needle in filters.lora:
-        hit = next((n for n in names if needle.lower() in n.lower()), None)
-        value = hit if hit is not None else (", ".join(names) or None)
-        out.append(FilterMatch(f"LoRA contains '{needle}'", value, hit is not None))
-    if filters.sampler:
-        holds = rec.sampler is not None and rec.sampler.lower() == filters.sampler.lower()
-        out.append(FilterMatch(f"sampler is '{filters.sampler}'", rec.sampler, holds))
-    if filters.seed is not None:
-        value = None if rec.seed is None else str(rec.seed)
-        out.append(FilterMatch(f"seed is {filters.seed}", value, rec.seed == filters.seed))
-    created = _utc(asset.created_at) if asset.created_at is not None else None
-    created_value = created.isoformat() if created is not None else None
-    if filters.created_after is not None:
-        after = _utc(filters.created_after)
-        holds = created is not None and created >= after
-        out.append(FilterMatch(f"created at or after {after.isoformat()}", created_value, holds))
-    if filters.created_before is not None:
-        before = _utc(filters.created_before)
-        holds = created is not None and created <= before
-        out.append(FilterMatch(f"created at or before {before.isoformat()}", created_value, holds))
-    for match in (
-        _range("width", filters.min_width, filters.max_width, asset.width),
-        _range("height", filters.min_height, filters.max_height, asset.height),
-    ):
-        if match is not None:
-            out.append(match)
-    for tag in filters.tags:
-        present = tag in rec.tags
-        out.append(FilterMatch(f"tag '{tag}'", tag if present else (", ".join(rec.tags) or None), present))
-    if filters.path:
-        out.append(
-            FilterMatch(f"path matches '{filters.path}'", asset.path, _glob_match(filters.path, asset.path))
-        )
-    return out
+    """Each given filter with the asset's value for it, in `Filters` field order: the clauses
+    that also build the search's SQL (filters.py)."""
+    return [FilterMatch(c.label, c.value(asset), c.holds(asset)) for c in clauses(filters)]

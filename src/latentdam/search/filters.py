@@ -1,11 +1,25 @@
-"""Compile `Filters` into one LanceDB (DataFusion SQL) predicate."""
+"""`Filters`, one clause per given field: its words, its LanceDB (DataFusion SQL) predicate,
+and how an asset's own value satisfies it. The SQL, the "no asset is …" message and the
+explanations all come from these clauses, so they never disagree."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from latentdam.search.query import Filters
+from latentdam.store.asset import Asset
 from latentdam.store.store import quote
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    label: str  # e.g. "model contains 'sdxl'"
+    sql: str
+    holds: Callable[[Asset], bool]  # the SQL's semantics, on a hydrated asset
+    value: Callable[[Asset], str | None]  # the asset's value for it, as shown in explanations
 
 
 def _like_escape(text: str) -> str:
@@ -26,70 +40,174 @@ def glob_to_like(pattern: str) -> str:
     return "".join(out)
 
 
+def _glob_match(pattern: str, path: str) -> bool:
+    """The SQL LIKE that `glob_to_like` builds: `*`/`**` any run (slashes too), `?` one char."""
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, path, flags=re.DOTALL) is not None
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _timestamp(value: datetime) -> str:
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return f"CAST({quote(value.strftime('%Y-%m-%d %H:%M:%S.%f'))} AS TIMESTAMP)"
+    return f"CAST({quote(_utc(value).strftime('%Y-%m-%d %H:%M:%S.%f'))} AS TIMESTAMP)"
 
 
-def to_sql(filters: Filters) -> str | None:
-    """AND of every given filter, or None when there are none."""
-    clauses: list[str] = []
+def _created(asset: Asset) -> datetime | None:
+    return _utc(asset.created_at) if asset.created_at is not None else None
+
+
+def _created_value(asset: Asset) -> str | None:
+    created = _created(asset)
+    return created.isoformat() if created is not None else None
+
+
+def _first_or_all(names: list[str], wanted: Callable[[str], bool]) -> str | None:
+    """The first name that satisfies a list filter, else every name (or None: none at all)."""
+    return next((n for n in names if wanted(n)), None) or (", ".join(names) or None)
+
+
+def _lora_clause(needle: str) -> Clause:
+    def wanted(name: str) -> bool:
+        return needle.lower() in name.lower()
+
+    def names(asset: Asset) -> list[str]:
+        return [lora.name for lora in asset.record.loras]
+
+    return Clause(
+        f"LoRA contains '{needle}'",
+        f"lower(array_to_string(lora_names, '\n')) LIKE {quote('%' + _like_escape(needle.lower()) + '%')}",
+        lambda a: any(wanted(n) for n in names(a)),
+        lambda a: _first_or_all(names(a), wanted),
+    )
+
+
+def _tag_clause(tag: str) -> Clause:
+    return Clause(
+        f"tag '{tag}'",
+        f"array_has(tags, {quote(tag)})",
+        lambda a: tag in a.record.tags,
+        lambda a: _first_or_all(a.record.tags, lambda t: t == tag),
+    )
+
+
+def _range_clause(column: str, low: int | None, high: int | None) -> Clause | None:
+    if low is None and high is None:
+        return None
+    if low is not None and high is not None:
+        label = f"{column} between {low} and {high}"
+    elif low is not None:
+        label = f"{column} >= {low}"
+    else:
+        label = f"{column} <= {high}"
+    sql = " AND ".join(
+        part
+        for part in (
+            f"{column} >= {int(low)}" if low is not None else "",
+            f"{column} <= {int(high)}" if high is not None else "",
+        )
+        if part
+    )
+
+    def holds(asset: Asset) -> bool:
+        value = getattr(asset, column)
+        return (low is None or value >= low) and (high is None or value <= high)
+
+    return Clause(label, sql, holds, lambda a: str(getattr(a, column)))
+
+
+def clauses(filters: Filters) -> list[Clause]:
+    """One clause per given filter (per LoRA and per tag for the list fields), in field order."""
+    out: list[Clause] = []
     if filters.tool is not None:
-        clauses.append(f"tool = {quote(str(filters.tool))}")
+        tool = str(filters.tool)
+        out.append(
+            Clause(
+                f"tool is '{tool}'",
+                f"tool = {quote(tool)}",
+                lambda a: str(a.record.tool) == tool,
+                lambda a: str(a.record.tool),
+            )
+        )
     if filters.model:
-        clauses.append(f"lower(model) LIKE {quote('%' + _like_escape(filters.model.lower()) + '%')}")
-    for lora in filters.lora:
-        needle = quote("%" + _like_escape(lora.lower()) + "%")
-        clauses.append(f"lower(array_to_string(lora_names, '\n')) LIKE {needle}")
+        model = filters.model
+        out.append(
+            Clause(
+                f"model contains '{model}'",
+                f"lower(model) LIKE {quote('%' + _like_escape(model.lower()) + '%')}",
+                lambda a: a.record.model is not None and model.lower() in a.record.model.lower(),
+                lambda a: a.record.model,
+            )
+        )
+    out += [_lora_clause(needle) for needle in filters.lora]
     if filters.sampler:
-        clauses.append(f"lower(sampler) = {quote(filters.sampler.lower())}")
+        sampler = filters.sampler
+        out.append(
+            Clause(
+                f"sampler is '{sampler}'",
+                f"lower(sampler) = {quote(sampler.lower())}",
+                lambda a: a.record.sampler is not None and a.record.sampler.lower() == sampler.lower(),
+                lambda a: a.record.sampler,
+            )
+        )
     if filters.seed is not None:
-        clauses.append(f"seed = {int(filters.seed)}")
-    if filters.created_after:
-        clauses.append(f"created_at >= {_timestamp(filters.created_after)}")
-    if filters.created_before:
-        clauses.append(f"created_at <= {_timestamp(filters.created_before)}")
+        seed = int(filters.seed)
+        out.append(
+            Clause(
+                f"seed is {seed}",
+                f"seed = {seed}",
+                lambda a: a.record.seed == seed,
+                lambda a: None if a.record.seed is None else str(a.record.seed),
+            )
+        )
+    if filters.created_after is not None:
+        after = _utc(filters.created_after)
+        out.append(
+            Clause(
+                f"created at or after {after.isoformat()}",
+                f"created_at >= {_timestamp(after)}",
+                lambda a: (c := _created(a)) is not None and c >= after,
+                _created_value,
+            )
+        )
+    if filters.created_before is not None:
+        before = _utc(filters.created_before)
+        out.append(
+            Clause(
+                f"created at or before {before.isoformat()}",
+                f"created_at <= {_timestamp(before)}",
+                lambda a: (c := _created(a)) is not None and c <= before,
+                _created_value,
+            )
+        )
     for column, low, high in (
         ("width", filters.min_width, filters.max_width),
         ("height", filters.min_height, filters.max_height),
     ):
-        if low is not None:
-            clauses.append(f"{column} >= {int(low)}")
-        if high is not None:
-            clauses.append(f"{column} <= {int(high)}")
-    for tag in filters.tags:
-        clauses.append(f"array_has(tags, {quote(tag)})")
+        clause = _range_clause(column, low, high)
+        if clause is not None:
+            out.append(clause)
+    out += [_tag_clause(tag) for tag in filters.tags]
     if filters.path:
-        clauses.append(f"path LIKE {quote(glob_to_like(filters.path))}")
-    return " AND ".join(f"({c})" for c in clauses) or None
+        pattern = filters.path
+        out.append(
+            Clause(
+                f"path matches '{pattern}'",
+                f"path LIKE {quote(glob_to_like(pattern))}",
+                lambda a: _glob_match(pattern, a.path),
+                lambda a: a.path,
+            )
+        )
+    return out
+
+
+def to_sql(filters: Filters) -> str | None:
+    """AND of every given filter, or None when there are none."""
+    return " AND ".join(f"({c.sql})" for c in clauses(filters)) or None
 
 
 def describe(filters: Filters) -> str:
-    """The filters in words, field by field as `to_sql` compiles them: "made with comfyui,
-    model containing 'sdxl', created on or after 2025-06-01"."""
-    parts: list[str] = []
-    if filters.tool is not None:
-        parts.append(f"made with {filters.tool}")
-    if filters.model:
-        parts.append(f"model containing {filters.model!r}")
-    parts += [f"a LoRA containing {lora!r}" for lora in filters.lora]
-    if filters.sampler:
-        parts.append(f"sampler {filters.sampler!r}")
-    if filters.seed is not None:
-        parts.append(f"seed {filters.seed}")
-    if filters.created_after:
-        parts.append(f"created on or after {filters.created_after:%Y-%m-%d %H:%M}".removesuffix(" 00:00"))
-    if filters.created_before:
-        parts.append(f"created on or before {filters.created_before:%Y-%m-%d %H:%M}".removesuffix(" 00:00"))
-    for name, low, high in (
-        ("wide", filters.min_width, filters.max_width),
-        ("high", filters.min_height, filters.max_height),
-    ):
-        if low is not None:
-            parts.append(f"at least {low} px {name}")
-        if high is not None:
-            parts.append(f"at most {high} px {name}")
-    parts += [f"tagged {tag!r}" for tag in filters.tags]
-    if filters.path:
-        parts.append(f"path matching {filters.path!r}")
-    return ", ".join(parts)
+    """The filters in words, as the explanations name them: "tool is 'comfyui', created at or
+    after 2025-06-01T00:00:00+00:00"."""
+    return ", ".join(c.label for c in clauses(filters))

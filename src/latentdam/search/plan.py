@@ -39,4 +39,7 @@ class QueryPlan:
     keyword: bool = False  # whether the query's own words are matched (BM25)
     terms: tuple[str, ...] = ()  # expansion terms: library words near the query, then jargon
     term_similarity: float = 0.0  # the nearest expansion term's similarity to the query
+    # False when the text model knows none of the query's words ("xyzzy"): its cosines then
+    # compare word pieces, not meanings, and only literal evidence counts
+    readable: bool = True
     notes: tuple[str, ...] = field(default=())  # said to the user with the result

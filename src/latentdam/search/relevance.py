@@ -18,7 +18,8 @@ phrase (found by the full-text index); random other assets are what chance looks
 logistic regression (scikit-learn) on those pairs is the model. It is stored in the manifest
 with the library size it saw and refitted once the library has grown by a quarter. A library
 too small to fit one (< MIN_SAMPLES assets) uses the prior shipped in
-`relevance_prior.json`, fitted the same way on the bench corpus (scripts/fit_relevance_prior.py).
+`relevance_prior.json`, fitted the same way on the bench corpus (scripts/fit_relevance_prior.py);
+a larger one blends its own fit with that prior by their numbers of pairs (PRIOR_PAIRS).
 
 Measured on the product side's dev sets (BENCHMARKS.md), ranking by this probability matches
 or beats reciprocal rank fusion of the same signals, and "nothing matches" is decided on the
@@ -54,6 +55,11 @@ MIN_SAMPLES = 10  # fewer assets or usable phrases: fall back to the prior
 MAX_RELEVANT = 50  # phrase holders counted as relevant to one pseudo-query
 _MIN_PHRASE_WORDS = 2
 _REGULARISATION = 1.0  # scikit-learn's default inverse strength: the fit has thousands of pairs
+# A library's own fit is blended with the shipped prior as if the prior were this many pairs:
+# a 30-asset library's ~60 pairs barely move it, a 1,000-asset library's ~7,000 mostly replace
+# it. (Shrinking toward zero instead, as plain regularisation does, flattened a 32-asset
+# library's model to confidences of 0.3-0.6 for everything.)
+PRIOR_PAIRS = 2_000
 
 
 def saturate(bm25: np.ndarray | float) -> np.ndarray:
@@ -125,8 +131,12 @@ def fit_relevance(
     embedder: TextEmbedder,
     vocabulary: Vocabulary | None,
     seed: int = 0,
+    *,
+    blend: bool = True,
 ) -> RelevanceModel | None:
-    """Fit the space's relevance model from the library; None when it is too small to."""
+    """Fit the space's relevance model from the library, blended with the shipped prior
+    (`blend=False`: the library's fit alone, as when fitting the prior); None when the
+    library is too small to fit one."""
     from sklearn.linear_model import LogisticRegression  # heavy; only a fit needs it
 
     ids, matrix = store.all_vectors(space)
@@ -160,10 +170,16 @@ def fit_relevance(
         return None
     x, y = np.vstack(rows), np.concatenate(labels)
     fitted = LogisticRegression(C=_REGULARISATION).fit(x, y)
+    weights, intercept = np.asarray(fitted.coef_[0], dtype=np.float64), float(fitted.intercept_[0])
+    shipped = prior(space) if blend else None
+    if shipped is not None:
+        share = len(y) / (len(y) + PRIOR_PAIRS)
+        weights = share * weights + (1 - share) * np.asarray(shipped.weights)
+        intercept = share * intercept + (1 - share) * shipped.intercept
     return RelevanceModel(
         space.name,
-        tuple(float(w) for w in fitted.coef_[0]),
-        float(fitted.intercept_[0]),
+        tuple(float(w) for w in weights),
+        intercept,
         assets=len(ids),
         samples=len(y),
     )
