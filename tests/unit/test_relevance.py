@@ -252,3 +252,11 @@ def test_one_filter_spec_builds_the_sql_and_judges_assets(lib: Library, filters:
     everyone = [lib.get(i) for i in lib.store.ids()]
     by_clauses = {a.id for a in everyone if all(c.holds(a) for c in clauses(spec))}
     assert by_sql == by_clauses and by_sql  # every case selects something, and the same thing
+
+
+def test_embed_queries_batches_what_embed_query_does_one_at_a_time(lib: Library) -> None:
+    embedder = lib.embedders.get(lib.store.space("text_minilm_l6"))
+    texts = ["a red fox", "an old wizard casting a spell, glowing runes", "x"]
+    batched = embedder.embed_queries(texts)  # type: ignore[union-attr]
+    single = np.stack([embedder.embed_query(t) for t in texts])  # type: ignore[union-attr]
+    assert batched.shape == single.shape and np.allclose(batched, single, atol=1e-5)

@@ -32,6 +32,10 @@ class TextEmbedder(Embedder, Protocol):
         """(dim,) float32, L2-normalised: a user's search text."""
         ...
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim): many search texts in batches (what fitting a relevance model asks)."""
+        ...
+
     def knows_word(self, word: str) -> bool:
         """Whether the model's vocabulary has the word (or its stem) as one token. A word it
         does not know, it reads as pieces without meaning ("rutkowski" -> ru ##tk ##ows ##ki),

@@ -396,6 +396,9 @@ class ClipEmbedder:
         # CLIP and SigLIP encode queries and captions alike
         return self.embed_documents([text])[0]
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_documents(texts)
+
     def knows_word(self, word: str) -> bool:
         self.load()
         return is_whole_token(self._tokenizer.tokenize, word)

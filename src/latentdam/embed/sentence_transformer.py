@@ -200,6 +200,11 @@ class SentenceTransformerEmbedder:
         # the model's query prompt, if it has one (all-MiniLM-L6-v2 has none: symmetric)
         return self._encode([text], "query")[0]
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.space.dim), dtype=np.float32)
+        return self._encode(texts, "query")
+
     def knows_word(self, word: str) -> bool:
         self.load()
         assert self._model is not None

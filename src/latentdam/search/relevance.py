@@ -148,8 +148,7 @@ def fit_relevance(
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS, len(ids)), replace=False)
     texts = store.rows([ids[i] for i in chosen], columns=["id", "embed_text"])
-    rows: list[np.ndarray] = []
-    labels: list[np.ndarray] = []
+    queries: list[tuple[str, list[int], np.ndarray]] = []  # phrase, relevant, chance others
     for i in chosen:
         phrases = _phrases(clean_prompt(texts[ids[i]].get("embed_text") or ""))
         if not phrases:
@@ -158,11 +157,15 @@ def fit_relevance(
         holders = {position[a] for a, _ in store.phrase_search(phrase, None, MAX_RELEVANT) if a in position}
         relevant = sorted(holders | {int(i)})
         pool = np.setdiff1d(np.arange(len(ids)), relevant)
-        if not len(pool):
-            continue
-        others = rng.choice(pool, size=min(len(relevant), len(pool)), replace=False)
+        if len(pool):
+            queries.append(
+                (phrase, relevant, rng.choice(pool, size=min(len(relevant), len(pool)), replace=False))
+            )
+    vectors = embedder.embed_queries([phrase for phrase, _, _ in queries])  # one batched pass
+    rows: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
+    for (_, relevant, others), query_vector in zip(queries, vectors, strict=True):
         pairs = np.concatenate([relevant, others])
-        query_vector = embedder.embed_query(phrase)
         bm25, similarity = _expansion(store, vocabulary, query_vector, [ids[j] for j in pairs])
         rows.append(evidence(matrix[pairs] @ query_vector, bm25, similarity))
         labels.append(np.concatenate([np.ones(len(relevant)), np.zeros(len(others))]))
