@@ -207,3 +207,22 @@ def test_no_match_message_explain_and_all(tmp_path: Path, make_a1111: MakeA1111)
     assert Path(hit["path"]).name == "img_10.png" and hit["band"] in ("strong", "related")
     assert hit["explanation"]["phrases"][0]["phrase"] == "a photo of a owl"
     assert "semantic #1" in run("search", "an owl", "--explain", "-n", "1", library=library).stdout
+
+
+def test_orders_say_what_they_are_and_literal_names_are_found(tmp_path: Path, make_a1111: MakeA1111) -> None:
+    library = tmp_path / "lib"
+    folder = make_a1111("alley.png", "neon rain-slicked alley, volumetric fog", Model="dreamshaper_8").parent
+    make_a1111("cat.png", "a tabby cat asleep on a sofa", Model="juggernautXL_v9")
+    run("ingest", folder, library=library)
+
+    filtered = run("search", "--model", "juggernaut", library=library).stdout
+    assert "cat.png" in filtered and "ordered newest first" in filtered
+    assert "confidence" not in filtered  # nothing judged relevance: no confidence column
+
+    named = run("search", "dreamshaper_8", "--explain", library=library).stdout
+    assert "alley.png" in named and "0.95 strong" in named
+    assert "matched literally: dreamshaper_8 (checkpoint)" in named
+    assert "ordered most likely relevant first" in named
+
+    mixed = run("search", "at night", "--image", folder / "cat.png", library=library)
+    assert "--image-weight" in mixed.stderr and "prompt it carries" in mixed.stderr
