@@ -63,6 +63,15 @@ def _created_value(asset: Asset) -> str | None:
     return created.isoformat() if created is not None else None
 
 
+def _created_clause(word: str, op: str, when: datetime) -> Clause:
+    def holds(asset: Asset) -> bool:
+        created = _created(asset)
+        return created is not None and (created >= when if op == ">=" else created <= when)
+
+    label = f"created at or {word} {when.isoformat()}"
+    return Clause(label, f"created_at {op} {_timestamp(when)}", holds, _created_value)
+
+
 def _first_or_all(names: list[str], wanted: Callable[[str], bool]) -> str | None:
     """The first name that satisfies a list filter, else every name (or None: none at all)."""
     return next((n for n in names if wanted(n)), None) or (", ".join(names) or None)
@@ -161,26 +170,9 @@ def clauses(filters: Filters) -> list[Clause]:
                 lambda a: None if a.record.seed is None else str(a.record.seed),
             )
         )
-    if filters.created_after is not None:
-        after = _utc(filters.created_after)
-        out.append(
-            Clause(
-                f"created at or after {after.isoformat()}",
-                f"created_at >= {_timestamp(after)}",
-                lambda a: (c := _created(a)) is not None and c >= after,
-                _created_value,
-            )
-        )
-    if filters.created_before is not None:
-        before = _utc(filters.created_before)
-        out.append(
-            Clause(
-                f"created at or before {before.isoformat()}",
-                f"created_at <= {_timestamp(before)}",
-                lambda a: (c := _created(a)) is not None and c <= before,
-                _created_value,
-            )
-        )
+    for word, op, when in (("after", ">=", filters.created_after), ("before", "<=", filters.created_before)):
+        if when is not None:
+            out.append(_created_clause(word, op, _utc(when)))
     for column, low, high in (
         ("width", filters.min_width, filters.max_width),
         ("height", filters.min_height, filters.max_height),
