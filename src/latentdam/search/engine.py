@@ -287,22 +287,27 @@ class SearchEngine:
         plan = self.plan(query, given, snap)
         if given.text is None and given.image is None:
             return self._filtered(plan, snap)
-        rankings: dict[Signal, Ranking] = {}
-        for retriever in self._retrievers(snap):
-            ranking = retriever.retrieve(plan)
-            if ranking is not None:
-                rankings[retriever.signal] = ranking
+        rankings = self._retrieve(plan, snap)
         if not any(rankings.values()) and plan.where and self.store.count(plan.where) == 0:
             return self._no_candidates(plan, snap)
         scored = self._score(plan, rankings, snap)
         return self._result(plan, rankings, scored, snap)
 
-    def rankings(self, query: SearchQuery, given: QueryInput) -> dict[Signal, Ranking]:
-        """One ranked list per signal that runs for this query (for benchmarks and tests)."""
-        snap = self.snapshot()
-        plan = self.plan(query, given, snap)
+    def _retrieve(self, plan: QueryPlan, snap: Snapshot) -> dict[Signal, Ranking]:
+        """One ranked list per signal that runs for this plan."""
         found = {r.signal: r.retrieve(plan) for r in self._retrievers(snap)}
         return {signal: ranking for signal, ranking in found.items() if ranking is not None}
+
+    def rankings(
+        self, query: SearchQuery, given: QueryInput, terms: Sequence[str] | None = None
+    ) -> dict[Signal, Ranking]:
+        """The ranked lists a search would fuse (for benchmarks); `terms` replace the plan's
+        expansion terms (bench/expansion_vocabulary.py tries other vocabularies)."""
+        snap = self.snapshot()
+        plan = self.plan(query, given, snap)
+        if terms is not None:
+            plan = replace(plan, terms=tuple(terms))
+        return self._retrieve(plan, snap)
 
     def _fused(self, rankings: dict[Signal, Ranking], depth: int) -> list[tuple[str, float]]:
         return self.fusion.fuse(rankings, self.weights)[:depth]
@@ -395,21 +400,20 @@ class SearchEngine:
         """Cut (a query-level decision), sort as asked, hydrate, explain."""
         query = plan.query
         cut = DEFAULT_CUT if query.min_confidence is None else query.min_confidence
-        floor = min(SHOW_FLOOR, cut) if query.min_confidence is None else cut
+        floor = SHOW_FLOOR if query.min_confidence is None else cut
         judged = [s.confidence for s in scored if s.confidence is not None]
         matched = not judged or max(judged) >= cut  # the query-level decision
-        answered = query.include_all or matched
         kept = [
             s
             for s in scored
-            if query.include_all or (answered and (s.confidence is None or s.confidence >= floor))
+            if query.include_all or (matched and (s.confidence is None or s.confidence >= floor))
         ]
         ordering = "most likely relevant first"
         if query.sort is Sort.DATE or query.sort is Sort.NAME:
             # the relevant set is what passes the cut; weaker results only pad a relevance order
             relevant = [s for s in kept if query.include_all or s.confidence is None or s.confidence >= cut]
             kept = self._sorted(relevant, query.sort)
-            ordering = f"{'newest' if query.sort is Sort.DATE else 'by file name'} first, among the relevant"
+            ordering = f"{'newest first' if query.sort is Sort.DATE else 'by file name'}, among the relevant"
         kept = kept[: query.limit]
         hits = self._hydrate(kept, rankings, floor if matched else cut)
         closest = self._hydrate(scored[:1], rankings, cut) if not hits and scored else []
@@ -456,7 +460,7 @@ class SearchEngine:
         if sort is Sort.NAME:
             return sorted(kept, key=lambda s: (rows.get(s.id, {}).get("file_name") or "").lower())
         dated = [s for s in kept if rows.get(s.id, {}).get("created_at") is not None]
-        undated = [s for s in kept if s not in dated]
+        undated = [s for s in kept if rows.get(s.id, {}).get("created_at") is None]
         return sorted(dated, key=lambda s: rows[s.id]["created_at"], reverse=True) + undated
 
     def _filtered(self, plan: QueryPlan, snap: Snapshot) -> SearchResult:
