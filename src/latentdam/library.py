@@ -21,11 +21,11 @@ from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
 from latentdam.search.calibration import (
-    REFRESH_GROWTH,
     Calibration,
     calibrate_image_space,
     calibrate_text_space,
     calibration_key,
+    is_current,
 )
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
 from latentdam.search.engine import SearchEngine
@@ -171,9 +171,9 @@ class Library:
         either existed, or one whose last fit was interrupted)."""
         models = self.store.get_meta("relevance") or {}
         active = {s.name for s in self.store.active}
+        fittable = self.store.count() >= MIN_SAMPLES
         return any(
-            self._vocabulary(s) is None
-            or (s.name in active and s.name not in models and self.store.count() >= MIN_SAMPLES)
+            self._vocabulary(s) is None or (fittable and s.name in active and s.name not in models)
             for s in self._text_spaces()
         )
 
@@ -199,7 +199,7 @@ class Library:
             if signal_of(space) is not Signal.SEMANTIC:
                 continue
             known = models.get(space.name)
-            if known is not None and not refit and assets < known["assets"] * REFRESH_GROWTH:
+            if not refit and is_current(known, assets):
                 continue
             embedder = self.embedders.get(space)
             assert isinstance(embedder, TextEmbedder)
@@ -221,7 +221,7 @@ class Library:
             for query in (Modality.IMAGE, Modality.TEXT):
                 key = calibration_key(space, query)
                 known = calibrations.get(key)
-                if known is not None and assets < known["assets"] * REFRESH_GROWTH:
+                if is_current(known, assets):
                     continue
                 fitted: Calibration | None = None
                 if query is Modality.IMAGE and space.embeds(query) and isinstance(embedder, ImageEmbedder):

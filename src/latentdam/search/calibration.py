@@ -44,7 +44,7 @@ RELATED = 0.65
 SAMPLE_ASSETS = 400  # phrases drawn for a calibration: enough for a stable two-parameter fit
 REFRESH_GROWTH = 1.25  # recalibrate once the library is this much larger than at calibration
 _MIN_PHRASE_WORDS = 2
-_MIN_SAMPLES = 10  # fewer assets (or usable samples) than this: too few to say anything
+MIN_SAMPLES = 10  # fewer assets (or usable samples) than this: too few to say anything
 
 
 class Band(StrEnum):
@@ -75,6 +75,12 @@ class Calibration:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Calibration:
         return cls(**data)
+
+
+def is_current(fitted: dict[str, Any] | None, assets: int) -> bool:
+    """Whether a stored calibration or relevance model still describes a library of this many
+    assets: it exists and the library has grown by less than REFRESH_GROWTH since."""
+    return fitted is not None and assets < fitted["assets"] * REFRESH_GROWTH
 
 
 def calibration_key(space: Space, query: Modality) -> str:
@@ -109,11 +115,18 @@ def fit_logistic(scores: np.ndarray, labels: np.ndarray, steps: int = 2000) -> t
     return slope, intercept
 
 
-def _by_id(ids: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
+def by_id(ids: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
     """Vectors in asset-id order: the same library content draws the same calibration sample,
     however its rows happen to be stored (ingest order, updates)."""
     order = np.argsort(np.asarray(ids))
     return [ids[i] for i in order], matrix[order]
+
+
+def prompt_phrases(embed_text: str) -> list[str]:
+    """The query-like phrases of an asset's embedded text (comma or sentence separated, of
+    at least _MIN_PHRASE_WORDS words): what calibration and relevance fits use as queries."""
+    text = clean_prompt(embed_text)
+    return [p.strip() for p in text.replace(".", ",").split(",") if len(p.split()) >= _MIN_PHRASE_WORDS]
 
 
 def _fit_own_against_other(
@@ -135,8 +148,8 @@ def calibrate_text_space(
 ) -> Calibration | None:
     """Fit the space's calibration for text queries from the library (in a joint space, the
     stored vectors are images: prompt phrase against own image); None when too small to say."""
-    ids, matrix = _by_id(*store.all_vectors(space))
-    if len(ids) < _MIN_SAMPLES:
+    ids, matrix = by_id(*store.all_vectors(space))
+    if len(ids) < MIN_SAMPLES:
         return None
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS, len(ids)), replace=False)
@@ -144,14 +157,11 @@ def calibrate_text_space(
     phrases: list[str] = []
     owners: list[int] = []
     for i in chosen:
-        text = clean_prompt(prompts[ids[i]].get("embed_text") or "")
-        candidates = [
-            p.strip() for p in text.replace(".", ",").split(",") if len(p.split()) >= _MIN_PHRASE_WORDS
-        ]
+        candidates = prompt_phrases(prompts[ids[i]].get("embed_text") or "")
         if candidates:
             phrases.append(candidates[int(rng.integers(len(candidates)))])
             owners.append(int(i))
-    if len(phrases) < _MIN_SAMPLES:
+    if len(phrases) < MIN_SAMPLES:
         return None
     slope, intercept = _fit_own_against_other(embedder.embed_documents(phrases), matrix, owners, rng)
     return Calibration(space.name, slope, intercept, assets=len(ids), samples=len(phrases))
@@ -179,8 +189,8 @@ def calibrate_image_space(
 
     Genuine: an asset against a lightly cropped, resized, re-encoded copy of itself (what
     "this is the same picture" scores); chance: that copy against a random other asset."""
-    ids, matrix = _by_id(*store.all_vectors(space))
-    if len(ids) < _MIN_SAMPLES:
+    ids, matrix = by_id(*store.all_vectors(space))
+    if len(ids) < MIN_SAMPLES:
         return None
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS // 2, len(ids)), replace=False)
@@ -192,7 +202,7 @@ def calibrate_image_space(
         if pixels is not None:
             variants.append(_variant(pixels, rng))
             owners.append(int(i))
-    if len(variants) < _MIN_SAMPLES:
+    if len(variants) < MIN_SAMPLES:
         return None
     slope, intercept = _fit_own_against_other(embedder.embed_images(variants), matrix, owners, rng)
     return Calibration(space.name, slope, intercept, assets=len(ids), samples=len(variants))

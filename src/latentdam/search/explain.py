@@ -50,7 +50,6 @@ from typing import Any
 
 import lancedb
 import numpy as np
-from lancedb.index import FTS
 
 from latentdam.embed.base import TextEmbedder
 from latentdam.extract.record import GenerationRecord
@@ -61,14 +60,13 @@ from latentdam.search.query import Filters, SearchQuery
 from latentdam.search.result import SearchHit
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
+from latentdam.store.store import KEYWORD_INDEX
 
 TOP_PHRASES = 3
 MIN_PHRASE_CHARS = 3
 
 _PHRASE_SPLIT = re.compile(r"[,;\n]|\.(?:\s|$)")
 _ALNUM = re.compile(r"[^\W_]")
-# The full-text index's analyser, configured as `LibraryStore.refresh_indexes` builds it.
-_INDEX_FTS = FTS(with_position=True)
 
 # (terms, asset ids) -> asset id -> the terms it matches, in term order (assets matching none
 # may be left out): `LibraryStore.keyword_matches`, or `text_matcher` over given texts.
@@ -303,7 +301,7 @@ def _phrase_matches(
 def index_tokens(text: str) -> list[tuple[str, int]]:
     """The tokens the full-text index makes of a text, with their positions (a dropped stop
     word or over-long token leaves a gap): `lancedb.tokenize` with the index's settings."""
-    cfg = _INDEX_FTS
+    cfg = KEYWORD_INDEX
     tokens = lancedb.tokenize(
         text,
         base_tokenizer=cfg.base_tokenizer,

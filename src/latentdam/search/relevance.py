@@ -39,7 +39,8 @@ import numpy as np
 
 from latentdam.embed.base import TextEmbedder
 from latentdam.embed.space import Space
-from latentdam.extract.text import clean_prompt, semantic_text
+from latentdam.extract.text import semantic_text
+from latentdam.search.calibration import MIN_SAMPLES, SAMPLE_ASSETS, by_id, prompt_phrases
 from latentdam.search.expansion import Vocabulary
 from latentdam.store.store import LibraryStore, in_list
 
@@ -50,10 +51,7 @@ BM25_HALF = 5.0
 # passes the cut (LITERAL_BASE), above what meaning alone would say only when it says less.
 LITERAL_CONFIDENCE = 0.95
 LITERAL_BASE = 0.5
-SAMPLE_ASSETS = 400  # pseudo-queries per fit: a stable fit of a few weights
-MIN_SAMPLES = 10  # fewer assets or usable phrases: fall back to the prior
 MAX_RELEVANT = 50  # phrase holders counted as relevant to one pseudo-query
-_MIN_PHRASE_WORDS = 2
 _REGULARISATION = 1.0  # scikit-learn's default inverse strength: the fit has thousands of pairs
 # A library's own fit is blended with the shipped prior as if the prior were this many pairs:
 # a 30-asset library's ~60 pairs barely move it, a 1,000-asset library's ~7,000 mostly replace
@@ -121,10 +119,6 @@ def prior(space: Space) -> RelevanceModel | None:
     return _priors().get(space.name)
 
 
-def _phrases(text: str) -> list[str]:
-    return [p.strip() for p in text.replace(".", ",").split(",") if len(p.split()) >= _MIN_PHRASE_WORDS]
-
-
 def fit_relevance(
     store: LibraryStore,
     space: Space,
@@ -139,18 +133,16 @@ def fit_relevance(
     library is too small to fit one."""
     from sklearn.linear_model import LogisticRegression  # heavy; only a fit needs it
 
-    ids, matrix = store.all_vectors(space)
+    ids, matrix = by_id(*store.all_vectors(space))
     if len(ids) < MIN_SAMPLES:
         return None
-    order = np.argsort(np.asarray(ids))  # id order: the same content draws the same sample
-    ids, matrix = [ids[i] for i in order], matrix[order]
     position = {asset_id: i for i, asset_id in enumerate(ids)}
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS, len(ids)), replace=False)
     texts = store.rows([ids[i] for i in chosen], columns=["id", "embed_text"])
     queries: list[tuple[str, list[int], np.ndarray]] = []  # phrase, relevant, chance others
     for i in chosen:
-        phrases = _phrases(clean_prompt(texts[ids[i]].get("embed_text") or ""))
+        phrases = prompt_phrases(texts[ids[i]].get("embed_text") or "")
         if not phrases:
             continue
         phrase = semantic_text(phrases[int(rng.integers(len(phrases)))])

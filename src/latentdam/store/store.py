@@ -42,6 +42,11 @@ SCALAR_INDEXES: dict[str, Any] = {
     "lora_names": LabelList(),
 }
 
+# The keyword text's full-text index: LanceDB's default English analyser (lower-case, ascii
+# folding, stop words out, Snowball stems); positions enable "quoted phrase" queries, worth
+# their index size for exact names. explain.py tokenises with the same settings.
+KEYWORD_INDEX = FTS(with_position=True)
+
 # Vector search is exact until a space holds this many vectors; past it, an approximate index
 # (IVF partitions, an HNSW graph in each, 8-bit scalar-quantised vectors) answers in a few ms
 # instead of a scan that grows with the library (bench/vector_search_speed.py: 100k vectors,
@@ -344,10 +349,9 @@ class LibraryStore:
         assets = self.count()
         if assets == 0:
             return
-        # positions enable "quoted phrase" queries, worth their index size for exact names
         existing = {tuple(idx.columns) for idx in self.assets.list_indices()}
         if (KEYWORD_COLUMN,) not in existing:
-            self.assets.create_index(KEYWORD_COLUMN, config=FTS(with_position=True), replace=True)
+            self.assets.create_index(KEYWORD_COLUMN, config=KEYWORD_INDEX, replace=True)
         for column, config in SCALAR_INDEXES.items():
             if (column,) not in existing:
                 self.assets.create_index(column, config=config, replace=True)
