@@ -21,7 +21,6 @@ from latentdam.search.explain import (
     SignalReason,
     explain,
     explain_all,
-    index_tokens,
     matching_terms,
     query_terms,
     record_phrases,
@@ -31,6 +30,7 @@ from latentdam.search.explain import (
 from latentdam.search.query import SearchQuery
 from latentdam.search.result import SearchHit, SignalScore
 from latentdam.store.asset import Asset
+from latentdam.store.store import index_tokens
 from latentdam.testing.formats import a1111_parameters, make_image, write_png, xmp_packet
 
 FOX = "cinematic lighting, a red fox sleeps in deep snow, bokeh, highly detailed, 8k"

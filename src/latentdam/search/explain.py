@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-import lancedb
 import numpy as np
 
 from latentdam.embed.base import TextEmbedder
@@ -60,7 +59,7 @@ from latentdam.search.query import Filters, SearchQuery
 from latentdam.search.result import SearchHit
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
-from latentdam.store.store import KEYWORD_INDEX
+from latentdam.store.store import index_tokens
 
 TOP_PHRASES = 3
 MIN_PHRASE_CHARS = 3
@@ -296,27 +295,6 @@ def _phrase_matches(
 
 
 # -- keywords ---------------------------------------------------------------------------------
-
-
-def index_tokens(text: str) -> list[tuple[str, int]]:
-    """The tokens the full-text index makes of a text, with their positions (a dropped stop
-    word or over-long token leaves a gap): `lancedb.tokenize` with the index's settings."""
-    cfg = KEYWORD_INDEX
-    tokens = lancedb.tokenize(
-        text,
-        base_tokenizer=cfg.base_tokenizer,
-        language=cfg.language,
-        max_token_length=cfg.max_token_length,
-        lower_case=cfg.lower_case,
-        stem=cfg.stem,
-        remove_stop_words=cfg.remove_stop_words,
-        custom_stop_words=cfg.custom_stop_words,
-        ascii_folding=cfg.ascii_folding,
-        ngram_min_length=cfg.ngram_min_length,
-        ngram_max_length=cfg.ngram_max_length,
-        prefix_only=cfg.prefix_only,
-    )
-    return [(t.text, t.position) for t in tokens]
 
 
 def _shape(term: str) -> tuple[tuple[str, int], ...]:

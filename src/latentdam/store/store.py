@@ -44,8 +44,30 @@ SCALAR_INDEXES: dict[str, Any] = {
 
 # The keyword text's full-text index: LanceDB's default English analyser (lower-case, ascii
 # folding, stop words out, Snowball stems); positions enable "quoted phrase" queries, worth
-# their index size for exact names. explain.py tokenises with the same settings.
+# their index size for exact names. `index_tokens` tokenises with the same settings.
 KEYWORD_INDEX = FTS(with_position=True)
+
+
+def index_tokens(text: str) -> list[tuple[str, int]]:
+    """The tokens the full-text index makes of a text, with their positions (a dropped stop
+    word or over-long token leaves a gap): `lancedb.tokenize` with the index's settings."""
+    cfg = KEYWORD_INDEX
+    tokens = lancedb.tokenize(
+        text,
+        base_tokenizer=cfg.base_tokenizer,
+        language=cfg.language,
+        max_token_length=cfg.max_token_length,
+        lower_case=cfg.lower_case,
+        stem=cfg.stem,
+        remove_stop_words=cfg.remove_stop_words,
+        custom_stop_words=cfg.custom_stop_words,
+        ascii_folding=cfg.ascii_folding,
+        ngram_min_length=cfg.ngram_min_length,
+        ngram_max_length=cfg.ngram_max_length,
+        prefix_only=cfg.prefix_only,
+    )
+    return [(t.text, t.position) for t in tokens]
+
 
 # Vector search is exact until a space holds this many vectors; past it, an approximate index
 # (IVF partitions, an HNSW graph in each, 8-bit scalar-quantised vectors) answers in a few ms
