@@ -29,7 +29,7 @@ from latentdam.search.calibration import (
 )
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
 from latentdam.search.engine import SearchEngine
-from latentdam.search.expansion import Vocabulary, build_vocabulary, chance_cut
+from latentdam.search.expansion import Vocabulary, build_vocabulary
 from latentdam.search.fusion import ReciprocalRankFusion
 from latentdam.search.plan import QueryInput
 from latentdam.search.query import Filters, SearchQuery, Sort
@@ -261,7 +261,7 @@ class Library:
             vectors = np.stack([known[t] for t in terms])
             embedder = self.embedders.get(space)
             assert isinstance(embedder, TextEmbedder)
-            self._vocabularies[space.name] = Vocabulary(space.name, terms, vectors, chance_cut(embedder))
+            self._vocabularies[space.name] = Vocabulary.of(space.name, terms, vectors, embedder)
         return self._vocabularies[space.name]
 
     # -- search -------------------------------------------------------------------------

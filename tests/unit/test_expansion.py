@@ -38,6 +38,15 @@ def test_expand_returns_only_terms_above_the_cut() -> None:
     assert vocabulary.expand(query) == [("cat", 0.800000011920929), ("dog", 0.6000000238418579)]
 
 
+def test_expand_takes_one_term_per_index_stem(text_embedder: TextEmbedder) -> None:
+    # "glow" and "glowing" are one word to the full-text index; both would count it twice
+    vectors = np.array([[1.0, 0.0], [0.99, 0.14], [0.9, 0.43], [0.0, 1.0]], dtype=np.float32)
+    vocabulary = Vocabulary.of("s", ["glowing", "glow", "moon", "car"], vectors, text_embedder)
+    assert vocabulary.stems == ["glow", "glow", "moon", "car"]
+    expanded = vocabulary.expand(np.array([1.0, 0.0], dtype=np.float32), k=2)
+    assert [term for term, _ in expanded] == ["glowing", "moon"]
+
+
 def test_literal_queries_are_recognised() -> None:
     assert (
         looks_literal('"golden hour"') and looks_literal("dreamshaper_8") and looks_literal("sd15 portrait")

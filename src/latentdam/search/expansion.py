@@ -24,7 +24,7 @@ import numpy as np
 
 from latentdam.embed.base import TextEmbedder
 from latentdam.embed.space import Space
-from latentdam.store.store import LibraryStore
+from latentdam.store.store import LibraryStore, index_tokens
 
 # Terms per query: enough to cover synonyms and plurals, few enough to stay on topic.
 EXPANSION_TERMS = 5
@@ -106,14 +106,33 @@ class Vocabulary:
     terms: list[str]
     vectors: np.ndarray  # (n, dim), L2-normalised
     cut: float  # calibrated similarity cut for this space
+    # Each term as the full-text index stems it ("glowing" -> "glow"); None: every term its own.
+    stems: list[str] | None = None
 
     def expand(self, query_vector: np.ndarray, k: int = EXPANSION_TERMS) -> list[tuple[str, float]]:
-        """The library terms nearest the query, closer than chance, best first."""
+        """The library terms nearest the query, closer than chance, best first, one per index
+        stem: "glow glowing" would be the keyword query "glow glow", counting that word twice
+        against the query's other ideas ("silvery lunar glow" -> glow, moon, luminous)."""
         if not self.terms:
             return []
         sims = self.vectors @ query_vector
-        top = np.argsort(-sims)[:k]
-        return [(self.terms[i], float(sims[i])) for i in top if sims[i] >= self.cut]
+        chosen: list[tuple[str, float]] = []
+        seen: set[str] = set()
+        for i in np.argsort(-sims):
+            if sims[i] < self.cut or len(chosen) == k:
+                break
+            stem = self.stems[i] if self.stems is not None else self.terms[i]
+            if stem not in seen:
+                seen.add(stem)
+                chosen.append((self.terms[i], float(sims[i])))
+        return chosen
+
+    @classmethod
+    def of(cls, space: str, terms: list[str], vectors: np.ndarray, embedder: TextEmbedder) -> Vocabulary:
+        """A space's vocabulary: its cut calibrated with the space's embedder, its terms stemmed
+        by the index's own tokenizer."""
+        stems = [" ".join(token for token, _ in index_tokens(term)) for term in terms]
+        return cls(space, terms, vectors, chance_cut(embedder), stems)
 
 
 def library_terms(texts: list[str]) -> list[str]:
@@ -255,4 +274,4 @@ def build_vocabulary(store: LibraryStore, space: Space, embedder: TextEmbedder) 
         known.update(zip(new, fresh, strict=True))
     vectors = np.stack([known[t] for t in terms]) if terms else np.zeros((0, space.dim), np.float32)
     store.save_terms(space, terms, vectors)
-    return Vocabulary(space.name, terms, vectors, chance_cut(embedder))
+    return Vocabulary.of(space.name, terms, vectors, embedder)
