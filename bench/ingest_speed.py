@@ -27,7 +27,7 @@ def main() -> int:
     count = build_corpus(args.data / "krea_prompts_1k.csv", images)
     library = args.workdir / "speed-library"
     shutil.rmtree(library, ignore_errors=True)
-    lib = Library.open(settings=Settings(library=library, batch_size=args.batch_size))
+    lib = Library.create(settings=Settings(library=library, batch_size=args.batch_size))
     started = time.perf_counter()
     for space in lib.store.spaces:  # model load is timed apart from the ingest
         lib.embedders.get(space).load()

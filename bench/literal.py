@@ -163,7 +163,7 @@ def main() -> int:
         ("samples", SAMPLES, args.workdir / "samples-library"),
     ):
         started = time.perf_counter()
-        lib = Library.open(settings=Settings(library=store))
+        lib = Library.create(settings=Settings(library=store), exist_ok=True)
         report = lib.ingest([folder])
         print(
             f"{name}: {count if name == 'bench' else report.added + report.unchanged} files; ingest "

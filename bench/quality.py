@@ -183,7 +183,7 @@ def main() -> int:
         return 2
     images = args.workdir / "images"
     count = build_corpus(csv_path, images)
-    lib = Library.open(settings=Settings(library=args.workdir / "library"))
+    lib = Library.create(settings=Settings(library=args.workdir / "library"), exist_ok=True)
     started = time.perf_counter()
     report = lib.ingest([images])
     print(

@@ -40,7 +40,7 @@ def main() -> int:
         subset.mkdir(parents=True)
         for path in files[:size]:
             (subset / path.name).symlink_to(path)
-        lib = Library.open(settings=Settings(library=root / "library"), embedders=[text])
+        lib = Library.create(settings=Settings(library=root / "library"), embedders=[text])
         lib.ingest([subset])
         started = time.perf_counter()
         report = lib.reembed(str(model))

@@ -31,7 +31,7 @@ BATCH = 10_000
 
 
 def synthetic_library(path: str, space: Space, base: np.ndarray, size: int, seed: int = 0) -> LibraryStore:
-    store = LibraryStore.open(path)
+    store = LibraryStore.open(path, create=True)
     store.set_active([space])
     rng = np.random.default_rng(seed)
     for start in range(0, size, BATCH):

@@ -22,7 +22,9 @@ TARGET = Path(__file__).resolve().parents[1] / "src" / "latentdam" / "search" / 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/latentdam-bench"))
     args = parser.parse_args()
     lib = Library.open(settings=Settings(library=args.workdir / "library"))

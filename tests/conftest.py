@@ -24,7 +24,7 @@ def text_embedder() -> TextEmbedder:
 @pytest.fixture
 def library(tmp_path: Path, text_embedder: TextEmbedder) -> Iterator[Library]:
     settings = Settings(library=tmp_path / "library", batch_size=4)
-    yield Library.open(settings=settings, embedders=[text_embedder])
+    yield Library.create(settings=settings, embedders=[text_embedder])
 
 
 MakeA1111 = Callable[..., Path]

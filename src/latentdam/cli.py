@@ -25,8 +25,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from latentdam.config import Settings
-from latentdam.errors import LatentdamError, QueryError
+from latentdam.config import load_settings
+from latentdam.errors import InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Tool
 from latentdam.ingest import IngestProgress, IngestReport
 from latentdam.library import Library
@@ -56,11 +56,11 @@ err = Console(stderr=True)
 _STALE_HINT = "[yellow]this library's texts predate this version of latentdam:[/] run `latentdam refresh`"
 
 LibraryOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--library",
         "-L",
-        help="Library directory [default: $LATENTDAM_LIBRARY or ./latentdam-library]",
+        help="Library directory or s3:// URI [default: $LATENTDAM_LIBRARY or ./latentdam-library]",
         show_default=False,
     ),
 ]
@@ -68,11 +68,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
-def _open(library: Path | None, **overrides: Any) -> Library:
-    settings = Settings()
-    if overrides:
-        settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    return Library.open(library, settings=settings)
+def _open(library: str | None, *, create: bool = False, **overrides: Any) -> Library:
+    """The library the command works on; only commands that add to it (`create`) make one."""
+    settings = load_settings(library=library, **overrides)
+    return Library.create(settings=settings, exist_ok=True) if create else Library.open(settings=settings)
 
 
 def _print_json(data: Any) -> None:
@@ -139,7 +138,10 @@ def ingest(
     hash). Files that cannot be read are reported and skipped; the rest of the batch lands.
     An interrupted ingest resumes where it stopped when run again.
     """
-    lib = _open(library, max_megapixels=max_megapixels, batch_size=batch_size)
+    for path in paths:  # before the library is made: a typo must not leave an empty one
+        if not path.exists():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    lib = _open(library, create=True, max_megapixels=max_megapixels, batch_size=batch_size)
     with _progress(as_json, "ingesting") as bar:
         report = lib.ingest(paths, progress=_RichProgress(bar))
     if as_json:
@@ -553,7 +555,7 @@ def main() -> None:
         app()
     except LatentdamError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
-        sys.exit(2 if isinstance(exc, QueryError) else 1)
+        sys.exit(2 if isinstance(exc, QueryError | InvalidSetting) else 1)
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)

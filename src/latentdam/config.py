@@ -4,11 +4,14 @@ Code below the interfaces takes explicit arguments and never reads os.environ.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_LIBRARY = Path("latentdam-library")
+from latentdam.errors import InvalidSetting
+
+DEFAULT_LIBRARY = "latentdam-library"
 
 
 class FusionWeights(BaseSettings):
@@ -24,7 +27,14 @@ class FusionWeights(BaseSettings):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LATENTDAM_", env_nested_delimiter="__")
 
-    library: Path = DEFAULT_LIBRARY
+    # Where the library lives: a directory, or an object-store URI (s3://bucket/prefix).
+    library: str = DEFAULT_LIBRARY
+    # Object-store credentials and endpoint for an s3:// library, passed to LanceDB as they
+    # are (e.g. {"aws_endpoint": "http://127.0.0.1:8333", "allow_http": "true"}).
+    storage_options: dict[str, str] = Field(default_factory=dict)
+    # How stale a read may be, in seconds, before it checks for other processes' writes (a
+    # server sees a CLI ingest or a model switch within this); 0 checks on every read.
+    read_consistency_seconds: float = Field(default=1.0, ge=0)
     # Spaces a new library starts with: the offline text model over prompts, and the
     # weight-free visual descriptor for search by example and near-duplicates. Add a CLIP or
     # SigLIP space later with `latentdam reembed --model ...`.
@@ -39,3 +49,36 @@ class Settings(BaseSettings):
     fusion: FusionWeights = Field(default_factory=FusionWeights)
     # Reciprocal rank fusion constant: 60 is the value of Cormack et al. (2009), a robust default.
     rrf_k: int = Field(default=60, ge=1)
+
+    @field_validator("library", mode="before")
+    @classmethod
+    def _location(cls, value: object) -> object:
+        return library_location(value) if isinstance(value, str | Path) else value
+
+
+def library_location(value: str | Path) -> str:
+    """A library location as a string: a path with `~` expanded, a URI exactly as written
+    (a Path would turn s3://bucket/lib into s3:/bucket/lib)."""
+    if isinstance(value, Path) or "://" not in value:
+        return str(Path(value).expanduser())
+    return value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from LATENTDAM_* variables, with `overrides` (command-line flags; None: not
+    given) taking precedence, validated alike: a bad value from either is an InvalidSetting
+    that names the field, where it came from and what it must be."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"]) or "settings"
+        source = (
+            f"--{field.replace('_', '-')}"
+            if field in given
+            else f"LATENTDAM_{field.upper().replace('.', '__')}"
+        )
+        raise InvalidSetting(
+            f"invalid {field} {problem.get('input')!r} (from {source}): {problem['msg'].lower()}"
+        ) from None

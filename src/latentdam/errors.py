@@ -2,6 +2,7 @@
 messages and exit codes / HTTP statuses.
 
     LatentdamError
+    ├── InvalidSetting               a setting (flag or LATENTDAM_* variable) out of range
     ├── ExtractError                 a file could not be read (the ingest skips it and reports why)
     │   ├── UnsupportedFormat        not an image, or a format latentdam does not read
     │   ├── ImageTooLarge            over the pixel limit (decompression-bomb guard)
@@ -9,7 +10,9 @@ messages and exit codes / HTTP statuses.
     ├── EmbedError
     │   └── ModelUnavailable         model files missing / cannot load (names what to install)
     ├── StoreError
-    │   └── SchemaTooNew             library written by a newer latentdam
+    │   ├── SchemaTooNew             library written by a newer latentdam
+    │   ├── LibraryNotFound          no library at that location (read-only commands never create one)
+    │   └── LibraryExists            `Library.create` where a library already is
     └── QueryError (ValueError)
         ├── UnknownSpace (KeyError)
         ├── InvalidFilter
@@ -23,6 +26,10 @@ from pathlib import Path
 
 class LatentdamError(Exception):
     """Base of every error latentdam raises on purpose."""
+
+
+class InvalidSetting(LatentdamError, ValueError):
+    pass
 
 
 class ExtractError(LatentdamError):
@@ -70,6 +77,18 @@ class StoreError(LatentdamError):
 
 class SchemaTooNew(StoreError):
     pass
+
+
+class LibraryNotFound(StoreError):
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"no latentdam library at {uri} (create one with `latentdam ingest DIR`)")
+        self.uri = uri
+
+
+class LibraryExists(StoreError):
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"a latentdam library already exists at {uri}; open it instead")
+        self.uri = uri
 
 
 class QueryError(LatentdamError, ValueError):

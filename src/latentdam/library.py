@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from latentdam.config import Settings
+from latentdam.config import Settings, library_location
 from latentdam.embed import Embedder, ImageEmbedder, TextEmbedder, resolve_embedder, resolve_space
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
-from latentdam.errors import AssetNotFound, ExtractError, QueryError
+from latentdam.errors import AssetNotFound, ExtractError, LibraryExists, QueryError
 from latentdam.extract.file import extract_file, read_pixels
 from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
@@ -98,7 +99,7 @@ class DuplicateGroup:
 class Library:
     """An asset library on disk (a LanceDB directory).
 
-    >>> lib = Library.open("latentdam-library")
+    >>> lib = Library.create("latentdam-library", exist_ok=True)
     >>> lib.ingest(["~/renders"])
     >>> lib.search(text="cyberpunk street at night", filters={"tool": "comfyui"})
     """
@@ -122,25 +123,54 @@ class Library:
     @classmethod
     def open(
         cls,
-        path: PathLike | None = None,
+        location: PathLike | None = None,
         *,
         settings: Settings | None = None,
         embedders: Iterable[Embedder] = (),
     ) -> Library:
-        """Open the library at `path` (default: settings.library), creating it if missing.
+        """Open the library at `location` (a directory or an s3:// URI; default:
+        settings.library). There must be one there (LibraryNotFound otherwise): reading never
+        creates a library. `embedders` lets a caller share already-loaded models (they are
+        used for the spaces they belong to)."""
+        settings = cls._settings(location, settings)
+        store = LibraryStore.open(settings.library, **cls._store_options(settings))
+        return cls(store, settings, EmbedderPool(settings.device, embedders))
 
-        A new library starts with the spaces in `settings.spaces`. `embedders` lets a caller
-        share already-loaded models (they are used for the spaces they belong to).
-        """
-        settings = settings or Settings()
-        if path is not None:
-            settings = settings.model_copy(update={"library": Path(path)})
-        pool = EmbedderPool(settings.device, embedders)
-        store = LibraryStore.open(settings.library)
-        if not store.spaces:  # a new library
+    @classmethod
+    def create(
+        cls,
+        location: PathLike | None = None,
+        *,
+        settings: Settings | None = None,
+        embedders: Iterable[Embedder] = (),
+        exist_ok: bool = False,
+    ) -> Library:
+        """Create a library at `location`, starting with the spaces in `settings.spaces`
+        (LibraryExists if one is there, unless `exist_ok`: then it is opened as it is)."""
+        settings = cls._settings(location, settings)
+        if LibraryStore.exists(settings.library, settings.storage_options):
+            if not exist_ok:
+                raise LibraryExists(settings.library)
+            return cls.open(settings=settings, embedders=embedders)
+        store = LibraryStore.open(settings.library, create=True, **cls._store_options(settings))
+        if not store.spaces:
             store.set_active([resolve_space(name) for name in settings.spaces])
             mark_current(store)
-        return cls(store, settings, pool)
+        return cls(store, settings, EmbedderPool(settings.device, embedders))
+
+    @staticmethod
+    def _settings(location: PathLike | None, settings: Settings | None) -> Settings:
+        settings = settings or Settings()
+        if location is not None:
+            settings = settings.model_copy(update={"library": library_location(location)})
+        return settings
+
+    @staticmethod
+    def _store_options(settings: Settings) -> dict[str, Any]:
+        return {
+            "storage_options": settings.storage_options,
+            "read_consistency": timedelta(seconds=settings.read_consistency_seconds),
+        }
 
     @property
     def path(self) -> str:

@@ -94,6 +94,15 @@ def test_errors_name_the_problem_and_exit_non_zero(tmp_path: Path) -> None:
         and "no such file or folder" in missing.stderr
         and "Traceback" not in missing.stderr
     )
+    assert not library.exists()  # a mistyped folder leaves no empty library behind
+    absent = run("stats", library=library, check=False)
+    assert absent.returncode == 1 and f"no latentdam library at {library}" in absent.stderr
+    assert "latentdam ingest DIR" in absent.stderr and not library.exists()  # reading never creates
+    zero = run("ingest", tmp_path, "--batch-size", "0", library=library, check=False)
+    assert zero.returncode == 2 and "invalid batch_size 0 (from --batch-size)" in zero.stderr
+    assert "Traceback" not in zero.stderr and not library.exists()
+    (tmp_path / "empty").mkdir()
+    run("ingest", tmp_path / "empty", library=library)
     unknown = run("show", "deadbeef00", library=library, check=False)
     assert unknown.returncode == 2 and "no asset 'deadbeef00'" in unknown.stderr
     empty = run("search", library=library, check=False)

@@ -34,7 +34,7 @@ PROMPTS = [
 def library12(library: Library, make_a1111: MakeA1111) -> Library:
     for i, prompt in enumerate(PROMPTS):
         make_a1111(f"img_{i:02d}.png", prompt)
-    library.ingest([library.settings.library.parent / "images"])
+    library.ingest([Path(library.settings.library).parent / "images"])
     return library
 
 
@@ -60,11 +60,11 @@ def test_library_is_calibrated_at_ingest_and_recalibrates_as_it_grows(
     stored = library12.store.get_meta("calibration")["text_minilm_l6"]
     assert stored["assets"] == len(PROMPTS) and stored["slope"] > 0
     make_a1111("extra.png", "a red fox sleeping in the snow", folder="more")
-    library12.ingest([library12.settings.library.parent / "more"])
+    library12.ingest([Path(library12.settings.library).parent / "more"])
     assert library12.store.get_meta("calibration")["text_minilm_l6"] == stored  # 13 < 12 x 1.25: kept
     for i in range(3):
         make_a1111(f"extra_{i}.png", f"a hot air balloon number {i} over hills", folder="more")
-    library12.ingest([library12.settings.library.parent / "more"])
+    library12.ingest([Path(library12.settings.library).parent / "more"])
     assert library12.store.get_meta("calibration")["text_minilm_l6"]["assets"] == 16
 
 
@@ -115,7 +115,7 @@ def test_same_content_gets_the_same_calibration_whatever_the_storage_order(
     folders = [tmp_path / "first", tmp_path / "second"]
     stored = []
     for name, order in (("ab", folders), ("ba", folders[::-1])):
-        library = Library.open(tmp_path / name, embedders=[text_embedder])
+        library = Library.create(tmp_path / name, embedders=[text_embedder])
         for folder in order:  # rows land in a different order in each library
             library.ingest([folder])
         stored.append(library.store.get_meta("calibration")["text_minilm_l6"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -69,7 +71,7 @@ def test_paraphrase_reaches_assets_through_expansion(library: Library, make_a111
     ] * 2
     for i, prompt in enumerate(prompts):
         make_a1111(f"img_{i:02d}.png", f"{prompt}, variation {i}")
-    library.ingest([library.settings.library.parent / "images"])
+    library.ingest([Path(library.settings.library).parent / "images"])
     terms = library._engine.expansion_terms("feline companions")
     assert "cat" in terms or "cats" in terms
     result = library.search("feline companions", limit=4, include_all=True)

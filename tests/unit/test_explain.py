@@ -77,7 +77,7 @@ class CountingEmbedder:
 def filled(library: Library, make_a1111: MakeA1111) -> Library:
     for i, (name, prompt) in enumerate(PROMPTS.items()):
         make_a1111(name, prompt, Seed=500 + i)
-    report = library.ingest([library.settings.library.parent / "images"])
+    report = library.ingest([Path(library.settings.library).parent / "images"])
     assert report.added == len(PROMPTS)
     return library
 

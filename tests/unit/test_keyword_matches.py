@@ -32,7 +32,7 @@ ASKED = [i for i in TEXTS if i != "outside"]
 
 @pytest.fixture
 def store(tmp_path: Path) -> LibraryStore:
-    store = LibraryStore.open(tmp_path / "library")
+    store = LibraryStore.open(tmp_path / "library", create=True)
     store.upsert_assets([{"id": i, KEYWORD_COLUMN: text} for i, text in TEXTS.items()])
     store.refresh_indexes()
     return store
@@ -92,7 +92,7 @@ def test_an_index_that_cannot_run_phrases_matches_nothing(store: LibraryStore) -
 
 
 def test_an_empty_library_and_rows_not_yet_indexed(tmp_path: Path, store: LibraryStore) -> None:
-    empty = LibraryStore.open(tmp_path / "empty")
+    empty = LibraryStore.open(tmp_path / "empty", create=True)
     assert empty.keyword_matches(["fox"], ["a"]) == {}
     store.upsert_assets([{"id": "late", KEYWORD_COLUMN: "a fox in the snow"}])  # not in the index yet
     assert store.keyword_matches(["fox", "fox snow"], ["late", "fox"]) == {"late": ["fox"], "fox": ["fox"]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from conftest import MakeA1111
@@ -33,7 +35,7 @@ def test_refresh_rewrites_stale_texts_and_vectors(
 ) -> None:
     for name, prompt in PROMPTS.items():
         make_a1111(name, prompt)
-    library.ingest([library.settings.library.parent / "images"])
+    library.ingest([Path(library.settings.library).parent / "images"])
     assert not library.text_is_stale  # a new library is made with the current recipe
     _as_made_by_recipe_1(library, text_embedder)
     assert library.text_is_stale and library.stats().text_is_stale
@@ -58,7 +60,7 @@ def test_refresh_rewrites_stale_texts_and_vectors(
 
 def test_refresh_fixes_keyword_text_without_re_embedding(library: Library, make_a1111: MakeA1111) -> None:
     make_a1111("fox.png", "a red fox in the snow")
-    library.ingest([library.settings.library.parent / "images"])
+    library.ingest([Path(library.settings.library).parent / "images"])
     (asset_id,) = library.store.ids()
     library.store.update_columns([{"id": asset_id, KEYWORD_COLUMN: "stale words"}])
     report = library.refresh()

@@ -44,7 +44,7 @@ def lib(library: Library, make_a1111: MakeA1111) -> Library:
     for i, (name, prompt, model) in enumerate(PROMPTS):
         path = make_a1111(name, prompt, Model=model, Seed=7_000_000 + i)
         os.utime(path, (1_700_000_000 + i * 86_400,) * 2)  # one day apart, in list order
-    library.ingest([library.settings.library.parent / "images"])
+    library.ingest([Path(library.settings.library).parent / "images"])
     return library
 
 
@@ -62,18 +62,18 @@ def test_the_library_fits_and_stores_its_own_model(lib: Library, make_a1111: Mak
     assert low < 0.5 < high
     # grows by less than a quarter: kept; by more: refitted
     make_a1111("extra.png", "a red fox sleeping in the snow", folder="more")
-    lib.ingest([lib.settings.library.parent / "more"])
+    lib.ingest([Path(lib.settings.library).parent / "more"])
     assert lib.store.get_meta("relevance")["text_minilm_l6"] == stored
     for i in range(3):
         make_a1111(f"extra_{i}.png", f"a hot air balloon number {i} over hills", folder="more")
-    lib.ingest([lib.settings.library.parent / "more"])
+    lib.ingest([Path(lib.settings.library).parent / "more"])
     assert lib.store.get_meta("relevance")["text_minilm_l6"]["assets"] == len(PROMPTS) + 4
 
 
 def test_a_small_library_uses_the_shipped_prior(library: Library, make_a1111: MakeA1111) -> None:
     make_a1111("fox.png", "a red fox in the snow, winter forest")
     make_a1111("car.png", "a vintage red sports car on a coastal road")
-    library.ingest([library.settings.library.parent / "images"])
+    library.ingest([Path(library.settings.library).parent / "images"])
     assert "text_minilm_l6" not in (library.store.get_meta("relevance") or {})
     space = library.store.space("text_minilm_l6")
     assert prior(space) is not None and prior(space).assets == 0  # type: ignore[union-attr]
@@ -186,7 +186,7 @@ def test_similar_has_no_confidence(lib: Library) -> None:
 
 
 def test_image_weight_without_a_joint_space_says_so_and_uses_the_prompt(lib: Library) -> None:
-    example = lib.settings.library.parent / "images" / "fox.png"
+    example = Path(lib.settings.library).parent / "images" / "fox.png"
     result = lib.search("at sunset", image=example, image_weight=0.9)
     assert result.notes and "--image-weight" in result.notes[0]
     assert _names(result)[0] in ("fox.png", "fennec.png")  # the image's prompt weighs 0.9
@@ -229,7 +229,7 @@ def test_a_small_librarys_fit_leans_on_the_prior(lib: Library) -> None:
 
 def test_a_library_without_a_model_fits_one_at_its_next_ingest(lib: Library) -> None:
     lib.store.set_meta("relevance", {})  # as a library made before relevance models existed
-    report = lib.ingest([lib.settings.library.parent / "images"])
+    report = lib.ingest([Path(lib.settings.library).parent / "images"])
     assert report.added == 0 and "text_minilm_l6" in lib.store.get_meta("relevance")
 
 

@@ -49,7 +49,7 @@ def filled(library: Library, make_a1111: MakeA1111) -> Library:
             Lora_hashes='"film_grain_v2: abc123"' if name == "forest.png" else None,
             **extra,
         )
-    report = library.ingest([library.settings.library.parent / d for d in ("images", "portraits")])
+    report = library.ingest([Path(library.settings.library).parent / d for d in ("images", "portraits")])
     assert report.added == len(PROMPTS)
     return library
 
@@ -73,7 +73,7 @@ def test_artist_credits_match_by_name_not_by_word_pieces(
     prompt = "the submerging wisdom in the ecosystem, acrylic painting by Beeple"
     make_a1111("ecosystem.png", prompt)
     make_a1111("lighthouse.png", "a lighthouse on a rocky coast at dusk, oil painting")
-    library.ingest([library.settings.library.parent / "images"])
+    library.ingest([Path(library.settings.library).parent / "images"])
     query = text_embedder.embed_query("beekeeper lifting a honeycomb frame from the hive")
     ids, vectors = library.store.all_vectors(library.store.space("text_minilm_l6"))
     stored = dict(zip(ids, vectors @ query, strict=True))
@@ -197,7 +197,7 @@ def test_image_without_prompt_searches_by_pixels_alone(filled: Library, tmp_path
 
 def test_image_query_needs_a_prompt_or_an_image_space(tmp_path: Path, text_embedder: TextEmbedder) -> None:
     settings = Settings(library=tmp_path / "text-only", spaces=["text_minilm_l6"])
-    lib = Library.open(settings=settings, embedders=[text_embedder])
+    lib = Library.create(settings=settings, embedders=[text_embedder])
     bare = write_jpeg(tmp_path / "bare.jpg", make_image(1))
     with pytest.raises(QueryError, match="carries no generation prompt"):
         lib.search(image=bare)

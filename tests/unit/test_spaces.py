@@ -40,7 +40,7 @@ def tiny_clip_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 def filled(library: Library, make_a1111: MakeA1111) -> Library:
     for i, prompt in enumerate(PROMPTS):
         make_a1111(f"img_{i}.png", prompt, Seed=i)
-    library.ingest([library.settings.library.parent / "images"])
+    library.ingest([Path(library.settings.library).parent / "images"])
     return library
 
 
@@ -123,7 +123,7 @@ def test_text_plus_image_and_negative_queries(
     filled: Library, tiny_clip_dirs: tuple[Path, Path], tmp_path: Path
 ) -> None:
     filled.reembed(str(tiny_clip_dirs[0]))
-    fox = filled.settings.library.parent / "images" / "img_2.png"  # "a red fox sleeping in the snow"
+    fox = Path(filled.settings.library).parent / "images" / "img_2.png"  # "a red fox sleeping in the snow"
     both = filled.search("snow", image=fox, limit=3, image_weight=0.3)
     assert _names(both)[0] == "img_2.png"
     assert set(both.results[0].signals) >= {Signal.IMAGE, Signal.VISUAL, Signal.SEMANTIC}
@@ -180,7 +180,7 @@ def test_duplicates_groups_reencoded_resized_and_cropped_copies(library: Library
 def test_space_definition_conflict_is_refused(
     tmp_path: Path, text_embedder: TextEmbedder, tiny_clip_dirs: tuple[Path, Path]
 ) -> None:
-    lib = Library.open(settings=Settings(library=tmp_path / "lib"), embedders=[text_embedder])
+    lib = Library.create(settings=Settings(library=tmp_path / "lib"), embedders=[text_embedder])
     model = shutil.copytree(tiny_clip_dirs[0], tmp_path / "tiny-clip-a")
     lib.reembed(str(model))
     # same directory name, different model inside: the space name clashes, the revision differs
@@ -193,7 +193,7 @@ def test_space_definition_conflict_is_refused(
 def joint_only(tmp_path: Path, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path]) -> Library:
     """A library whose only space is a joint CLIP-like one, with 12 assets (enough to calibrate),
     each prompt with an artist credit."""
-    library = Library.open(settings=Settings(library=tmp_path / "library", spaces=[str(tiny_clip_dirs[0])]))
+    library = Library.create(settings=Settings(library=tmp_path / "library", spaces=[str(tiny_clip_dirs[0])]))
     for i in range(12):
         make_a1111(f"img_{i}.png", f"{PROMPTS[i % len(PROMPTS)]}, study {i}, by Moebius", Seed=i)
     library.ingest([tmp_path / "images"])
@@ -217,7 +217,7 @@ def test_reembed_into_another_text_model(filled: Library, make_a1111: MakeA1111,
     from it (with confidences from its own calibration)."""
     for i, prompt in enumerate(["a lighthouse in the snow", "a fox and a lighthouse"]):
         make_a1111(f"more_{i}.png", prompt, Seed=100 + i)  # words used twice: vocabulary
-    filled.ingest([filled.settings.library.parent / "images"])
+    filled.ingest([Path(filled.settings.library).parent / "images"])
     model = save_tiny_sentence_transformer(tmp_path / "tiny-text", seed=5)
     report = filled.reembed(str(model))
     assert report.replaced == "text_minilm_l6" and report.embedded == len(PROMPTS) + 2

@@ -28,7 +28,7 @@ def _clustered(count: int, seed: int) -> np.ndarray:
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LibraryStore:
     monkeypatch.setattr(store_module, "ANN_MIN_VECTORS", 1_000)
-    store = LibraryStore.open(tmp_path / "library")
+    store = LibraryStore.open(tmp_path / "library", create=True)
     store.set_active([SPACE])
     vectors = _clustered(1_200, seed=0)
     rows = [
@@ -76,7 +76,7 @@ def test_rows_added_after_the_index_are_found_at_once(store: LibraryStore) -> No
 
 
 def test_small_libraries_stay_exact(tmp_path: Path) -> None:
-    store = LibraryStore.open(tmp_path / "library")
+    store = LibraryStore.open(tmp_path / "library", create=True)
     store.set_active([SPACE])
     store.upsert_assets([{"id": f"a{i}", SPACE.column: v.tolist()} for i, v in enumerate(_clustered(50, 2))])
     store.refresh_indexes()

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq, LabelList
 from lancedb.query import PhraseQuery
 
 from latentdam.embed.space import Space
-from latentdam.errors import SchemaTooNew, StoreError, UnknownSpace
+from latentdam.errors import LibraryNotFound, SchemaTooNew, StoreError, UnknownSpace
 from latentdam.store.schema import (
     ASSETS_TABLE,
     FILES_SCHEMA,
@@ -101,6 +102,24 @@ def in_list(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(quote(v) for v in values)})"
 
 
+def is_local(uri: str) -> bool:
+    """Whether a library location is a directory on this machine (not an object-store URI)."""
+    return "://" not in uri or uri.startswith("file://")
+
+
+def local_path(uri: str) -> Path:
+    return Path(uri.removeprefix("file://"))
+
+
+def _connect(uri: str, storage_options: Mapping[str, str] | None, read_consistency: timedelta | None) -> Any:
+    try:
+        return lancedb.connect(
+            uri, read_consistency_interval=read_consistency, storage_options=dict(storage_options or {})
+        )
+    except Exception as exc:
+        raise StoreError(f"cannot open library at {uri}: {exc}") from exc
+
+
 class LibraryStore:
     def __init__(self, uri: str, db: Any) -> None:
         self.uri = uri
@@ -121,16 +140,37 @@ class LibraryStore:
         }
 
     @classmethod
-    def open(cls, uri: str | Path) -> LibraryStore:
-        """Open (creating if missing) the library at a directory path or object-store URI."""
+    def open(
+        cls,
+        uri: str | Path,
+        *,
+        create: bool = False,
+        storage_options: Mapping[str, str] | None = None,
+        read_consistency: timedelta | None = None,
+    ) -> LibraryStore:
+        """Open the library at a directory path or object-store URI; `create`: make it when
+        there is none (else LibraryNotFound). `read_consistency`: how stale a read may be
+        before it looks for other processes' commits (None: never looks; 0: every read)."""
         uri = str(uri)
-        if "://" not in uri:
-            Path(uri).mkdir(parents=True, exist_ok=True)
+        if create and is_local(uri):
+            local_path(uri).mkdir(parents=True, exist_ok=True)
+        if not create and not cls.exists(uri, storage_options):
+            raise LibraryNotFound(uri)
+        return cls(uri, _connect(uri, storage_options, read_consistency))
+
+    @staticmethod
+    def exists(uri: str | Path, storage_options: Mapping[str, str] | None = None) -> bool:
+        """Whether a library is at this location (its manifest table is)."""
+        uri = str(uri)
+        if is_local(uri):
+            return (local_path(uri) / f"{MANIFEST_TABLE}.lance").is_dir()
         try:
-            db = lancedb.connect(uri)
-        except Exception as exc:
+            tables = _connect(uri, storage_options, None).list_tables().tables
+        except StoreError:
+            raise
+        except Exception as exc:  # unreachable endpoint, wrong credentials...
             raise StoreError(f"cannot open library at {uri}: {exc}") from exc
-        return cls(uri, db)
+        return MANIFEST_TABLE in tables
 
     # -- manifest -----------------------------------------------------------------------
 
