@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,12 +35,12 @@ from latentdam.search.expansion import Vocabulary, build_vocabulary
 from latentdam.search.fusion import ReciprocalRankFusion
 from latentdam.search.plan import QueryInput
 from latentdam.search.query import Filters, SearchQuery, Sort
-from latentdam.search.relevance import MIN_SAMPLES, RelevanceModel, fit_relevance
+from latentdam.search.relevance import MIN_SAMPLES, fit_relevance
 from latentdam.search.result import SearchResult
 from latentdam.search.signal import Signal, signal_of
 from latentdam.search.snapshot import Snapshot
 from latentdam.store.asset import Asset, from_row
-from latentdam.store.store import LibraryStore
+from latentdam.store.store import TERMS_KEY, LibraryStore
 
 PathLike = str | Path
 
@@ -109,8 +110,10 @@ class Library:
         self.settings = settings
         self.embedders = embedders
         weights = {signal: getattr(settings.fusion, signal.value, 1.0) for signal in Signal}
-        self._vocabularies: dict[str, Vocabulary] = {}
+        # derived caches, each keyed on the manifest state it was derived from; threads share them
+        self._vocabularies: dict[str, tuple[int | None, Vocabulary]] = {}
         self._snapshot: Snapshot | None = None  # the manifest as last read (see _current)
+        self._lock = threading.Lock()
         self._engine = SearchEngine(
             store,
             embedders,
@@ -217,7 +220,12 @@ class Library:
         for space in self._text_spaces():
             embedder = self.embedders.get(space)
             assert isinstance(embedder, TextEmbedder)
-            self._vocabularies[space.name] = build_vocabulary(self.store, space, embedder)
+            vocabulary = build_vocabulary(self.store, space, embedder)
+            with self._lock:
+                self._vocabularies[space.name] = (
+                    (self.store.get_meta(TERMS_KEY) or {}).get(space.name),
+                    vocabulary,
+                )
         self._refresh_calibrations()
         self._refresh_relevance(refit)
 
@@ -269,30 +277,31 @@ class Library:
             return None  # moved or unreadable since ingest: calibrate on the others
 
     def _current(self) -> Snapshot:
-        """What searches read from the manifest, read again only when the manifest changed."""
-        version = int(self.store.manifest.version)
-        if self._snapshot is None or self._snapshot.version != version:
-            calibrations = self.store.get_meta("calibration") or {}
-            models = self.store.get_meta("relevance") or {}
-            self._snapshot = Snapshot(
-                version=version,
-                active=tuple(self.store.active),
-                calibrations={k: Calibration.from_dict(v) for k, v in calibrations.items()},
-                relevance={k: RelevanceModel.from_dict(v) for k, v in models.items()},
-            )
-        return self._snapshot
+        """What a search reads from the manifest: one immutable snapshot per manifest version
+        (another process's ingest or model switch makes a new one), shared by threads."""
+        manifest = self.store.manifest()
+        with self._lock:
+            if self._snapshot is None or self._snapshot.version != manifest.version:
+                self._snapshot = Snapshot.of(manifest)
+            return self._snapshot
 
     def _vocabulary(self, space: Space) -> Vocabulary | None:
-        if space.name not in self._vocabularies:
-            known = self.store.term_vectors(space)
-            if not known:
-                return None
-            terms = list(known)
-            vectors = np.stack([known[t] for t in terms])
-            embedder = self.embedders.get(space)
-            assert isinstance(embedder, TextEmbedder)
-            self._vocabularies[space.name] = Vocabulary.of(space.name, terms, vectors, embedder)
-        return self._vocabularies[space.name]
+        """A text space's vocabulary, cached per saved version of it (see store.save_terms)."""
+        version = (self.store.get_meta(TERMS_KEY) or {}).get(space.name)
+        with self._lock:
+            cached = self._vocabularies.get(space.name)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+        known = self.store.term_vectors(space)
+        if not known:
+            return None
+        terms = list(known)
+        embedder = self.embedders.get(space)
+        assert isinstance(embedder, TextEmbedder)
+        vocabulary = Vocabulary.of(space.name, terms, np.stack([known[t] for t in terms]), embedder)
+        with self._lock:
+            self._vocabularies[space.name] = (version, vocabulary)
+        return vocabulary
 
     # -- search -------------------------------------------------------------------------
 

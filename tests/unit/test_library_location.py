@@ -54,3 +54,32 @@ def test_a_second_handle_sees_the_first_ones_commits(
     writer.ingest([tmp_path / "images"])
     assert reader.store.count() == 1
     assert reader.search("a red fox").results[0].path.endswith("fox.png")
+
+
+def test_a_manifest_is_one_immutable_reading_per_version(tmp_path: Path, text_embedder: TextEmbedder) -> None:
+    settings = Settings(library=tmp_path / "lib", read_consistency_seconds=0)
+    writer = Library.create(settings=settings, embedders=[text_embedder])
+    reader = Library.open(settings=settings, embedders=[text_embedder])
+    before = reader.store.manifest()
+    assert reader.store.manifest() is before  # same version: the same object, not a re-read
+    writer.store.set_meta("note", {"by": "writer"})
+    after = reader.store.manifest()
+    assert after.version > before.version and after.get("note") == {"by": "writer"}
+    assert before.get("note") is None  # an operation holding `before` never sees a mix
+    with pytest.raises(TypeError):
+        after.values["note"] = "changed"  # type: ignore[index]
+
+
+def test_a_reader_picks_up_the_writers_vocabulary_and_models(
+    tmp_path: Path, text_embedder: TextEmbedder, make_a1111: MakeA1111
+) -> None:
+    settings = Settings(library=tmp_path / "lib", read_consistency_seconds=0)
+    writer = Library.create(settings=settings, embedders=[text_embedder])
+    reader = Library.open(settings=settings, embedders=[text_embedder])
+    assert reader._engine.expansion_terms("feline companions") == []  # nothing ingested yet
+    for i, prompt in enumerate(["a tabby cat asleep", "two cats playing", "a dog", "a dog running"] * 3):
+        make_a1111(f"img_{i:02d}.png", f"{prompt}, variation {i}")
+    writer.ingest([tmp_path / "images"])
+    terms = reader._engine.expansion_terms("feline companions")
+    assert "cat" in terms or "cats" in terms
+    assert reader._current().relevance.keys() == writer._current().relevance.keys() == {"text_minilm_l6"}

@@ -1,5 +1,5 @@
 """One immutable view of what a search needs from the manifest (active spaces, calibrations,
-relevance models), read once per manifest version instead of several times per query."""
+relevance models), parsed once per manifest version instead of read several times a query."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from latentdam.embed.space import Modality, Space
 from latentdam.search.calibration import Calibration, calibration_key
 from latentdam.search.relevance import RelevanceModel, prior
+from latentdam.store.manifest import Manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,17 @@ class Snapshot:
     active: tuple[Space, ...]
     calibrations: Mapping[str, Calibration]
     relevance: Mapping[str, RelevanceModel]
+
+    @classmethod
+    def of(cls, manifest: Manifest) -> Snapshot:
+        return cls(
+            version=manifest.version,
+            active=manifest.active,
+            calibrations={
+                k: Calibration.from_dict(v) for k, v in (manifest.get("calibration") or {}).items()
+            },
+            relevance={k: RelevanceModel.from_dict(v) for k, v in (manifest.get("relevance") or {}).items()},
+        )
 
     def calibration(self, space: Space, query: Modality) -> Calibration | None:
         return self.calibrations.get(calibration_key(space, query))

@@ -20,6 +20,7 @@ from lancedb.query import PhraseQuery
 
 from latentdam.embed.space import Space
 from latentdam.errors import LibraryNotFound, SchemaTooNew, StoreError, UnknownSpace
+from latentdam.store.manifest import Manifest, ManifestReader
 from latentdam.store.schema import (
     ASSETS_TABLE,
     FILES_SCHEMA,
@@ -85,6 +86,10 @@ RESULT_COLUMNS = [
 ]
 
 
+# Manifest key: each text space's vocabulary table version, as last saved.
+TERMS_KEY = "terms_versions"
+
+
 @dataclass(frozen=True, slots=True)
 class FileState:
     path: str
@@ -124,11 +129,11 @@ class LibraryStore:
     def __init__(self, uri: str, db: Any) -> None:
         self.uri = uri
         self._db = db
-        self.manifest = self._open_or_create(MANIFEST_TABLE, MANIFEST_SCHEMA)
+        self._manifest_table = self._open_or_create(MANIFEST_TABLE, MANIFEST_SCHEMA)
+        self._manifest = ManifestReader(self._manifest_table)
         self._check_version()
         self.files = self._open_or_create(FILES_TABLE, FILES_SCHEMA)
-        self.spaces: list[Space] = self._manifest_spaces()
-        self.assets = self._open_or_create(ASSETS_TABLE, assets_schema(self.spaces))
+        self.assets = self._open_or_create(ASSETS_TABLE, assets_schema(list(self.manifest().spaces)))
         self._ann_columns = self._vector_indexed()
 
     def _vector_indexed(self) -> set[str]:
@@ -179,13 +184,17 @@ class LibraryStore:
             return self._db.open_table(name)
         return self._db.create_table(name, schema=schema, exist_ok=True)
 
+    def manifest(self) -> Manifest:
+        """The manifest as of now: one immutable value per manifest table version."""
+        return self._manifest.read()
+
     def get_meta(self, key: str) -> Any:
-        rows = self.manifest.search().where(f"key = {quote(key)}").limit(1).to_list()
-        return json.loads(rows[0]["value"]) if rows else None
+        return self.manifest().get(key)
 
     def set_meta(self, key: str, value: Any) -> None:
         row = [{"key": key, "value": json.dumps(value)}]
-        self.manifest.merge_insert("key").when_matched_update_all().when_not_matched_insert_all().execute(row)
+        table = self._manifest_table
+        table.merge_insert("key").when_matched_update_all().when_not_matched_insert_all().execute(row)
 
     def _check_version(self) -> None:
         version = self.get_meta("schema_version")
@@ -197,8 +206,10 @@ class LibraryStore:
                 f" this version reads {SCHEMA_VERSION}); upgrade latentdam"
             )
 
-    def _manifest_spaces(self) -> list[Space]:
-        return [Space.from_dict(d) for d in self.get_meta("spaces") or []]
+    @property
+    def spaces(self) -> list[Space]:
+        """Every space present in the library (active or being backfilled)."""
+        return list(self.manifest().spaces)
 
     def space(self, name: str) -> Space:
         """A space present in this library, by name."""
@@ -210,8 +221,7 @@ class LibraryStore:
     @property
     def active(self) -> list[Space]:
         """The spaces that answer searches (a space being backfilled is present, not active)."""
-        names = self.get_meta("active") or []
-        return [s for s in self.spaces if s.name in names]
+        return list(self.manifest().active)
 
     def set_active(self, spaces: Sequence[Space]) -> None:
         """Switch the active spaces in one manifest write: searches see the old set or the new."""
@@ -233,8 +243,7 @@ class LibraryStore:
         if space.column not in self.assets.schema.names:
             field = pa.field(space.column, pa.list_(pa.float32(), space.dim))
             self.assets.add_columns(field)
-        self.spaces.append(space)
-        self.set_meta("spaces", [s.to_dict() for s in self.spaces])
+        self.set_meta("spaces", [s.to_dict() for s in [*self.spaces, space]])
 
     def drop_space(self, name: str) -> None:
         """Delete a space's vectors and forget it. The active space cannot be dropped."""
@@ -248,8 +257,7 @@ class LibraryStore:
             self.assets.drop_columns([space.column])
         self.drop_terms(space)
         self._ann_columns.discard(space.column)
-        self.spaces = [s for s in self.spaces if s.name != name]
-        self.set_meta("spaces", [s.to_dict() for s in self.spaces])
+        self.set_meta("spaces", [s.to_dict() for s in self.spaces if s.name != name])
 
     def coverage(self, space: Space) -> int:
         """How many assets have a vector in this space."""
@@ -333,12 +341,19 @@ class LibraryStore:
         )
         name = self._terms_table(space)
         exists = name in self._db.list_tables().tables
-        self._db.create_table(name, data=data, schema=schema, mode="overwrite" if exists else "create")
+        table = self._db.create_table(
+            name, data=data, schema=schema, mode="overwrite" if exists else "create"
+        )
+        # recorded in the manifest, so a reader's cached vocabulary keys on what it was built from
+        self.set_meta(TERMS_KEY, {**(self.get_meta(TERMS_KEY) or {}), space.name: int(table.version)})
 
     def drop_terms(self, space: Space) -> None:
         name = self._terms_table(space)
         if name in self._db.list_tables().tables:
             self._db.drop_table(name)
+        versions = self.get_meta(TERMS_KEY) or {}
+        if versions.pop(space.name, None) is not None:
+            self.set_meta(TERMS_KEY, versions)
 
     # -- files (incremental ingest) -----------------------------------------------------
 
