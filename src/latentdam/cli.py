@@ -421,11 +421,13 @@ def refresh(
     batch_size: Annotated[int | None, typer.Option(help="Assets per embedding batch [default: 64]")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Bring stored texts up to this version of latentdam (after an upgrade).
+    """Bring stored texts up to this version of latentdam (after an upgrade), and repair.
 
     Recomputes each asset's embedded and keyword text from its stored generation record and
     re-embeds, in the text spaces, the assets whose text changed. Files are not read again;
     an interrupted run resumes where it stopped. `latentdam stats` says when it is needed.
+    Repeated rows of one asset (left by two writers of an older latentdam at once) are
+    merged back into one, and counted.
     """
     lib = _open(library, batch_size=batch_size)
     with _progress(as_json, "refreshing") as bar:
@@ -437,6 +439,11 @@ def refresh(
         f"[bold]{report.retexted}[/] of {report.checked} assets had new text"
         f" ({report.reembedded} re-embedded) in {report.seconds:.1f} s"
     )
+    if report.duplicate_assets or report.duplicate_files:
+        out.print(
+            f"repaired: [bold]{report.duplicate_assets}[/] repeated asset rows and"
+            f" [bold]{report.duplicate_files}[/] repeated file rows removed"
+        )
 
 
 spaces_app = typer.Typer(help="List and drop embedding spaces.", no_args_is_help=False)

@@ -12,7 +12,8 @@ messages and exit codes / HTTP statuses.
     ├── StoreError
     │   ├── SchemaTooNew             library written by a newer latentdam
     │   ├── LibraryNotFound          no library at that location (read-only commands never create one)
-    │   └── LibraryExists            `Library.create` where a library already is
+    │   ├── LibraryExists            `Library.create` where a library already is
+    │   └── LibraryBusy              another writer holds the library (names it)
     └── QueryError (ValueError)
         ├── UnknownSpace (KeyError)
         ├── InvalidFilter
@@ -22,6 +23,7 @@ messages and exit codes / HTTP statuses.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class LatentdamError(Exception):
@@ -83,6 +85,13 @@ class LibraryNotFound(StoreError):
     def __init__(self, uri: str) -> None:
         super().__init__(f"no latentdam library at {uri} (create one with `latentdam ingest DIR`)")
         self.uri = uri
+
+
+class LibraryBusy(StoreError):
+    def __init__(self, holder: Any, location: str) -> None:
+        super().__init__(f"library busy: {holder.describe()}; wait or stop it (library {location})")
+        self.holder = holder  # store.lock.LockHolder
+        self.location = location
 
 
 class LibraryExists(StoreError):

@@ -40,6 +40,7 @@ from latentdam.search.result import SearchResult
 from latentdam.search.signal import Signal, signal_of
 from latentdam.search.snapshot import Snapshot
 from latentdam.store.asset import Asset, from_row
+from latentdam.store.lock import LockHolder, writer_lock
 from latentdam.store.store import TERMS_KEY, LibraryStore
 
 PathLike = str | Path
@@ -114,6 +115,7 @@ class Library:
         self._vocabularies: dict[str, tuple[int | None, Vocabulary]] = {}
         self._snapshot: Snapshot | None = None  # the manifest as last read (see _current)
         self._lock = threading.Lock()
+        self._writer = writer_lock(store.uri)  # one writer per library, across processes
         self._engine = SearchEngine(
             store,
             embedders,
@@ -156,10 +158,12 @@ class Library:
                 raise LibraryExists(settings.library)
             return cls.open(settings=settings, embedders=embedders)
         store = LibraryStore.open(settings.library, create=True, **cls._store_options(settings))
-        if not store.spaces:
-            store.set_active([resolve_space(name) for name in settings.spaces])
-            mark_current(store)
-        return cls(store, settings, EmbedderPool(settings.device, embedders))
+        library = cls(store, settings, EmbedderPool(settings.device, embedders))
+        with library._writer.hold("create"):
+            if not store.spaces:  # else another process made it first
+                store.set_active([resolve_space(name) for name in settings.spaces])
+                mark_current(store)
+        return library
 
     @staticmethod
     def _settings(location: PathLike | None, settings: Settings | None) -> Settings:
@@ -179,6 +183,10 @@ class Library:
     def path(self) -> str:
         return self.store.uri
 
+    def writer(self) -> LockHolder | None:
+        """Who is writing to this library now (an ingest, a reembed...), if anyone."""
+        return self._writer.holder()
+
     @property
     def _max_pixels(self) -> int:
         return int(self.settings.max_megapixels * 1_000_000)
@@ -194,9 +202,10 @@ class Library:
             max_pixels=self._max_pixels,
             thumbnail_size=self.settings.thumbnail_size,
         )
-        report = ingestor.run([Path(p) for p in paths], progress)
-        if report.added or report.updated or self._derived_missing():
-            self._refresh_derived()
+        with self._writer.hold("ingest"):
+            report = ingestor.run([Path(p) for p in paths], progress)
+            if report.added or report.updated or self._derived_missing():
+                self._refresh_derived()
         return report
 
     def _derived_missing(self) -> bool:
@@ -455,14 +464,15 @@ class Library:
         """Recompute every asset's embedded and keyword text with the current recipe (after
         an upgrade of latentdam), re-embedding in the text spaces what changed. Resumable."""
         refresher = TextRefresher(self.store, self.embedders, batch_size=self.settings.batch_size)
-        report = refresher.run(progress)
-        if report.retexted:
-            # the texts changed under every text-query calibration (a joint space's too: it
-            # is fitted on prompt phrases) and every relevance model: fit them anew
-            self._forget_calibrations(
-                calibration_key(s, Modality.TEXT) for s in self.store.spaces if s.embeds(Modality.TEXT)
-            )
-            self._refresh_derived(refit=True)
+        with self._writer.hold("refresh"):
+            report = refresher.run(progress)
+            if report.retexted:
+                # the texts changed under every text-query calibration (a joint space's too: it
+                # is fitted on prompt phrases) and every relevance model: fit them anew
+                self._forget_calibrations(
+                    calibration_key(s, Modality.TEXT) for s in self.store.spaces if s.embeds(Modality.TEXT)
+                )
+                self._refresh_derived(refit=True)
         return report
 
     def spaces(self) -> list[SpaceInfo]:
@@ -481,21 +491,23 @@ class Library:
         reembedder = Reembedder(
             self.store, self.embedders, batch_size=self.settings.batch_size, max_pixels=self._max_pixels
         )
-        report = reembedder.run(space, progress, activate=activate)
-        if signal_of(space) is Signal.SEMANTIC:
-            self._refresh_derived()
-        else:
-            self._refresh_calibrations()
+        with self._writer.hold("reembed"):
+            report = reembedder.run(space, progress, activate=activate)
+            if signal_of(space) is Signal.SEMANTIC:
+                self._refresh_derived()
+            else:
+                self._refresh_calibrations()
         return report
 
     def drop_space(self, name: str) -> None:
         """Delete an inactive space's vectors (e.g. the one a migration replaced)."""
         space = self.store.space(name)
-        self.store.drop_space(name)
-        self._forget_calibrations(calibration_key(space, query) for query in Modality)
-        models = self.store.get_meta("relevance") or {}
-        if models.pop(name, None) is not None:
-            self.store.set_meta("relevance", models)
+        with self._writer.hold("drop space"):
+            self.store.drop_space(name)
+            self._forget_calibrations(calibration_key(space, query) for query in Modality)
+            models = self.store.get_meta("relevance") or {}
+            if models.pop(name, None) is not None:
+                self.store.set_meta("relevance", models)
         self.embedders.unload(space)
 
     def _forget_calibrations(self, keys: Iterable[str]) -> None:

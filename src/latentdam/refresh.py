@@ -34,6 +34,8 @@ class RefreshReport:
     checked: int = 0
     retexted: int = 0  # assets whose embedded or keyword text changed
     reembedded: int = 0  # of those, re-embedded in the text spaces
+    duplicate_assets: int = 0  # repeated asset rows removed (left by two unlocked writers)
+    duplicate_files: int = 0  # repeated file rows removed
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,6 +43,8 @@ class RefreshReport:
             "checked": self.checked,
             "retexted": self.retexted,
             "reembedded": self.reembedded,
+            "duplicate_assets": self.duplicate_assets,
+            "duplicate_files": self.duplicate_files,
             "seconds": round(self.seconds, 3),
         }
 
@@ -63,13 +67,15 @@ class TextRefresher:
         progress = progress or IngestProgress()
         started = time.perf_counter()
         report = RefreshReport()
+        # first: merging new texts into rows that share an id would be ambiguous
+        report.duplicate_assets, report.duplicate_files = self.store.repair_duplicates()
         ids = self.store.ids()
         progress.start(len(ids))
         for start in range(0, len(ids), self.batch_size):
             batch = ids[start : start + self.batch_size]
             self._refresh(batch, report)
             progress.advance(len(batch))
-        if report.retexted:
+        if report.retexted or report.duplicate_assets:
             self.store.refresh_indexes()
         mark_current(self.store)
         report.seconds = time.perf_counter() - started

@@ -111,6 +111,28 @@ def test_errors_name_the_problem_and_exit_non_zero(tmp_path: Path) -> None:
     assert "--model" in helped.stdout and "Examples" in helped.stdout
 
 
+def test_a_second_writer_from_the_cli_is_told_who_holds_the_library(
+    tmp_path: Path, make_a1111: MakeA1111
+) -> None:
+    library = tmp_path / "lib"
+    folder = make_a1111("fox.png", "a red fox in the snow").parent
+    run("ingest", folder, library=library)
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "latentdam.testing.hold_writer_lock", str(library)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        busy = run("ingest", folder, library=library, check=False)
+        assert busy.returncode == 1 and "Traceback" not in busy.stderr
+        assert f"library busy: ingest by PID {holder.pid}" in busy.stderr
+        assert "fox.png" in run("search", "a red fox", "--json", library=library).stdout  # readers go on
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
 def _files_committed(library: Path) -> int:
     db = lancedb.connect(library)
     return db.open_table("files").count_rows() if "files" in db.list_tables().tables else 0

@@ -15,6 +15,7 @@ from typing import Any
 import lancedb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq, LabelList
 from lancedb.query import PhraseQuery
 
@@ -420,6 +421,60 @@ class LibraryStore:
             if len(rows) == 1:
                 return rows[0]
         return None
+
+    def repair_duplicates(self) -> tuple[int, int]:
+        """Keep one row per asset id and per file path (rows two unlocked writers once both
+        inserted); returns how many asset rows and file rows were removed. Crash-safe: the
+        rows kept are staged in their own table before the duplicates go, and a repair that
+        was interrupted finishes from there."""
+        return self._dedupe(self.assets, "id"), self._dedupe(self.files, "path")
+
+    def _dedupe(self, table: Any, key: str) -> int:
+        staging = f"_repair_{table.name}"
+        if staging in self._db.list_tables().tables:  # a repair interrupted after its delete
+            self._restore_staged(table, key, staging)
+        keys = table.search().select([key]).limit(None).to_arrow()[key]
+        counts = pc.value_counts(keys)
+        repeated = [
+            v.as_py()
+            for v, n in zip(counts.field("values"), counts.field("counts"), strict=True)
+            if n.as_py() > 1
+        ]
+        if not repeated:
+            return 0
+        removed = 0
+        for start in range(0, len(repeated), 500):
+            chunk = repeated[start : start + 500]
+            rows = table.search().where(in_list(key, chunk)).limit(None).to_arrow()
+            first: dict[str, int] = {}
+            for i, value in enumerate(rows[key].to_pylist()):
+                first.setdefault(value, i)  # the copies hold the same content: keep the first
+            kept = rows.take(sorted(first.values()))
+            self._db.create_table(staging, data=kept, mode="overwrite")
+            table.delete(in_list(key, chunk))
+            table.add(kept)
+            self._db.drop_table(staging)
+            removed += rows.num_rows - kept.num_rows
+        return removed
+
+    def _restore_staged(self, table: Any, key: str, staging: str) -> None:
+        staged = self._db.open_table(staging).to_arrow()
+        present = (
+            set(
+                table.search()
+                .where(in_list(key, staged[key].to_pylist()))
+                .select([key])
+                .limit(None)
+                .to_arrow()[key]
+                .to_pylist()
+            )
+            if staged.num_rows
+            else set()
+        )
+        missing = [i for i, value in enumerate(staged[key].to_pylist()) if value not in present]
+        if missing:
+            table.add(staged.take(missing))
+        self._db.drop_table(staging)
 
     def refresh_indexes(self) -> None:
         """Create missing indexes; fold new rows into existing ones and compact files."""
