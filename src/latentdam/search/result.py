@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from latentdam.search.explanation import Explanation
 from latentdam.search.query import SearchQuery
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
-
-if TYPE_CHECKING:
-    from latentdam.search.explain import Explanation
 
 
 class Status(StrEnum):
