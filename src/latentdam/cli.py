@@ -185,7 +185,7 @@ def _print_results(result: SearchResult) -> None:
     table.add_column("asset", overflow="fold", ratio=3)
     table.add_column("why", overflow="fold", ratio=2)
     for rank, hit in enumerate(result.results, start=1):
-        rec = hit.record.record
+        rec = hit.asset.record
         facts = " · ".join(
             x for x in (str(rec.tool), rec.model or "", f"seed {rec.seed}" if rec.seed else "") if x
         )

@@ -45,9 +45,9 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
     assert found["status"] == "ok"
     hit = found["results"][0]
     assert Path(hit["path"]).name == "alley.png"
-    assert set(hit) == {"id", "path", "score", "confidence", "band", "signals", "record"}
+    assert set(hit) == {"id", "path", "score", "confidence", "band", "signals", "asset", "explanation"}
     assert hit["signals"]["semantic"]["rank"] == 1
-    assert hit["record"]["record"]["seed"] == 77
+    assert hit["asset"]["record"]["seed"] == 77
 
     table = run("search", "a rainy neon alley", "-n", "1", library=library).stdout
     assert "alley.png" in table and "semantic #1" in table

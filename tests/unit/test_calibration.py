@@ -81,7 +81,7 @@ def test_matching_query_gets_confident_hits_and_min_confidence_overrides(library
     result = library12.search("a cat sleeping by the window", limit=3)
     assert result.status is Status.OK
     top = result.results[0]
-    assert "tabby cat" in top.record.record.prompt and top.band in ("strong", "related")
+    assert "tabby cat" in top.asset.record.prompt and top.band in ("strong", "related")
     assert top.confidence is not None and top.confidence > DEFAULT_CUT
     # once the query answers, weaker results are shown too, in order, never under the floor
     assert all(h.confidence is not None and h.confidence >= SHOW_FLOOR for h in result.results)

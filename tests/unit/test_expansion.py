@@ -76,7 +76,7 @@ def test_paraphrase_reaches_assets_through_expansion(library: Library, make_a111
     assert "cat" in terms or "cats" in terms
     result = library.search("feline companions", limit=4, include_all=True)
     top = [h for h in result.results if Signal.EXPANSION in h.signals]
-    assert top and all("cat" in h.record.record.prompt for h in top)
+    assert top and all("cat" in h.asset.record.prompt for h in top)
 
 
 def test_the_model_knows_words_and_their_inflections_but_not_names(text_embedder: TextEmbedder) -> None:

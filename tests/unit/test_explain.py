@@ -324,13 +324,13 @@ def test_hand_built_hit_without_embedder() -> None:
         path="/pics/winter/fox_01.png",
         score=0.05,
         signals={
-            Signal.VISUAL: SignalScore(5, 0.9712),
-            Signal.SEMANTIC: SignalScore(2, 0.5234),
-            Signal.IMAGE: SignalScore(3, 0.281),
-            Signal.KEYWORD: SignalScore(1, 4.1234),
-            Signal.EXPANSION: SignalScore(4, 0.5812),
+            Signal.VISUAL: SignalScore(rank=5, score=0.9712),
+            Signal.SEMANTIC: SignalScore(rank=2, score=0.5234),
+            Signal.IMAGE: SignalScore(rank=3, score=0.281),
+            Signal.KEYWORD: SignalScore(rank=1, score=4.1234),
+            Signal.EXPANSION: SignalScore(rank=4, score=0.5812),
         },
-        record=_asset(record),
+        asset=_asset(record),
     )
     query = SearchQuery(
         text="Red foxes running",
@@ -434,11 +434,11 @@ def test_hand_built_hit_without_embedder() -> None:
 def test_reasons_for_image_similar_and_filter_only_queries() -> None:
     record = GenerationRecord(prompt="a castle", tool=Tool.A1111)
     signals = {
-        Signal.SEMANTIC: SignalScore(1, 0.8),
-        Signal.IMAGE: SignalScore(2, 0.31),
-        Signal.VISUAL: SignalScore(2, 0.95),
+        Signal.SEMANTIC: SignalScore(rank=1, score=0.8),
+        Signal.IMAGE: SignalScore(rank=2, score=0.31),
+        Signal.VISUAL: SignalScore(rank=2, score=0.95),
     }
-    hit = SearchHit(id="a" * 64, path="/x/castle.png", score=0.1, signals=signals, record=_asset(record))
+    hit = SearchHit(id="a" * 64, path="/x/castle.png", score=0.1, signals=signals, asset=_asset(record))
 
     def reasons(query: SearchQuery) -> list[str]:
         return [r.reason for r in explain(hit, query, text=None, embedder=None).signals]
@@ -460,8 +460,8 @@ def test_reasons_for_image_similar_and_filter_only_queries() -> None:
         id="a" * 64,
         path="/x/castle.png",
         score=1.0,
-        signals={Signal.FILTER: SignalScore(3, 1.0)},
-        record=_asset(record),
+        signals={Signal.FILTER: SignalScore(rank=3, score=1.0)},
+        asset=_asset(record),
     )
     query = SearchQuery(filters=Filters(tool=Tool.A1111))
     explanation = explain(only, query, text=None, embedder=None)
@@ -477,8 +477,8 @@ def test_no_text_means_no_phrase_matching_even_with_an_embedder(text_embedder: T
         id="a" * 64,
         path="/x/fox.png",
         score=0.1,
-        signals={Signal.SEMANTIC: SignalScore(1, 0.7)},
-        record=_asset(GenerationRecord(prompt=FOX)),
+        signals={Signal.SEMANTIC: SignalScore(rank=1, score=0.7)},
+        asset=_asset(GenerationRecord(prompt=FOX)),
     )
     counting = CountingEmbedder(text_embedder)
     explanation = explain(hit, SearchQuery(similar_to="b" * 64), text=None, embedder=counting)
@@ -564,8 +564,11 @@ def test_a_given_matcher_decides_the_keywords() -> None:
         id="f" * 64,
         path="/pics/fox.png",
         score=0.1,
-        signals={Signal.KEYWORD: SignalScore(1, 2.0), Signal.EXPANSION: SignalScore(2, 1.0)},
-        record=_asset(record, "/pics/fox.png"),
+        signals={
+            Signal.KEYWORD: SignalScore(rank=1, score=2.0),
+            Signal.EXPANSION: SignalScore(rank=2, score=1.0),
+        },
+        asset=_asset(record, "/pics/fox.png"),
     )
     asked: list[tuple[list[str], list[str]]] = []
 

@@ -155,7 +155,7 @@ def test_sort_by_date_and_name_within_the_relevant_set(lib: Library) -> None:
     relevant = {Path(h.path).name for h in by_relevance.results if (h.confidence or 0) >= 0.5}
     assert relevant == {"kitten.png", "tabby.png", "wizard.png"}  # weaker results only pad relevance
     assert set(_names(by_date)) == relevant == set(_names(by_name))
-    dates = [h.record.created_at for h in by_date.results]
+    dates = [h.asset.created_at for h in by_date.results]
     assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
     assert _names(by_name) == sorted(_names(by_name))
     assert by_date.ordering.startswith("newest first")

@@ -12,6 +12,7 @@ from conftest import MakeA1111
 from latentdam import Filters, Library, Settings, Signal, Status
 from latentdam.embed import TextEmbedder
 from latentdam.errors import QueryError
+from latentdam.search.result import SearchResult
 from latentdam.testing.formats import make_image, write_jpeg, xmp_packet
 
 PROMPTS = {
@@ -206,3 +207,17 @@ def test_image_query_needs_a_prompt_or_an_image_space(tmp_path: Path, text_embed
 def test_empty_library_answers_no_match(library: Library) -> None:
     result = library.search("anything at all")
     assert result.status is Status.NO_MATCH and result.results == []
+
+
+def test_results_are_pydantic_and_raw_metadata_comes_only_from_get(
+    library: Library, make_a1111: MakeA1111
+) -> None:
+    make_a1111("fox.png", "a red fox in the snow", Seed=7)
+    library.ingest([Path(library.path).parent / "images"])
+    result = library.search("a red fox")
+    hit = result.results[0]
+    assert hit.asset.record.prompt == "a red fox in the snow" and hit.asset.record.raw == {}
+    assert "png:parameters" in library.get(hit.id).record.raw  # the whole A1111 block, from get()
+    data = result.to_dict()
+    assert SearchResult.model_validate(data).to_dict() == data  # one serialisation, round-trips
+    assert "thumbnail" not in data["results"][0]["asset"]

@@ -211,8 +211,8 @@ def test_search_in_plain_words_finds_the_controlnet_image(library: Library, tmp_
 
     result = library.search("depth-guided composition control", limit=1)
     assert [Path(hit.path).name for hit in result.results] == ["depth.png"]
-    assert result.results[0].record.record.controlnets == ["control_v11f1p_sd15_depth"]
-    assert result.results[0].record.record.prompt == "a cozy living room with a sofa and a reading lamp"
+    assert result.results[0].asset.record.controlnets == ["control_v11f1p_sd15_depth"]
+    assert result.results[0].asset.record.prompt == "a cozy living room with a sofa and a reading lamp"
     # the semantic signal on its own already prefers it: its embedded text carries the meaning
     semantic = library.search(
         "depth-guided composition control", limit=2, signals=["semantic"], include_all=True

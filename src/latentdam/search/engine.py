@@ -524,7 +524,7 @@ class SearchEngine:
 
     def _hydrate(self, chosen: list[_Scored], rankings: dict[Signal, Ranking], cut: float) -> list[SearchHit]:
         positions = {
-            signal: {asset_id: SignalScore(rank, score) for rank, (asset_id, score) in enumerate(ranking, 1)}
+            signal: {asset_id: (rank, score) for rank, (asset_id, score) in enumerate(ranking, 1)}
             for signal, ranking in rankings.items()
         }
         rows = self.store.rows([s.id for s in chosen], columns=RESULT_COLUMNS)
@@ -538,8 +538,12 @@ class SearchEngine:
                     id=scored.id,
                     path=rows[scored.id]["path"],
                     score=scored.fused,
-                    signals={s: p[scored.id] for s, p in positions.items() if scored.id in p},
-                    record=from_row(rows[scored.id]),
+                    signals={
+                        s: SignalScore(rank=p[scored.id][0], score=p[scored.id][1])
+                        for s, p in positions.items()
+                        if scored.id in p
+                    },
+                    asset=from_row(rows[scored.id]),
                     confidence=confidence,
                     band=str(band(confidence, cut)) if confidence is not None else None,
                 )

@@ -124,10 +124,10 @@ def explain_all(
     are what the query names literally (search/literal.py): each hit says where it carries them."""
     own_terms = query_terms(text)
     expansion_terms = query_terms(None, extra_terms)
-    phrase_lists = [record_phrases(hit.record.record) for hit in hits]
+    phrase_lists = [record_phrases(hit.asset.record) for hit in hits]
     matches = _phrase_matches(phrase_lists, text, embedder)
     if matcher is None:
-        matcher = text_matcher({hit.id: keyword_text(hit.record.record, hit.record.path) for hit in hits})
+        matcher = text_matcher({hit.id: keyword_text(hit.asset.record, hit.asset.path) for hit in hits})
     terms = list(dict.fromkeys([*own_terms, *expansion_terms]))
     found = matcher(terms, [hit.id for hit in hits]) if terms and hits else {}
     explanations = []
@@ -140,10 +140,10 @@ def explain_all(
         explanations.append(
             Explanation(
                 signals=signal_reasons(hit, query, own, space_names or {}, expanded=expanded),
-                literal=literal_fields(needles, hit.record),
+                literal=literal_fields(needles, hit.asset),
                 phrases=phrases,
                 keywords=keywords,
-                filters=filter_matches(query.filters, hit.record),
+                filters=filter_matches(query.filters, hit.asset),
             )
         )
     return explanations

@@ -1,11 +1,16 @@
-"""An asset as stored: the file facts plus its GenerationRecord; and its row conversions."""
+"""An asset as stored: the file facts plus its GenerationRecord; and its row conversions.
+
+`Asset` is a pydantic model: its one serialisation (`to_dict`, `model_dump`) is what
+`--json`, the HTTP API and its OpenAPI schema show. A search hit's asset leaves the raw
+metadata blocks out (`record.raw` is empty there); `Library.get` reads them."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from latentdam.extract.file import ExtractedFile
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
@@ -14,36 +19,23 @@ from latentdam.extract.text import embedding_text, keyword_text
 _UINT64_MAX = (1 << 64) - 1
 
 
-@dataclass(slots=True)
-class Asset:
-    id: str
-    path: str
-    paths: list[str]
+class Asset(BaseModel):
+    id: str = Field(description="SHA-256 of the file's bytes: the asset's identity")
+    path: str = Field(description="where the file was last seen")
+    paths: list[str] = Field(description="every location of the same bytes")
     size: int
     format: str
     width: int
     height: int
-    created_at: datetime | None
+    created_at: datetime | None = Field(description="when it was generated (metadata, else file time)")
     ingested_at: datetime
-    record: GenerationRecord
-    warnings: list[str] = field(default_factory=list)
-    thumbnail: bytes | None = None
+    record: GenerationRecord = Field(description="what the generator wrote: prompt, model, LoRAs, seed...")
+    warnings: list[str] = Field(default_factory=list, description="what could not be read, and why")
+    thumbnail: bytes | None = Field(default=None, exclude=True)  # served on its own, never in JSON
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, without the thumbnail bytes."""
-        return {
-            "id": self.id,
-            "path": self.path,
-            "paths": self.paths,
-            "size": self.size,
-            "format": self.format,
-            "width": self.width,
-            "height": self.height,
-            "created_at": self.created_at.isoformat() if self.created_at else None,
-            "ingested_at": self.ingested_at.isoformat(),
-            "warnings": self.warnings,
-            "record": self.record.to_dict(),
-        }
+        return self.model_dump(mode="json")
 
 
 def _seed(value: int | None) -> int | None:

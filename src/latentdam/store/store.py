@@ -81,9 +81,12 @@ ANN_MIN_VECTORS = 50_000
 # stays ~1.0 on prompt embeddings, and the scores stay exact cosines (calibration reads them).
 ANN_REFINE_FACTOR = 5
 
-# Columns a search result needs; thumbnails and vectors stay on disk until asked for.
+# Columns a search result needs; thumbnails, raw metadata and vectors stay on disk until
+# asked for (`Library.get`).
 RESULT_COLUMNS = [
-    f.name for f in assets_schema([]) if f.name not in ("thumbnail", "embed_text", KEYWORD_COLUMN)
+    f.name
+    for f in assets_schema([])
+    if f.name not in ("thumbnail", "embed_text", KEYWORD_COLUMN, "raw_metadata")
 ]
 
 
