@@ -30,7 +30,7 @@ from latentdam.errors import InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Tool
 from latentdam.ingest import IngestProgress, IngestReport
 from latentdam.library import Library
-from latentdam.search.query import Filters, Sort
+from latentdam.search.query import Filters, Sort, invalid_query
 from latentdam.search.result import SearchResult, Status
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
@@ -318,7 +318,7 @@ def search(
             sort=sort,
         )
     except ValidationError as exc:
-        raise QueryError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from exc
+        raise invalid_query(exc) from None
     if lib.text_is_stale:
         err.print(_STALE_HINT)
     _emit(result, as_json)

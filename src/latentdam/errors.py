@@ -15,6 +15,7 @@ messages and exit codes / HTTP statuses.
     │   ├── LibraryExists            `Library.create` where a library already is
     │   └── LibraryBusy              another writer holds the library (names it)
     └── QueryError (ValueError)
+        ├── InvalidQuery             a query that cannot run (names the field and the fix)
         ├── UnknownSpace (KeyError)
         ├── InvalidFilter
         └── AssetNotFound (KeyError)
@@ -111,6 +112,10 @@ class UnknownSpace(QueryError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class InvalidQuery(QueryError):
+    pass
 
 
 class InvalidFilter(QueryError):

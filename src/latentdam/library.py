@@ -11,13 +11,15 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from pydantic import ValidationError
 
 from latentdam.config import Settings, library_location
 from latentdam.embed import Embedder, ImageEmbedder, TextEmbedder, resolve_embedder, resolve_space
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
-from latentdam.errors import AssetNotFound, ExtractError, LibraryExists, QueryError
-from latentdam.extract.file import extract_file, read_pixels
+from latentdam.errors import AssetNotFound, ExtractError, InvalidQuery, LibraryExists, QueryError
+from latentdam.extract.file import extract_bytes, extract_file, read_image, read_pixels
+from latentdam.extract.record import GenerationRecord
 from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
@@ -34,7 +36,7 @@ from latentdam.search.engine import SearchEngine
 from latentdam.search.expansion import Vocabulary, build_vocabulary
 from latentdam.search.fusion import ReciprocalRankFusion
 from latentdam.search.plan import QueryInput
-from latentdam.search.query import Filters, SearchQuery, Sort
+from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
 from latentdam.search.relevance import MIN_SAMPLES, fit_relevance
 from latentdam.search.result import SearchResult
 from latentdam.search.signal import Signal, signal_of
@@ -44,6 +46,16 @@ from latentdam.store.lock import LockHolder, writer_lock
 from latentdam.store.store import TERMS_KEY, LibraryStore
 
 PathLike = str | Path
+# A query image: encoded bytes (an upload), decoded pixels, a file, or an asset id in the library.
+QueryImage = bytes | Image.Image | Path | str
+
+
+def _image_label(image: QueryImage) -> str:
+    if isinstance(image, bytes):
+        return "upload"
+    if isinstance(image, Image.Image):
+        return "image"
+    return str(image)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,20 +356,40 @@ class Library:
         ("date": newest first, "name") orders the relevant results instead of relevance.
         `explain` attaches an Explanation to every hit.
         """
-        query = SearchQuery(
-            text=text,
-            image=Path(image) if image is not None else None,
-            image_weight=image_weight,
-            negative=negative,
-            filters=self._filters(filters),
-            limit=limit,
-            signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
-            min_confidence=min_confidence,
-            include_all=include_all,
-            explain=explain,
-            sort=Sort(sort) if sort is not None else None,
-        )
-        return self._engine.run(query, self._query_input(query))
+        try:
+            query = SearchQuery(
+                text=text,
+                image=str(image) if image is not None else None,
+                image_weight=image_weight,
+                negative=negative,
+                filters=self._filters(filters),
+                limit=limit,
+                signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
+                min_confidence=min_confidence,
+                include_all=include_all,
+                explain=explain,
+                sort=Sort(sort) if sort is not None else None,
+            )
+        except ValidationError as exc:
+            raise invalid_query(exc) from None
+        except ValueError as exc:  # an unknown signal or sort name
+            raise InvalidQuery(str(exc)) from None
+        return self.run(query, Path(image) if image is not None else None)
+
+    def run(self, query: SearchQuery, image: QueryImage | None = None) -> SearchResult:
+        """Run one search: the entry point every interface shares (`search` is a keyword
+        wrapper, the HTTP API posts a SearchQuery). `image` is the query image: encoded
+        bytes (an upload), a decoded PIL image, a file path, or the id of an asset in the
+        library (its picture and the prompt it carries). `query.similar_to` runs `similar`."""
+        if image is not None and query.image is None:
+            query = query.model_copy(update={"image": _image_label(image)})
+        if query.image is not None and image is None:
+            raise InvalidQuery(f"the query names an image ({query.image}) but none was given")
+        if query.asks_nothing():
+            raise InvalidQuery("give a search text, an image, or at least one filter")
+        if query.similar_to is not None:
+            return self._engine.run(query, QueryInput(None, None))
+        return self._engine.run(query, self._query_input(query, image))
 
     def similar(
         self,
@@ -381,7 +413,7 @@ class Library:
             limit=limit,
             signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
         )
-        return self._engine.run(query, QueryInput(None, None))
+        return self.run(query)
 
     def duplicates(self, threshold: float | None = None, space: str | None = None) -> list[DuplicateGroup]:
         """Groups of near-identical assets (re-encoded, resized, slightly cropped copies),
@@ -406,28 +438,48 @@ class Library:
 
     @staticmethod
     def _filters(filters: Filters | Mapping[str, Any] | None) -> Filters:
-        return filters if isinstance(filters, Filters) else Filters(**(filters or {}))
+        if isinstance(filters, Filters):
+            return filters
+        try:
+            return Filters(**(filters or {}))
+        except ValidationError as exc:
+            raise invalid_query(exc) from None
 
-    def _query_input(self, query: SearchQuery) -> QueryInput:
-        if query.image is None:
+    def _query_input(self, query: SearchQuery, image: QueryImage | None) -> QueryInput:
+        if image is None:
             return QueryInput(query.text, None, query.negative, query.image_weight)
-        item = extract_file(query.image, max_pixels=self._max_pixels, thumbnail_size=16)
-        prompt = item.record.prompt or item.record.description or None
+        record, pixels = self._read_query_image(image)
+        prompt = record.prompt or record.description or None
         has_image_space = any(signal_of(s) is not Signal.SEMANTIC for s in self.store.active)
         if not prompt and not query.text and not has_image_space:
-            raise QueryError(
+            raise InvalidQuery(
                 f"{query.image} carries no generation prompt, and this library has no image"
                 " embedding space; add a search text, or add one: latentdam reembed --model visual"
             )
         text = query.text or prompt
         return QueryInput(
             text,
-            item.pixels,
+            pixels,
             query.negative,
             query.image_weight,
             text_from_image=query.text is None and prompt is not None,
             image_prompt=prompt if query.text else None,
         )
+
+    def _read_query_image(self, image: QueryImage) -> tuple[GenerationRecord, Image.Image | None]:
+        if isinstance(image, Image.Image):
+            return read_image(image, max_pixels=self._max_pixels)
+        if isinstance(image, bytes):
+            item = extract_bytes(image, Path("upload"), max_pixels=self._max_pixels, thumbnail_size=16)
+            return item.record, item.pixels
+        if isinstance(image, Path):
+            item = extract_file(image, max_pixels=self._max_pixels, thumbnail_size=16)
+            return item.record, item.pixels
+        asset = self.get(image)  # an asset in the library: its picture, else its record alone
+        try:
+            return asset.record, read_pixels(Path(asset.path), max_pixels=self._max_pixels)
+        except (ExtractError, OSError):
+            return asset.record, None
 
     # -- assets -------------------------------------------------------------------------
 

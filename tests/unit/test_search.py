@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import PIL.Image
 import pytest
 from PIL import Image
 
 from conftest import MakeA1111
 from latentdam import Filters, Library, Settings, Signal, Status
 from latentdam.embed import TextEmbedder
-from latentdam.errors import QueryError
+from latentdam.errors import InvalidQuery, QueryError
+from latentdam.search.query import SearchQuery
 from latentdam.search.result import SearchResult
 from latentdam.testing.formats import make_image, write_jpeg, xmp_packet
 
@@ -221,3 +224,31 @@ def test_results_are_pydantic_and_raw_metadata_comes_only_from_get(
     data = result.to_dict()
     assert SearchResult.model_validate(data).to_dict() == data  # one serialisation, round-trips
     assert "thumbnail" not in data["results"][0]["asset"]
+
+
+def test_run_takes_a_query_image_as_bytes_pixels_path_or_asset_id(
+    library: Library, make_a1111: MakeA1111
+) -> None:
+    fox = make_a1111("fox.png", "a red fox in the snow")
+    make_a1111("ramen.png", "a bowl of ramen")
+    library.ingest([fox.parent])
+    fox_id = library.get(str(fox)).id
+    query = SearchQuery(limit=1)
+    with PIL.Image.open(fox) as opened:
+        opened.load()
+        given: list[Any] = [fox.read_bytes(), opened, fox, fox_id]
+        for image in given:
+            result = library.run(query, image)
+            assert result.results[0].id == fox_id, type(image)  # its picture and its prompt
+    assert library.run(query, fox.read_bytes()).query.image == "upload"
+    with pytest.raises(InvalidQuery, match="names an image"):
+        library.run(SearchQuery(image="fox.png"))  # a label alone opens nothing
+
+
+def test_bad_queries_are_latentdam_errors_that_name_the_field(library: Library) -> None:
+    with pytest.raises(InvalidQuery, match="limit: Input should be greater than or equal to 1"):
+        library.search("fox", limit=0)
+    with pytest.raises(InvalidQuery, match="min_width"):
+        library.search("fox", filters={"min_width": -1})
+    with pytest.raises(InvalidQuery, match="give a search text, an image, or at least one filter"):
+        library.search()

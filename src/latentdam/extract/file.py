@@ -82,6 +82,14 @@ def read_pixels(path: Path, *, max_pixels: int) -> Image.Image:
     return pixels
 
 
+def read_image(image: Image.Image, *, max_pixels: int) -> tuple[GenerationRecord, Image.Image]:
+    """The generation record and embedder-ready pixels of an image already decoded (a query
+    image handed over by Python code), under the same pixel limit as files."""
+    if image.width * image.height > max_pixels:
+        raise ImageTooLarge(image.width * image.height, max_pixels)
+    return read_generation(read_raw(image)).record, _pixels(image)
+
+
 def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> ExtractedFile:
     """Everything latentdam stores about one file, or an ExtractError saying why not."""
     try:
@@ -89,6 +97,16 @@ def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> Extract
         data = path.read_bytes()
     except OSError as exc:
         raise ExtractError(f"cannot read file: {exc.strerror or exc}", path) from exc
+    return extract_bytes(
+        data, path, max_pixels=max_pixels, thumbnail_size=thumbnail_size, mtime_ns=stat.st_mtime_ns
+    )
+
+
+def extract_bytes(
+    data: bytes, path: Path, *, max_pixels: int, thumbnail_size: int, mtime_ns: int = 0
+) -> ExtractedFile:
+    """`extract_file` for bytes already in memory (an upload, a query image); `path` names
+    them in errors and records (it is never opened)."""
     if not data:
         raise UnsupportedFormat("file is empty", path)
 
@@ -122,8 +140,8 @@ def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> Extract
     return ExtractedFile(
         id=hash_bytes(data),
         path=path,
-        size=stat.st_size,
-        mtime_ns=stat.st_mtime_ns,
+        size=len(data),
+        mtime_ns=mtime_ns,
         format=meta.format,
         width=meta.width,
         height=meta.height,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from latentdam.errors import InvalidQuery
 from latentdam.extract.record import Tool
 from latentdam.search.signal import Signal
 
@@ -38,6 +38,9 @@ class Filters(BaseModel):
         return self == Filters()
 
 
+MAX_LIMIT = 1_000  # results per page; more come through the cursor
+
+
 class Sort(StrEnum):
     RELEVANCE = "relevance"  # most likely relevant first
     DATE = "date"  # newest first, within the relevant results
@@ -48,13 +51,15 @@ class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = None
-    image: Path | None = None
+    # What the query image was (a file name, an asset id, "upload"): a label only. The image
+    # itself is handed to `Library.run`; no path in a query ever reaches the file system.
+    image: str | None = None
     # With both text and image: the image's share of the joint-space query vector.
     image_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     negative: str | None = Field(default=None, description="steer away from this text ('but not ...')")
     similar_to: str | None = Field(default=None, description="an asset id: find its nearest neighbours")
     filters: Filters = Field(default_factory=Filters)
-    limit: int = Field(default=10, ge=1, le=10_000)
+    limit: int = Field(default=10, ge=1, le=MAX_LIMIT)
     # Which retrieval signals run for a text query; None runs all of them (hybrid).
     signals: frozenset[Signal] | None = None
     # The cut: a query whose best candidate is under it answers "no match", and results under
@@ -72,8 +77,18 @@ class SearchQuery(BaseModel):
         value = value.strip() if value else None
         return value or None
 
-    @model_validator(mode="after")
-    def _needs_something(self) -> SearchQuery:
-        if self.text is None and self.image is None and self.similar_to is None and self.filters.is_empty():
-            raise ValueError("give a search text, an image, or at least one filter")
-        return self
+    def asks_nothing(self) -> bool:
+        """No text, image, example asset or filter: nothing to search for. (Checked when the
+        query runs, since the image travels beside the query, not in it.)"""
+        return self.text is None and self.image is None and self.similar_to is None and self.filters.is_empty()
+
+
+def invalid_query(exc: ValidationError) -> InvalidQuery:
+    """A pydantic ValidationError as latentdam's own error: each problem with its field
+    ("limit: input should be greater than or equal to 1")."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return InvalidQuery("; ".join(problems))
