@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from latentdam.errors import InvalidSetting
@@ -14,8 +14,9 @@ from latentdam.errors import InvalidSetting
 DEFAULT_LIBRARY = "latentdam-library"
 
 
-class FusionWeights(BaseSettings):
-    """Relative weight of each signal in reciprocal-rank fusion."""
+class FusionWeights(BaseModel):
+    """Relative weight of each signal in reciprocal-rank fusion. A plain model, not settings
+    of its own: only LATENTDAM_FUSION__<SIGNAL> sets it (an unprefixed IMAGE=0 once did)."""
 
     semantic: float = 1.0
     keyword: float = 1.0  # scaled down for descriptive (non-literal) queries: search/engine.py

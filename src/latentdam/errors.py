@@ -3,6 +3,7 @@ messages and exit codes / HTTP statuses.
 
     LatentdamError
     ├── InvalidSetting               a setting (flag or LATENTDAM_* variable) out of range
+    ├── GlossaryError                the glossary data is malformed
     ├── ExtractError                 a file could not be read (the ingest skips it and reports why)
     │   ├── UnsupportedFormat        not an image, or a format latentdam does not read
     │   ├── ImageTooLarge            over the pixel limit (decompression-bomb guard)
@@ -33,6 +34,10 @@ class LatentdamError(Exception):
 
 class InvalidSetting(LatentdamError, ValueError):
     pass
+
+
+class GlossaryError(LatentdamError, ValueError):
+    """The glossary data is malformed (unknown kind, empty meaning, a spelling used twice)."""
 
 
 class ExtractError(LatentdamError):

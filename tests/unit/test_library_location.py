@@ -83,3 +83,11 @@ def test_a_reader_picks_up_the_writers_vocabulary_and_models(
     terms = reader._engine.expansion_terms("feline companions")
     assert "cat" in terms or "cats" in terms
     assert reader._current().relevance.keys() == writer._current().relevance.keys() == {"text_minilm_l6"}
+
+
+def test_fusion_weights_read_only_their_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGE", "0")
+    monkeypatch.setenv("SEMANTIC", "0")
+    assert load_settings().fusion.image == 1.0 and load_settings().fusion.semantic == 1.0
+    monkeypatch.setenv("LATENTDAM_FUSION__IMAGE", "0.25")
+    assert load_settings().fusion.image == 0.25

@@ -80,7 +80,9 @@ class SearchQuery(BaseModel):
     def asks_nothing(self) -> bool:
         """No text, image, example asset or filter: nothing to search for. (Checked when the
         query runs, since the image travels beside the query, not in it.)"""
-        return self.text is None and self.image is None and self.similar_to is None and self.filters.is_empty()
+        return (
+            self.text is None and self.image is None and self.similar_to is None and self.filters.is_empty()
+        )
 
 
 def invalid_query(exc: ValidationError) -> InvalidQuery:

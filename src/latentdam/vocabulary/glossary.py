@@ -64,6 +64,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from latentdam.errors import GlossaryError
 from latentdam.extract.record import GenerationRecord
 
 KINDS = (
@@ -330,10 +331,6 @@ class _Index:
             if value is not None:
                 found.append((end, value))
         return reversed(found)
-
-
-class GlossaryError(ValueError):
-    """The glossary data is malformed (unknown kind, empty meaning, a spelling used twice)."""
 
 
 class Glossary:
