@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from latentdam.search.calibration import (
     calibration_key,
     is_current,
 )
+from latentdam.search.cursor import CursorState, fingerprint
+from latentdam.search.cursor import decode as decode_cursor
+from latentdam.search.cursor import encode as encode_cursor
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
 from latentdam.search.engine import SearchEngine
 from latentdam.search.expansion import Vocabulary, build_vocabulary
@@ -43,11 +47,21 @@ from latentdam.search.signal import Signal, signal_of
 from latentdam.search.snapshot import Snapshot
 from latentdam.store.asset import Asset, from_row
 from latentdam.store.lock import LockHolder, writer_lock
+from latentdam.store.manifest import Manifest
 from latentdam.store.store import TERMS_KEY, LibraryStore
 
 PathLike = str | Path
 # A query image: encoded bytes (an upload), decoded pixels, a file, or an asset id in the library.
 QueryImage = bytes | Image.Image | Path | str
+
+
+def _image_key(image: QueryImage | None) -> str | None:
+    """What identifies a query image across the pages of one search."""
+    if isinstance(image, bytes):
+        return hashlib.sha256(image).hexdigest()
+    if isinstance(image, Image.Image):
+        return hashlib.sha256(image.tobytes()).hexdigest()
+    return None if image is None else str(image)
 
 
 def _image_label(image: QueryImage) -> str:
@@ -306,14 +320,15 @@ class Library:
                 self._snapshot = Snapshot.of(manifest)
             return self._snapshot
 
-    def _vocabulary(self, space: Space) -> Vocabulary | None:
-        """A text space's vocabulary, cached per saved version of it (see store.save_terms)."""
-        version = (self.store.get_meta(TERMS_KEY) or {}).get(space.name)
+    def _vocabulary(self, space: Space, manifest: Manifest | None = None) -> Vocabulary | None:
+        """A text space's vocabulary, cached per saved version of it (see store.save_terms);
+        `manifest`: as that reading of the manifest knew it (a pinned, paged search)."""
+        version = ((manifest or self.store.manifest()).get(TERMS_KEY) or {}).get(space.name)
         with self._lock:
             cached = self._vocabularies.get(space.name)
             if cached is not None and cached[0] == version:
                 return cached[1]
-        known = self.store.term_vectors(space)
+        known = self.store.term_vectors(space, version)
         if not known:
             return None
         terms = list(known)
@@ -387,9 +402,32 @@ class Library:
             raise InvalidQuery(f"the query names an image ({query.image}) but none was given")
         if query.asks_nothing():
             raise InvalidQuery("give a search text, an image, or at least one filter")
-        if query.similar_to is not None:
-            return self._engine.run(query, QueryInput(None, None))
-        return self._engine.run(query, self._query_input(query, image))
+        key = fingerprint(query, _image_key(image))
+        engine, offset = self._engine, 0
+        if query.cursor is not None:
+            state = decode_cursor(query.cursor)
+            if state.query != key:
+                raise InvalidQuery("cursor: it pages through another query; send the query it came with")
+            engine, offset = self._pinned_engine(state), state.offset
+            assets_version, manifest_version = state.assets_version, state.manifest_version
+        else:  # the manifest version is the one the engine's snapshot reads (cursor's 2nd argument)
+            assets_version, manifest_version = self.store.version, None
+
+        def cursor(next_offset: int, snapshot_version: int) -> str:
+            pinned = manifest_version if manifest_version is not None else snapshot_version
+            return encode_cursor(CursorState(assets_version, pinned, next_offset, key))
+
+        given = QueryInput(None, None) if query.similar_to is not None else self._query_input(query, image)
+        return engine.run(query, given, offset, cursor)
+
+    def _pinned_engine(self, state: CursorState) -> SearchEngine:
+        """The engine over the library as a cursor's first page saw it."""
+        manifest = self.store.manifest()
+        if manifest.version != state.manifest_version:
+            manifest = self.store.manifest_at(state.manifest_version)
+        view = self.store.at(state.assets_version, manifest)
+        snapshot = Snapshot.of(manifest)
+        return self._engine.at(view, lambda: snapshot, lambda space: self._vocabulary(space, manifest))
 
     def similar(
         self,

@@ -8,6 +8,7 @@ nothing judges relevance (filters alone, `similar`).
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +27,7 @@ from latentdam.search.explain import explain_all
 from latentdam.search.filters import describe, to_sql
 from latentdam.search.fusion import Fusion, Ranking
 from latentdam.search.literal import Needle, NeedleKind, find_needles
-from latentdam.search.plan import QueryInput, QueryPlan
+from latentdam.search.plan import Cursor, Page, QueryInput, QueryPlan
 from latentdam.search.query import SearchQuery, Sort
 from latentdam.search.relevance import evidence, literal_confidence
 from latentdam.search.result import SearchHit, SearchResult, SignalScore, Status
@@ -97,6 +98,17 @@ class SearchEngine:
         self._query_vectors: dict[tuple[Space, str], np.ndarray] = {}
         self._lock = threading.Lock()  # the server's threads share one engine
 
+    def at(
+        self,
+        store: LibraryStore,
+        snapshot: Callable[[], Snapshot],
+        vocabulary: Callable[[Space], Vocabulary | None],
+    ) -> SearchEngine:
+        """This engine over a pinned view of the library (a paged search), sharing its caches."""
+        pinned = copy.copy(self)
+        pinned.store, pinned.snapshot, pinned.vocabulary = store, snapshot, vocabulary
+        return pinned
+
     # -- query vectors ------------------------------------------------------------------
 
     def _embed_query(self, space: Space, embedder: TextEmbedder, text: str) -> np.ndarray:
@@ -151,8 +163,11 @@ class SearchEngine:
 
     # -- plan -----------------------------------------------------------------------------
 
-    def plan(self, query: SearchQuery, given: QueryInput, snap: Snapshot) -> QueryPlan:
+    def plan(
+        self, query: SearchQuery, given: QueryInput, snap: Snapshot, page: Page | None = None
+    ) -> QueryPlan:
         """Everything decided about the query before retrieval, once."""
+        page = page or Page(0, query.limit)
         wanted = frozenset(query.signals or set(Signal))
         embedded = self._as_embedded(given)
         readers = self._text_readers(snap)
@@ -161,7 +176,8 @@ class SearchEngine:
             given=given,
             embedded=embedded,
             where=to_sql(query.filters),
-            depth=max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT),
+            depth=max(MIN_CANDIDATES, page.end * CANDIDATES_PER_RESULT),
+            page=page,
             wanted=wanted,
             notes=tuple(self._notes(given, snap)),
         )
@@ -288,11 +304,16 @@ class SearchEngine:
 
     # -- run ------------------------------------------------------------------------------
 
-    def run(self, query: SearchQuery, given: QueryInput) -> SearchResult:
+    def run(
+        self, query: SearchQuery, given: QueryInput, offset: int = 0, cursor: Cursor | None = None
+    ) -> SearchResult:
+        """One page of results: `offset` results in, `query.limit` of them; `cursor` makes
+        the opaque cursor of the next page from its offset, when there is one."""
         snap = self.snapshot()
+        page = Page(offset, query.limit, cursor, snap.version)
         if query.similar_to is not None:
-            return self._similar(query, snap)
-        plan = self.plan(query, given, snap)
+            return self._similar(query, snap, page)
+        plan = self.plan(query, given, snap, page)
         if given.text is None and given.image is None:
             return self._filtered(plan, snap)
         rankings = self._retrieve(plan, snap)
@@ -422,15 +443,16 @@ class SearchEngine:
             relevant = [s for s in kept if query.include_all or s.confidence is None or s.confidence >= cut]
             kept = self._sorted(relevant, query.sort)
             ordering = f"{'newest first' if query.sort is Sort.DATE else 'by file name'}, among the relevant"
-        kept = kept[: query.limit]
+        next_cursor = plan.page.next_cursor(len(kept))
+        kept = kept[plan.page.offset : plan.page.end]
         hits = self._hydrate(kept, rankings, floor if matched else cut)
-        closest = self._hydrate(scored[:1], rankings, cut) if not hits and scored else []
+        closest = self._hydrate(scored[:1], rankings, cut) if not hits and scored and matched is False else []
         terms = list(plan.terms) if Signal.EXPANSION in rankings else []
         if query.explain and (hits or closest):
             self._explain(hits or closest, plan, snap, terms)
         return SearchResult(
             query=query,
-            status=Status.OK if hits else Status.NO_MATCH,
+            status=Status.OK if hits or (matched and plan.page.offset) else Status.NO_MATCH,
             results=hits,
             spaces=[s.name for s in snap.active if signal_of(s) in rankings],
             closest=closest[0] if closest else None,
@@ -438,6 +460,7 @@ class SearchEngine:
             ordering=ordering,
             closest_why=self._why_short(closest[0], cut, plan, snap) if closest else None,
             notes=list(plan.notes),
+            next_cursor=next_cursor,
         )
 
     def _why_short(self, hit: SearchHit, cut: float, plan: QueryPlan, snap: Snapshot) -> str | None:
@@ -476,16 +499,21 @@ class SearchEngine:
         query = plan.query
         if plan.where and self.store.count(plan.where) == 0:
             return self._no_candidates(plan, snap)
-        ids = self.store.filter_ids(plan.where, plan.depth if query.sort is Sort.NAME else query.limit)
+        page = plan.page
+        ids = self.store.filter_ids(plan.where, plan.depth if query.sort is Sort.NAME else page.end + 1)
         kept = [_Scored(i, None, 0.0) for i in ids]
         ordering = "newest first"
         if query.sort is Sort.NAME:
-            kept, ordering = self._sorted(kept, Sort.NAME)[: query.limit], "by file name"
+            kept, ordering = self._sorted(kept, Sort.NAME), "by file name"
+        next_cursor = page.next_cursor(len(kept))
+        kept = kept[page.offset : page.end]
         rankings = {Signal.FILTER: [(s.id, 1.0) for s in kept]}
         hits = self._hydrate(kept, rankings, DEFAULT_CUT)
         if query.explain:
             self._explain(hits, plan, snap, [])
-        return SearchResult(query=query, status=Status.OK, results=hits, ordering=ordering)
+        return SearchResult(
+            query=query, status=Status.OK, results=hits, ordering=ordering, next_cursor=next_cursor
+        )
 
     def _no_candidates(self, plan: QueryPlan, snap: Snapshot) -> SearchResult:
         return SearchResult(
@@ -495,7 +523,7 @@ class SearchEngine:
             notes=list(plan.notes),
         )
 
-    def _similar(self, query: SearchQuery, snap: Snapshot) -> SearchResult:
+    def _similar(self, query: SearchQuery, snap: Snapshot, page: Page) -> SearchResult:
         """Neighbours of a stored asset, in every active space where it has a vector, most
         similar first (fused across spaces); nothing judges relevance, so no confidence."""
         asset_id = query.similar_to
@@ -504,7 +532,7 @@ class SearchEngine:
         extra = to_sql(query.filters)
         if extra:
             where = f"{where} AND {extra}"
-        depth = max(MIN_CANDIDATES, query.limit * CANDIDATES_PER_RESULT)
+        depth = max(MIN_CANDIDATES, page.end * CANDIDATES_PER_RESULT)
         rankings: dict[Signal, Ranking] = {}
         for space in snap.active:
             stored = self.store.vectors(space, [asset_id]).get(asset_id)
@@ -512,14 +540,16 @@ class SearchEngine:
                 rankings[signal_of(space)] = self.store.vector_search(space, stored, where, depth)
         if not rankings:
             raise QueryError(f"asset {asset_id[:12]} has no vector in any active space to compare with")
-        kept = [_Scored(i, None, f) for i, f in self._fused(rankings, query.limit)]
+        fused = self._fused(rankings, page.end + 1)
+        kept = [_Scored(i, None, f) for i, f in fused[page.offset : page.end]]
         hits = self._hydrate(kept, rankings, DEFAULT_CUT)
         return SearchResult(
             query=query,
-            status=Status.OK if hits else Status.NO_MATCH,
+            status=Status.OK if hits or page.offset else Status.NO_MATCH,
             results=hits,
             spaces=[s.name for s in snap.active if signal_of(s) in rankings],
             ordering="most similar first",
+            next_cursor=page.next_cursor(len(fused)),
         )
 
     def _hydrate(self, chosen: list[_Scored], rankings: dict[Signal, Ranking], cut: float) -> list[SearchHit]:

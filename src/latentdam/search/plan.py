@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -27,14 +28,40 @@ class QueryInput:
     image_prompt: str | None = None
 
 
+# Makes the opaque cursor of the page that starts at an offset, given the manifest version the
+# search read (the library pins versions in it).
+Cursor = Callable[[int, int], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which slice of the ranking a run returns: `limit` results from `offset`."""
+
+    offset: int
+    limit: int
+    cursor: Cursor | None = None
+    manifest_version: int = 0  # of the snapshot the search reads
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.limit
+
+    def next_cursor(self, available: int) -> str | None:
+        """The next page's cursor, when more than this page's end are available."""
+        if self.cursor is None or available <= self.end:
+            return None
+        return self.cursor(self.end, self.manifest_version)
+
+
 @dataclass(frozen=True, slots=True)
 class QueryPlan:
     query: SearchQuery
     given: QueryInput
     embedded: QueryInput  # the text as ingest embeds assets' text (credits out, jargon explained)
     where: str | None  # the filters' SQL
-    depth: int  # how deep each signal looks before fusion
+    depth: int  # how deep each signal looks before fusion (enough for the page's end)
     wanted: frozenset[Signal]
+    page: Page
     needles: tuple[Needle, ...] = ()  # what the query names literally (literal.py)
     keyword: bool = False  # whether the query's own words are matched (BM25)
     terms: tuple[str, ...] = ()  # expansion terms: library words near the query, then jargon

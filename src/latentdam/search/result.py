@@ -59,6 +59,10 @@ class SearchResult(BaseModel):
     closest_why: str | None = Field(default=None, description="with no_match: why `closest` fell short")
     message: str | None = Field(default=None, description="with no_candidates: what the filters excluded")
     notes: list[str] = Field(default_factory=list, description="warnings about how the query was run")
+    next_cursor: str | None = Field(
+        default=None,
+        description="opaque: pass as `cursor` (same query) for the next page; none when this is the last",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -4,6 +4,8 @@ so a crash leaves the library at the last completed batch."""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -120,6 +122,16 @@ def local_path(uri: str) -> Path:
     return Path(uri.removeprefix("file://"))
 
 
+class _Pinned:
+    """A manifest reader that always answers the same reading."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self._manifest = manifest
+
+    def read(self) -> Manifest:
+        return self._manifest
+
+
 def _connect(uri: str, storage_options: Mapping[str, str] | None, read_consistency: timedelta | None) -> Any:
     try:
         return lancedb.connect(
@@ -191,6 +203,34 @@ class LibraryStore:
     def manifest(self) -> Manifest:
         """The manifest as of now: one immutable value per manifest table version."""
         return self._manifest.read()
+
+    def manifest_at(self, version: int) -> Manifest:
+        """The manifest as it was at a version of its table."""
+        table = self._db.open_table(MANIFEST_TABLE)
+        try:
+            table.checkout(version)
+        except Exception as exc:
+            raise StoreError(f"library version {version} is gone (cleaned up); search again") from exc
+        return ManifestReader(table).read()
+
+    @property
+    def version(self) -> int:
+        """The assets table's version as of now (what a paging cursor pins)."""
+        return int(self.assets.version)
+
+    def at(self, assets_version: int, manifest: Manifest) -> LibraryStore:
+        """A read-only view of the library as it was: the assets table at a version, the
+        manifest as read then. Later commits (an ingest still writing) do not reach it, so
+        page 2 of a search ranks what page 1 ranked."""
+        view = copy.copy(self)
+        table = self._db.open_table(ASSETS_TABLE)
+        try:
+            table.checkout(assets_version)
+        except Exception as exc:  # cleaned up since (optimize prunes old versions)
+            raise StoreError(f"library version {assets_version} is gone (cleaned up); search again") from exc
+        view.assets = table
+        view._manifest = _Pinned(manifest)  # type: ignore[assignment]
+        return view
 
     def get_meta(self, key: str) -> Any:
         return self.manifest().get(key)
@@ -323,12 +363,17 @@ class LibraryStore:
     def _terms_table(self, space: Space) -> str:
         return f"terms_{space.name}"
 
-    def term_vectors(self, space: Space) -> dict[str, np.ndarray]:
-        """The library's vocabulary embedded in a text space, as last saved."""
+    def term_vectors(self, space: Space, version: int | None = None) -> dict[str, np.ndarray]:
+        """The library's vocabulary embedded in a text space, as last saved (or as saved at
+        a version of its table, for a paged search pinned to the past)."""
         name = self._terms_table(space)
         if name not in self._db.list_tables().tables:
             return {}
-        table = self._db.open_table(name).to_arrow()
+        handle = self._db.open_table(name)
+        if version is not None and version != handle.version:
+            with contextlib.suppress(Exception):  # cleaned up since: the latest is the nearest
+                handle.checkout(version)
+        table = handle.to_arrow()
         if table.num_rows == 0:
             return {}
         flat = table["vector"].combine_chunks().flatten().to_numpy()
