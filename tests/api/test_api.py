@@ -1,0 +1,102 @@
+"""The HTTP API through FastAPI's TestClient: the same app `latentdam serve` runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import MakeA1111
+from latentdam import Library
+from latentdam.api import ServerConfig, create_app
+
+
+@pytest.fixture
+def filled(library: Library, make_a1111: MakeA1111) -> Library:
+    for i, prompt in enumerate(
+        ["a red fox in the snow", "a lighthouse on a cliff at dusk", "a bowl of ramen", "a fox cub asleep"]
+    ):
+        make_a1111(f"img_{i}.png", prompt, Seed=100 + i)
+    library.ingest([Path(library.path).parent / "images"])
+    return library
+
+
+@pytest.fixture
+def client(filled: Library) -> Iterator[TestClient]:
+    with TestClient(create_app(filled.settings, library=filled)) as c:
+        yield c
+
+
+def test_search_by_json_returns_the_library_result_shape(client: TestClient, filled: Library) -> None:
+    response = client.post("/v1/search", json={"text": "a red fox", "limit": 2})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["results"][0]["asset"]["record"]["prompt"] == "a red fox in the snow"
+    assert body == filled.search("a red fox", limit=2).to_dict()  # one serialisation, in-process or not
+    paged = client.post("/v1/search", json={"text": "a fox", "limit": 1, "all": False, "include_all": True})
+    assert paged.status_code == 422 and paged.json()["error"] == "invalid_query"  # unknown field "all"
+    first = client.post("/v1/search", json={"text": "a fox", "limit": 1, "include_all": True}).json()
+    second = client.post(
+        "/v1/search", json={"text": "a fox", "limit": 1, "include_all": True, "cursor": first["next_cursor"]}
+    ).json()
+    assert second["results"][0]["id"] != first["results"][0]["id"]
+
+
+def test_search_by_uploaded_image_and_by_asset(client: TestClient, filled: Library) -> None:
+    fox = Path(filled.path).parent / "images" / "img_0.png"
+    fox_id = filled.get(str(fox)).id
+    upload = client.post(
+        "/v1/search", data={"query": '{"limit": 1}'}, files={"image": ("q.png", fox.read_bytes(), "image/png")}
+    )
+    assert upload.status_code == 200 and upload.json()["results"][0]["id"] == fox_id
+    assert upload.json()["query"]["image"] == "upload"
+    by_asset = client.post("/v1/search", json={"image_asset": fox_id[:12], "limit": 1})
+    assert by_asset.json()["results"][0]["id"] == fox_id
+    broken = client.post("/v1/search", files={"image": ("q.png", b"\x89PNG\r\n\x1a\nnope", "image/png")})
+    assert broken.status_code == 422 and broken.json()["error"] == "unreadable_image"
+
+
+def test_assets_by_id_only(client: TestClient, filled: Library) -> None:
+    asset_id = filled.search("a red fox").results[0].id
+    asset = client.get(f"/v1/assets/{asset_id}").json()
+    assert asset["id"] == asset_id and "png:parameters" in asset["record"]["raw"]
+    thumb = client.get(f"/v1/assets/{asset_id[:10]}/thumbnail")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/webp"
+    original = client.get(f"/v1/assets/{asset_id}/file")
+    assert original.status_code == 200 and original.content == Path(asset["path"]).read_bytes()
+    similar = client.get(f"/v1/assets/{asset_id}/similar", params={"limit": 2}).json()
+    assert similar["ordering"] == "most similar first" and asset_id not in [h["id"] for h in similar["results"]]
+    missing = client.get("/v1/assets/deadbeef00")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    for bad in ("..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "XYZ", asset["path"].replace("/", "%2F")):
+        response = client.get(f"/v1/assets/{bad}/file")
+        assert response.status_code in (404, 422), bad
+        assert "root:" not in response.text and response.json()["error"]
+
+
+def test_library_endpoints_and_errors_are_json(client: TestClient) -> None:
+    stats = client.get("/v1/stats").json()
+    assert stats["assets"] == 4
+    spaces = client.get("/v1/spaces").json()["spaces"]
+    assert {s["name"] for s in spaces} == {"text_minilm_l6", "visual_descriptor_v1"}
+    assert client.get("/v1/duplicates").json() == {"groups": []}
+    assert client.get("/v1/nowhere").json()["error"] == "not_found"
+    empty = client.post("/v1/search", json={})
+    assert empty.status_code == 422 and "give a search text" in empty.json()["detail"]
+    junk = client.post("/v1/search", content=b"{not json", headers={"content-type": "application/json"})
+    assert junk.status_code == 422 and junk.json()["error"] == "invalid_request"
+    too_many = client.post("/v1/search", json={"text": "fox", "limit": 100_000})
+    assert too_many.status_code == 422 and "limit" in too_many.json()["detail"]
+    schema = client.get("/openapi.json").json()
+    assert {"SearchRequest", "SearchResult", "Asset", "Filters"} <= set(schema["components"]["schemas"])
+
+
+def test_oversized_uploads_are_refused(filled: Library) -> None:
+    app = create_app(filled.settings, ServerConfig(max_upload_bytes=1024), library=filled)
+    with TestClient(app) as client:
+        big = client.post("/v1/search", files={"image": ("q.png", b"\0" * 4096, "image/png")})
+        assert big.status_code in (413, 400) and big.json()["error"]
+        body = client.post("/v1/search", json={"text": "x" * 2000})
+        assert body.status_code == 413 and body.json()["error"] == "too_large"
