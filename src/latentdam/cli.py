@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from latentdam.config import load_settings
-from latentdam.errors import InvalidSetting, LatentdamError, QueryError
+from latentdam.errors import InvalidQuery, InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Tool
 from latentdam.ingest import IngestProgress, IngestReport
 from latentdam.library import Library
@@ -444,6 +444,109 @@ def refresh(
             f"repaired: [bold]{report.duplicate_assets}[/] repeated asset rows and"
             f" [bold]{report.duplicate_files}[/] repeated file rows removed"
         )
+
+
+@app.command()
+def serve(
+    library: LibraryOption = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; beyond loopback needs API keys")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8765,
+    max_upload_mb: Annotated[float, typer.Option(help="Largest query image or upload accepted")] = 50.0,
+) -> None:
+    """Serve the library over HTTP: search, assets, thumbnails, stats (OpenAPI at /docs).
+
+    Models load once, so a search takes milliseconds instead of a model load. On loopback
+    (the default) no key is needed; on any other address every request needs an API key
+    (`latentdam keys create`), and the server refuses to start without one.
+
+    Examples:
+
+      latentdam serve
+
+      latentdam keys create studio --scope search && latentdam serve --host 0.0.0.0
+    """
+    import uvicorn
+
+    from latentdam.api import ServerConfig, create_app
+    from latentdam.api.keys import list_keys
+
+    settings = load_settings(library=library)
+    lib = Library.open(settings=settings)
+    config = ServerConfig(host=host, port=port, max_upload_bytes=int(max_upload_mb * 2**20))
+    if config.keys_required and not any(key.active for key in list_keys(lib.store)):
+        raise InvalidSetting(
+            f"--host {host} listens beyond this machine, and the library has no API key;"
+            " create one first: latentdam keys create NAME --scope search"
+        )
+    err.print(f"serving {escape(lib.path)} on http://{host}:{port} (API docs: /docs)")
+    uvicorn.run(create_app(settings, config, library=lib), host=host, port=port, log_level="warning")
+
+
+keys_app = typer.Typer(help="API keys for `latentdam serve` beyond loopback.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+ScopeOption = Annotated[
+    list[str],
+    typer.Option(
+        "--scope", help="search (read), write (ingest, uploads, jobs), admin (everything); repeatable"
+    ),
+]
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key")],
+    scope: ScopeOption,
+    library: LibraryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a key; its secret is shown this once (the library keeps only a hash)."""
+    from latentdam.api.keys import Scope, create_key
+
+    try:
+        scopes = [Scope(s) for s in scope]
+    except ValueError as exc:
+        raise InvalidQuery(f"--scope: {exc}; use search, write or admin") from None
+    lib = _open(library)
+    with lib.writing("keys"):
+        key, token = create_key(lib.store, name, scopes)
+    if as_json:
+        _print_json({**key.model_dump(mode="json"), "token": token})
+        return
+    out.print(f"key [bold]{key.id}[/] for {escape(key.name)} ({', '.join(key.scopes)}):\n{token}")
+    err.print("[yellow]shown once:[/] store it now; send it as `Authorization: Bearer KEY`")
+
+
+@keys_app.command("list")
+def keys_list(library: LibraryOption = None, as_json: JsonOption = False) -> None:
+    """Every key: id, name, scopes, when created and revoked (never the secret)."""
+    from latentdam.api.keys import list_keys
+
+    keys = list_keys(_open(library).store)
+    if as_json:
+        _print_json({"keys": [k.model_dump(mode="json") for k in keys]})
+        return
+    table = Table()
+    for column in ("id", "name", "scopes", "created", "revoked"):
+        table.add_column(column)
+    for k in keys:
+        revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
+        table.add_row(k.id, escape(k.name), ", ".join(k.scopes), f"{k.created_at:%Y-%m-%d %H:%M}", revoked)
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (`keys list`)")], library: LibraryOption = None
+) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    from latentdam.api.keys import revoke_key
+
+    lib = _open(library)
+    with lib.writing("keys"):
+        key = revoke_key(lib.store, key_id)
+    out.print(f"revoked key {key.id} ({escape(key.name)})")
 
 
 spaces_app = typer.Typer(help="List and drop embedding spaces.", no_args_is_help=False)

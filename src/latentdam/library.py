@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -208,6 +209,11 @@ class Library:
     @property
     def path(self) -> str:
         return self.store.uri
+
+    def writing(self, operation: str) -> AbstractContextManager[LockHolder]:
+        """Hold the library's writer lock for an operation of the caller's (LibraryBusy if
+        another writer has it); ingest, reembed, refresh and drop take it themselves."""
+        return self._writer.hold(operation)
 
     def writer(self) -> LockHolder | None:
         """Who is writing to this library now (an ingest, a reembed...), if anyone."""

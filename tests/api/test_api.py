@@ -33,7 +33,9 @@ def test_search_by_json_returns_the_library_result_shape(client: TestClient, fil
     response = client.post("/v1/search", json={"text": "a red fox", "limit": 2})
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "ok" and body["results"][0]["asset"]["record"]["prompt"] == "a red fox in the snow"
+    assert (
+        body["status"] == "ok" and body["results"][0]["asset"]["record"]["prompt"] == "a red fox in the snow"
+    )
     assert body == filled.search("a red fox", limit=2).to_dict()  # one serialisation, in-process or not
     paged = client.post("/v1/search", json={"text": "a fox", "limit": 1, "all": False, "include_all": True})
     assert paged.status_code == 422 and paged.json()["error"] == "invalid_query"  # unknown field "all"
@@ -48,7 +50,9 @@ def test_search_by_uploaded_image_and_by_asset(client: TestClient, filled: Libra
     fox = Path(filled.path).parent / "images" / "img_0.png"
     fox_id = filled.get(str(fox)).id
     upload = client.post(
-        "/v1/search", data={"query": '{"limit": 1}'}, files={"image": ("q.png", fox.read_bytes(), "image/png")}
+        "/v1/search",
+        data={"query": '{"limit": 1}'},
+        files={"image": ("q.png", fox.read_bytes(), "image/png")},
     )
     assert upload.status_code == 200 and upload.json()["results"][0]["id"] == fox_id
     assert upload.json()["query"]["image"] == "upload"
@@ -67,7 +71,9 @@ def test_assets_by_id_only(client: TestClient, filled: Library) -> None:
     original = client.get(f"/v1/assets/{asset_id}/file")
     assert original.status_code == 200 and original.content == Path(asset["path"]).read_bytes()
     similar = client.get(f"/v1/assets/{asset_id}/similar", params={"limit": 2}).json()
-    assert similar["ordering"] == "most similar first" and asset_id not in [h["id"] for h in similar["results"]]
+    assert similar["ordering"] == "most similar first" and asset_id not in [
+        h["id"] for h in similar["results"]
+    ]
     missing = client.get("/v1/assets/deadbeef00")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     for bad in ("..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "XYZ", asset["path"].replace("/", "%2F")):
