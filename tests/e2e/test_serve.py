@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,3 +106,64 @@ def test_beyond_loopback_the_server_needs_a_key_and_keys_are_managed_by_the_cli(
     assert "revoked" in cli("keys", "revoke", made["id"], library=library).stdout
     bad = cli("keys", "create", "x", "--scope", "root", library=library, check=False)
     assert bad.returncode == 2 and "use search, write or admin" in bad.stderr
+
+
+@pytest.mark.slow
+def test_searches_never_fail_while_an_ingest_writes_is_refused_twice_killed_and_resumed(
+    served: tuple[str, Path], make_a1111: MakeA1111
+) -> None:
+    """Bounded: 4 clients on 127.0.0.1, one 240-file ingest, at most a few minutes."""
+    url, library = served
+    batch = Path(library).parent / "batch"
+    for i in range(240):
+        make_a1111(f"../batch/shot_{i:03d}.png", f"study {i} of a lighthouse in a storm, variation {i * 7}")
+    env = {**ENV, "LATENTDAM_LIBRARY": str(library)}
+    ingest = subprocess.Popen(
+        [*CLI, "ingest", str(batch), "--batch-size", "8"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    failures: list[str] = []
+    seen: list[int] = []
+    stop = time.monotonic() + 300
+
+    def client() -> None:
+        with httpx.Client(timeout=60) as http:
+            while ingest.poll() is None and time.monotonic() < stop:
+                response = http.post(f"{url}/v1/search", json={"text": "a lighthouse in a storm", "limit": 5})
+                if response.status_code != 200:
+                    failures.append(response.text)
+                seen.append(http.get(f"{url}/v1/stats").json()["assets"])
+                if len(seen) > 2000:
+                    return
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and (not seen or max(seen) < 40):
+        time.sleep(0.2)
+    busy = cli("ingest", batch, library=library, check=False)  # a second writer, mid-ingest
+    assert busy.returncode == 1 and "library busy: ingest by PID" in busy.stderr
+    ingest.kill()  # SIGKILL mid-batch: its lock is left behind
+    ingest.wait(timeout=30)
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures[:3]
+    assert 2 < max(seen) < 242  # batches became visible while it ran, and it was cut short
+    resumed = json.loads(cli("ingest", batch, "--json", library=library).stdout)  # takes the lock over
+    assert resumed["failed"] == [] and resumed["added"] + resumed["unchanged"] == 240
+    stats = httpx.get(f"{url}/v1/stats", timeout=30).json()
+    deadline = time.monotonic() + 30
+    while stats["assets"] != 242 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        stats = httpx.get(f"{url}/v1/stats", timeout=30).json()
+    assert stats["assets"] == 242  # nothing lost, nothing twice (2 from the fixture)
+    ids = [
+        h["id"]
+        for h in httpx.post(f"{url}/v1/search", json={"filters": {"path": "*shot_*"}, "limit": 1000}).json()[
+            "results"
+        ]
+    ]
+    assert len(ids) == len(set(ids)) == 240
