@@ -108,6 +108,8 @@ def create_app(
         responses={422: {"model": ErrorBody}},
     )
     errors.install(app)
+    if library is not None:  # served before the lifespan runs too (ASGI test transports)
+        app.state.library = library
 
     def need(scope: Scope) -> Callable[..., Any]:
         def check(request: Request) -> ApiKey | None:
