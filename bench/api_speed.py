@@ -40,7 +40,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     library = args.workdir / "library"
-    texts = [q.text for name in ("quality_dev.json", "quality_dev2.json") for q in load_queries(args.data / name)]
+    texts = [
+        q.text for name in ("quality_dev.json", "quality_dev2.json") for q in load_queries(args.data / name)
+    ]
 
     lib = Library.open(settings=Settings(library=library))
     for text in texts:  # warm: models, query vectors, snapshot, vocabulary
