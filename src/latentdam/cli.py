@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -28,12 +28,14 @@ from rich.text import Text
 from latentdam.config import load_settings
 from latentdam.errors import InvalidQuery, InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Tool
-from latentdam.ingest import IngestProgress, IngestReport
-from latentdam.library import Library
+from latentdam.reports import IngestProgress, IngestReport
 from latentdam.search.query import Filters, Sort, invalid_query
 from latentdam.search.result import SearchResult, Status
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
+
+if TYPE_CHECKING:
+    from latentdam.library import Library
 
 # The model loaders' own progress bars would interleave with ours; errors still show.
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -70,6 +72,8 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 def _open(library: str | None, *, create: bool = False, **overrides: Any) -> Library:
     """The library the command works on; only commands that add to it (`create`) make one."""
+    from latentdam.library import Library  # LanceDB and the model runtime: only when needed
+
     settings = load_settings(library=library, **overrides)
     return Library.create(settings=settings, exist_ok=True) if create else Library.open(settings=settings)
 
@@ -471,6 +475,7 @@ def serve(
 
     from latentdam.api import ServerConfig, create_app
     from latentdam.api.keys import list_keys
+    from latentdam.library import Library
 
     settings = load_settings(library=library)
     lib = Library.open(settings=settings)

@@ -20,48 +20,11 @@ from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.vectors import embed_assets
 from latentdam.errors import ExtractError
 from latentdam.extract.file import ExtractedFile, extract_file, scan
+from latentdam.reports import IngestProgress, IngestReport, Skipped
 from latentdam.store.asset import to_row
 from latentdam.store.store import FileState, LibraryStore
 
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass(slots=True)
-class IngestReport:
-    added: int = 0  # new assets
-    updated: int = 0  # known files that moved, were copied, or changed content
-    unchanged: int = 0
-    failed: list[Skipped] = field(default_factory=list)
-    warnings: list[Skipped] = field(default_factory=list)  # indexed, but something was off
-    seconds: float = 0.0
-
-    @property
-    def seen(self) -> int:
-        return self.added + self.updated + self.unchanged + len(self.failed)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "failed": [{"path": s.path, "reason": s.reason} for s in self.failed],
-            "warnings": [{"path": s.path, "reason": s.reason} for s in self.warnings],
-            "seconds": round(self.seconds, 3),
-        }
-
-
-class IngestProgress:
-    """Receives progress; the CLI draws a bar from it. The default does nothing."""
-
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, files: int) -> None:
-        pass
+__all__ = ["IngestProgress", "IngestReport", "Ingestor", "Skipped"]
 
 
 @dataclass(slots=True)

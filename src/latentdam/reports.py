@@ -1,0 +1,47 @@
+"""What long operations report as they go and when done: light records with no heavy imports,
+so an interface can show them without loading the store or a model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    added: int = 0  # new assets
+    updated: int = 0  # known files that moved, were copied, or changed content
+    unchanged: int = 0
+    failed: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)  # indexed, but something was off
+    seconds: float = 0.0
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.updated + self.unchanged + len(self.failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": [{"path": s.path, "reason": s.reason} for s in self.failed],
+            "warnings": [{"path": s.path, "reason": s.reason} for s in self.warnings],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class IngestProgress:
+    """Receives progress; the CLI draws a bar from it. The default does nothing."""
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, files: int) -> None:
+        pass
