@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -29,7 +30,7 @@ from latentdam.config import load_settings
 from latentdam.errors import InvalidQuery, InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Tool
 from latentdam.reports import IngestProgress, IngestReport
-from latentdam.search.query import Filters, Sort, invalid_query
+from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
 from latentdam.search.result import SearchResult, Status
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
@@ -267,6 +268,15 @@ def search(
         ),
     ] = None,
     library: LibraryOption = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LATENTDAM_SERVER",
+            help="Search through this running `latentdam serve` (API key: $LATENTDAM_API_KEY)"
+            " [default: the server serving this library on this machine, if any]",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Search by meaning and keyword, narrowed by filters (all filters must hold).
@@ -307,10 +317,9 @@ def search(
             tags=tag or [],
             path=path,
         )
-        lib = _open(library)
-        result = lib.search(
+        query = SearchQuery(
             text=text,
-            image=image,
+            image=str(image) if image is not None else None,
             filters=filters,
             limit=limit,
             image_weight=image_weight,
@@ -318,14 +327,41 @@ def search(
             min_confidence=min_confidence,
             include_all=show_all,
             explain=explain,
-            signals=signal or None,
+            signals=frozenset(signal) if signal else None,
             sort=sort,
         )
     except ValidationError as exc:
         raise invalid_query(exc) from None
-    if lib.text_is_stale:
-        err.print(_STALE_HINT)
+    result = _served_search(library, server, query, image)
+    if result is None:  # no server: load the library and its models here
+        lib = _open(library)
+        result = lib.run(query, image)
+        if lib.text_is_stale:
+            err.print(_STALE_HINT)
     _emit(result, as_json)
+
+
+def _served_search(
+    library: str | None, server: str | None, query: SearchQuery, image: Path | None
+) -> SearchResult | None:
+    """The result from a running server: the one named, else the one this machine announced
+    for the library (falling back to a local search when it has gone); None: no server."""
+    from latentdam.api import client
+
+    url = server
+    if url is None:
+        location = load_settings(library=library).library
+        url = client.announced(Path(location)) if "://" not in location else None
+        if url is None:
+            return None
+    try:
+        result = client.search(url, query, image, os.environ.get("LATENTDAM_API_KEY"))
+        err.print(f"[dim]searched through the server at {escape(url)}[/]")
+        return result
+    except client.ServerUnavailable:
+        if server is not None:
+            raise
+        return None
 
 
 @app.command()
@@ -486,6 +522,7 @@ def serve(
             " create one first: latentdam keys create NAME --scope search"
         )
     err.print(f"serving {escape(lib.path)} on http://{host}:{port} (API docs: /docs)")
+    config = dataclasses.replace(config, announce=True)  # `latentdam search` here then uses it
     uvicorn.run(create_app(settings, config, library=lib), host=host, port=port, log_level="warning")
 
 

@@ -68,6 +68,7 @@ def served(tmp_path: Path, make_a1111: MakeA1111) -> Iterator[tuple[str, Path]]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    assert not (library / ".latentdam-server.json").exists()  # withdrawn when it stops
 
 
 def test_a_live_server_answers_searches_and_sees_cli_ingests(
@@ -89,6 +90,15 @@ def test_a_live_server_answers_searches_and_sees_cli_ingests(
     assert stats["assets"] == 3  # the server sees the CLI's commit
     hit = httpx.post(f"{url}/v1/search", json={"text": "lighthouse at dusk", "limit": 1}, timeout=30).json()
     assert hit["results"][0]["path"].endswith("lighthouse.png")
+
+    # the CLI on this machine finds the server through the library and searches through it
+    served = cli("search", "lighthouse at dusk", "-n", "1", "--json", library=library)
+    assert f"searched through the server at {url}" in served.stderr
+    assert json.loads(served.stdout)["results"][0]["path"].endswith("lighthouse.png")
+    by_image = cli("search", "--image", lighthouse, "-n", "1", "--json", library=library)
+    assert json.loads(by_image.stdout)["results"][0]["path"].endswith("lighthouse.png")
+    bad = cli("search", "--server", url, "--min-width", "-3", library=library, check=False)
+    assert bad.returncode == 2 and "min_width" in bad.stderr
 
 
 def test_beyond_loopback_the_server_needs_a_key_and_keys_are_managed_by_the_cli(

@@ -21,7 +21,7 @@ def test_importing_the_package_or_its_cli_loads_neither_lancedb_nor_torch() -> N
     import subprocess
     import sys
 
-    code = "import sys, latentdam, latentdam.cli; print(sorted({'lancedb', 'torch'} & set(sys.modules)))"
+    code = "import sys, latentdam, latentdam.cli, latentdam.api.client; print(sorted({'lancedb', 'torch'} & set(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
     assert latentdam.Library.__name__ == "Library"  # still there, on first use

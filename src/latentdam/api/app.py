@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from latentdam.api import errors
+from latentdam.api.client import announce, withdraw
 from latentdam.api.errors import ApiError, ErrorBody
 from latentdam.api.keys import ApiKey, Scope, authenticate, list_keys
 from latentdam.config import Settings
@@ -33,6 +34,7 @@ from latentdam.library import Library, LibraryStats
 from latentdam.search.query import MAX_LIMIT, SearchQuery, invalid_query
 from latentdam.search.result import SearchResult
 from latentdam.store.asset import Asset
+from latentdam.store.store import is_local, local_path
 
 ASSET_ID = r"^[0-9a-f]{6,64}$"  # a full id or a unique prefix; nothing path-like passes
 _MEDIA = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
@@ -45,6 +47,8 @@ class ServerConfig:
     max_upload_bytes: int = 50 * 2**20  # a query image or an upload
     # None: keys are required exactly when the server listens beyond loopback
     require_keys: bool | None = None
+    # Write the library's server file while serving, so the CLI on this machine uses it
+    announce: bool = False
 
     @property
     def loopback(self) -> bool:
@@ -98,7 +102,15 @@ def create_app(
         for space in lib.store.active:  # load every model now: the first search is fast too
             await run_in_threadpool(lib.embedders.get(space).load)
         app.state.library = lib
-        yield
+        announcement = None
+        if config.announce and is_local(lib.path):
+            reachable = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
+            announcement = announce(local_path(lib.path), f"http://{reachable}:{config.port}")
+        try:
+            yield
+        finally:
+            if announcement is not None:
+                withdraw(announcement)
 
     app = FastAPI(
         title="latentdam",
