@@ -44,6 +44,10 @@ def test_search_by_json_returns_the_library_result_shape(client: TestClient, fil
         "/v1/search", json={"text": "a fox", "limit": 1, "include_all": True, "cursor": first["next_cursor"]}
     ).json()
     assert second["results"][0]["id"] != first["results"][0]["id"]
+    faceted = client.post(
+        "/v1/search", json={"filters": {"path": "*.png"}, "facets": True, "limit": 1}
+    ).json()
+    assert faceted["facets"]["matching"] == 4 and faceted["facets"]["tool"] == {"a1111": 4}
 
 
 def test_search_by_uploaded_image_and_by_asset(client: TestClient, filled: Library) -> None:

@@ -61,3 +61,21 @@ def test_a_cursor_belongs_to_its_query(forest: Library) -> None:
         forest.run(SearchQuery(text="an owl", limit=3, cursor=first.next_cursor))
     with pytest.raises(InvalidQuery, match="not one latentdam made"):
         forest.run(SearchQuery(text="a red fox", limit=3, include_all=True, cursor="garbage!"))
+
+
+def test_facets_count_the_whole_matching_set_not_the_page(library: Library, make_a1111: MakeA1111) -> None:
+    for i in range(6):
+        make_a1111(f"fox_{i}.png", f"a red fox in the snow, study {i}", Model="dreamshaper_8")
+    for i in range(3):
+        make_a1111(
+            f"owl_{i}.png", f"a snowy owl at night, study {i}", Model="juggernautXL", Sampler="Euler a"
+        )
+    library.ingest([Path(library.path).parent / "images"])
+    facets = library.run(SearchQuery(text="a red fox in the snow", limit=2, facets=True)).facets
+    assert facets is not None and facets.model.get("dreamshaper_8") == 6 >= facets.matching - 3
+    everything = library.run(SearchQuery(filters={"path": "*.png"}, limit=1, facets=True)).facets
+    assert everything is not None and everything.matching == 9
+    assert everything.model == {"dreamshaper_8": 6, "juggernautXL": 3}
+    assert everything.sampler == {"DPM++ 2M": 6, "Euler a": 3} and everything.tool == {"a1111": 9}
+    assert sum(everything.month.values()) == 9
+    assert library.run(SearchQuery(text="a red fox", limit=2)).facets is None  # only when asked

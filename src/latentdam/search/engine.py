@@ -24,6 +24,7 @@ from latentdam.extract.text import semantic_text, without_attribution
 from latentdam.search.calibration import DEFAULT_CUT, band
 from latentdam.search.expansion import Vocabulary
 from latentdam.search.explain import explain_all
+from latentdam.search.facets import FACET_COLUMNS, Facets, count_facets
 from latentdam.search.filters import describe, to_sql
 from latentdam.search.fusion import Fusion, Ranking
 from latentdam.search.literal import Needle, NeedleKind, find_needles
@@ -444,6 +445,7 @@ class SearchEngine:
             kept = self._sorted(relevant, query.sort)
             ordering = f"{'newest first' if query.sort is Sort.DATE else 'by file name'}, among the relevant"
         next_cursor = plan.page.next_cursor(len(kept))
+        facets = self._facets([s.id for s in kept]) if query.facets else None
         kept = kept[plan.page.offset : plan.page.end]
         hits = self._hydrate(kept, rankings, floor if matched else cut)
         closest = self._hydrate(scored[:1], rankings, cut) if not hits and scored and matched is False else []
@@ -460,6 +462,7 @@ class SearchEngine:
             ordering=ordering,
             closest_why=self._why_short(closest[0], cut, plan, snap) if closest else None,
             notes=list(plan.notes),
+            facets=facets,
             next_cursor=next_cursor,
         )
 
@@ -506,13 +509,19 @@ class SearchEngine:
         if query.sort is Sort.NAME:
             kept, ordering = self._sorted(kept, Sort.NAME), "by file name"
         next_cursor = page.next_cursor(len(kept))
+        facets = count_facets(self.store.column_rows(plan.where, FACET_COLUMNS)) if query.facets else None
         kept = kept[page.offset : page.end]
         rankings = {Signal.FILTER: [(s.id, 1.0) for s in kept]}
         hits = self._hydrate(kept, rankings, DEFAULT_CUT)
         if query.explain:
             self._explain(hits, plan, snap, [])
         return SearchResult(
-            query=query, status=Status.OK, results=hits, ordering=ordering, next_cursor=next_cursor
+            query=query,
+            status=Status.OK,
+            results=hits,
+            ordering=ordering,
+            facets=facets,
+            next_cursor=next_cursor,
         )
 
     def _no_candidates(self, plan: QueryPlan, snap: Snapshot) -> SearchResult:
@@ -551,6 +560,11 @@ class SearchEngine:
             ordering="most similar first",
             next_cursor=page.next_cursor(len(fused)),
         )
+
+    def _facets(self, ids: list[str]) -> Facets:
+        """Counts over the candidates that passed the cut (every page of them)."""
+        rows = self.store.rows(ids, columns=["id", *FACET_COLUMNS])
+        return count_facets(rows.values())
 
     def _hydrate(self, chosen: list[_Scored], rankings: dict[Signal, Ranking], cut: float) -> list[SearchHit]:
         positions = {

@@ -70,6 +70,8 @@ class SearchQuery(BaseModel):
     # How the results are ordered; None: by relevance, or newest first for filters alone.
     # Date and name sort *within* the relevant set: the cut is made first.
     sort: Sort | None = None
+    # Count the matching set by tool, model, LoRA, sampler and month (`result.facets`).
+    facets: bool = False
     # The `next_cursor` of the previous page of this same query (None: the first page).
     cursor: str | None = Field(default=None, max_length=512)
 

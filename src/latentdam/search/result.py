@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from latentdam.search.explanation import Explanation
+from latentdam.search.facets import Facets
 from latentdam.search.query import SearchQuery
 from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
@@ -59,6 +60,7 @@ class SearchResult(BaseModel):
     closest_why: str | None = Field(default=None, description="with no_match: why `closest` fell short")
     message: str | None = Field(default=None, description="with no_candidates: what the filters excluded")
     notes: list[str] = Field(default_factory=list, description="warnings about how the query was run")
+    facets: Facets | None = Field(default=None, description="with `facets`: counts over the matching set")
     next_cursor: str | None = Field(
         default=None,
         description="opaque: pass as `cursor` (same query) for the next page; none when this is the last",

@@ -612,6 +612,13 @@ class LibraryStore:
             return []
         return list(zip(table["id"].to_pylist(), map(float, table["_score"].to_pylist()), strict=True))
 
+    def column_rows(self, where: str | None, columns: list[str]) -> list[dict[str, Any]]:
+        """Some columns of every asset matching a filter (facet counts)."""
+        query = self.assets.search().select(columns).limit(None)
+        if where:
+            query = query.where(where)
+        return query.to_arrow().to_pylist()
+
     def filter_ids(self, where: str | None, k: int) -> list[str]:
         """Ids matching a filter, newest first (for queries with filters and no text)."""
         query = self.assets.search().select(["id", "created_at"]).limit(None)

@@ -1,0 +1,47 @@
+"""Facets: how the matching set divides by generator, checkpoint, LoRA, sampler and month,
+so a client can offer "made with / created in" refinements with counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+FACET_COLUMNS = ["tool", "model", "lora_names", "sampler", "created_at"]
+TOP_VALUES = 20  # per facet, most frequent first
+
+
+class Facets(BaseModel):
+    matching: int = Field(description="assets in the matching set the counts are over")
+    tool: dict[str, int] = Field(default_factory=dict)
+    model: dict[str, int] = Field(default_factory=dict)
+    lora: dict[str, int] = Field(default_factory=dict)
+    sampler: dict[str, int] = Field(default_factory=dict)
+    month: dict[str, int] = Field(default_factory=dict, description="YYYY-MM of creation, newest first")
+
+
+def count_facets(rows: Iterable[Mapping[str, Any]]) -> Facets:
+    """Counts over rows holding FACET_COLUMNS (an asset without a value is not counted)."""
+    counters: dict[str, Counter[str]] = {
+        name: Counter() for name in ("tool", "model", "lora", "sampler", "month")
+    }
+    matching = 0
+    for row in rows:
+        matching += 1
+        for name, value in (
+            ("tool", row.get("tool")),
+            ("model", row.get("model")),
+            ("sampler", row.get("sampler")),
+        ):
+            if value:
+                counters[name][str(value)] += 1
+        counters["lora"].update(set(row.get("lora_names") or []))
+        created = row.get("created_at")
+        if isinstance(created, datetime):
+            counters["month"][f"{created:%Y-%m}"] += 1
+    top = {name: dict(counter.most_common(TOP_VALUES)) for name, counter in counters.items()}
+    top["month"] = dict(sorted(counters["month"].items(), reverse=True)[:TOP_VALUES])
+    return Facets(matching=matching, **top)
