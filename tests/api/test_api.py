@@ -110,3 +110,21 @@ def test_oversized_uploads_are_refused(filled: Library) -> None:
         assert big.status_code in (413, 400) and big.json()["error"]
         body = client.post("/v1/search", json={"text": "x" * 2000})
         assert body.status_code == 413 and body.json()["error"] == "too_large"
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(client: TestClient) -> None:
+    import io
+
+    from PIL import Image
+
+    bomb = io.BytesIO()
+    Image.new("1", (11_000, 11_000)).save(bomb, "PNG", optimize=True)  # 15 KB, 121 megapixels
+    response = client.post("/v1/search", files={"image": ("bomb.png", bomb.getvalue(), "image/png")})
+    assert response.status_code == 413 and response.json()["error"] == "image_too_large"
+    assert "megapixels" in response.json()["detail"]
+    malformed = client.post(
+        "/v1/search",
+        content=b"--x\r\nnot multipart",
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
+    assert 400 <= malformed.status_code < 500 and malformed.json()["error"]
