@@ -65,15 +65,14 @@ def writer_lock(uri: str) -> WriterLock:
     return ProcessWriterLock(uri)
 
 
-class FileWriterLock:
-    """The writer lock of a library directory. Re-entrant within one holder (a `Library`):
-    an ingest that refits the relevance model does not lock itself out."""
+class _ReentrantLock:
+    """What every backend shares: re-entrant within one holder (a `Library`: an ingest that
+    refits the relevance model does not lock itself out), refused to anyone else. A backend
+    says how to take (`_acquire`, LibraryBusy when it can't), give back and name the holder."""
 
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / LOCK_FILE
-        self.location = str(directory)
+    def __init__(self, location: str) -> None:
+        self.location = location
         self._depth = 0
-        self._fd: int | None = None
         self._owner: int | None = None  # the thread holding it
         self._guard = threading.Lock()
 
@@ -82,7 +81,7 @@ class FileWriterLock:
         me = LockHolder.me(operation)
         with self._guard:
             if self._depth and self._owner != threading.get_ident():
-                raise LibraryBusy(self._read() or me, self.location)
+                raise LibraryBusy(self._current() or me, self.location)
             if not self._depth:
                 self._acquire(me)
                 self._owner = threading.get_ident()
@@ -94,6 +93,25 @@ class FileWriterLock:
                 self._depth -= 1
                 if not self._depth:
                     self._release()
+                    self._owner = None
+
+    def _acquire(self, me: LockHolder) -> None:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+    def _current(self) -> LockHolder | None:
+        raise NotImplementedError
+
+
+class FileWriterLock(_ReentrantLock):
+    """The writer lock of a library directory: an flock'd file in it."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(str(directory))
+        self.path = directory / LOCK_FILE
+        self._fd: int | None = None
 
     def holder(self) -> LockHolder | None:
         """Who holds the lock now, if anyone (a file left by a dead holder is not a holder)."""
@@ -136,7 +154,9 @@ class FileWriterLock:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None
-        self._owner = None
+
+    def _current(self) -> LockHolder | None:
+        return self._read()
 
     def _read(self) -> LockHolder | None:
         try:
@@ -146,34 +166,27 @@ class FileWriterLock:
             return None
 
 
-class ProcessWriterLock:
+class ProcessWriterLock(_ReentrantLock):
     """Until object stores get their lease: one writer per process for an object-store library
     (threads of one server are kept apart; other processes are not)."""
 
     _held: ClassVar[dict[str, LockHolder]] = {}
-    _guard: ClassVar[threading.Lock] = threading.Lock()
+    _registry: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, uri: str) -> None:
-        self.location = uri
-        self._depth = 0
-
-    @contextmanager
-    def hold(self, operation: str) -> Iterator[LockHolder]:
-        me = LockHolder.me(operation)
-        with self._guard:
+    def _acquire(self, me: LockHolder) -> None:
+        with self._registry:
             held = self._held.get(self.location)
-            if held is not None and self._depth == 0:
+            if held is not None:
                 raise LibraryBusy(held, self.location)
-            self._held.setdefault(self.location, me)
-            self._depth += 1
-        try:
-            yield me
-        finally:
-            with self._guard:
-                self._depth -= 1
-                if not self._depth:
-                    self._held.pop(self.location, None)
+            self._held[self.location] = me
+
+    def _release(self) -> None:
+        with self._registry:
+            self._held.pop(self.location, None)
+
+    def _current(self) -> LockHolder | None:
+        with self._registry:
+            return self._held.get(self.location)
 
     def holder(self) -> LockHolder | None:
-        with self._guard:
-            return self._held.get(self.location)
+        return self._current()
