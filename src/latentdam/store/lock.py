@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
@@ -65,7 +66,7 @@ def writer_lock(uri: str) -> WriterLock:
     return ProcessWriterLock(uri)
 
 
-class _ReentrantLock:
+class _ReentrantLock(ABC):
     """What every backend shares: re-entrant within one holder (a `Library`: an ingest that
     refits the relevance model does not lock itself out), refused to anyone else. A backend
     says how to take (`_acquire`, LibraryBusy when it can't), give back and name the holder."""
@@ -95,14 +96,17 @@ class _ReentrantLock:
                     self._release()
                     self._owner = None
 
+    @abstractmethod
     def _acquire(self, me: LockHolder) -> None:
-        raise NotImplementedError
+        """Take the lock for `me`, or raise LibraryBusy naming who has it."""
 
+    @abstractmethod
     def _release(self) -> None:
-        raise NotImplementedError
+        """Give the lock back."""
 
+    @abstractmethod
     def _current(self) -> LockHolder | None:
-        raise NotImplementedError
+        """Who holds the lock now, as far as this backend can tell."""
 
 
 class FileWriterLock(_ReentrantLock):
