@@ -118,18 +118,22 @@ def test_beyond_loopback_the_server_needs_a_key_and_keys_are_managed_by_the_cli(
     assert bad.returncode == 2 and "use search, write or admin" in bad.stderr
 
 
+FILES = 400
+
+
 @pytest.mark.slow
 def test_searches_never_fail_while_an_ingest_writes_is_refused_twice_killed_and_resumed(
     served: tuple[str, Path], make_a1111: MakeA1111
 ) -> None:
-    """Bounded: 4 clients on 127.0.0.1, one 240-file ingest, at most a few minutes."""
+    """Bounded: 4 clients on 127.0.0.1, one 400-file ingest (small batches, so it is still
+    writing when it is refused a second writer and killed), at most a few minutes."""
     url, library = served
     batch = Path(library).parent / "batch"
-    for i in range(240):
+    for i in range(FILES):
         make_a1111(f"../batch/shot_{i:03d}.png", f"study {i} of a lighthouse in a storm, variation {i * 7}")
     env = {**ENV, "LATENTDAM_LIBRARY": str(library)}
     ingest = subprocess.Popen(
-        [*CLI, "ingest", str(batch), "--batch-size", "8"],
+        [*CLI, "ingest", str(batch), "--batch-size", "4"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -161,19 +165,19 @@ def test_searches_never_fail_while_an_ingest_writes_is_refused_twice_killed_and_
     for thread in threads:
         thread.join(timeout=120)
     assert not failures, failures[:3]
-    assert 2 < max(seen) < 242  # batches became visible while it ran, and it was cut short
+    assert 2 < max(seen) < FILES + 2  # batches became visible while it ran, and it was cut short
     resumed = json.loads(cli("ingest", batch, "--json", library=library).stdout)  # takes the lock over
-    assert resumed["failed"] == [] and resumed["added"] + resumed["unchanged"] == 240
+    assert resumed["failed"] == [] and resumed["added"] + resumed["unchanged"] == FILES
     stats = httpx.get(f"{url}/v1/stats", timeout=30).json()
     deadline = time.monotonic() + 30
-    while stats["assets"] != 242 and time.monotonic() < deadline:
+    while stats["assets"] != FILES + 2 and time.monotonic() < deadline:
         time.sleep(0.5)
         stats = httpx.get(f"{url}/v1/stats", timeout=30).json()
-    assert stats["assets"] == 242  # nothing lost, nothing twice (2 from the fixture)
+    assert stats["assets"] == FILES + 2  # nothing lost, nothing twice (2 from the fixture)
     ids = [
         h["id"]
         for h in httpx.post(f"{url}/v1/search", json={"filters": {"path": "*shot_*"}, "limit": 1000}).json()[
             "results"
         ]
     ]
-    assert len(ids) == len(set(ids)) == 240
+    assert len(ids) == len(set(ids)) == FILES
