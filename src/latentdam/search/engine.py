@@ -448,7 +448,7 @@ class SearchEngine:
         facets = self._facets([s.id for s in kept]) if query.facets else None
         kept = kept[plan.page.offset : plan.page.end]
         hits = self._hydrate(kept, rankings, floor if matched else cut)
-        closest = self._hydrate(scored[:1], rankings, cut) if not hits and scored and matched is False else []
+        closest = self._hydrate(scored[:1], rankings, cut) if not hits and scored and not matched else []
         terms = list(plan.terms) if Signal.EXPANSION in rankings else []
         if query.explain and (hits or closest):
             self._explain(hits or closest, plan, snap, terms)

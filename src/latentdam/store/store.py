@@ -206,12 +206,7 @@ class LibraryStore:
 
     def manifest_at(self, version: int) -> Manifest:
         """The manifest as it was at a version of its table."""
-        table = self._db.open_table(MANIFEST_TABLE)
-        try:
-            table.checkout(version)
-        except Exception as exc:
-            raise StoreError(f"library version {version} is gone (cleaned up); search again") from exc
-        return ManifestReader(table).read()
+        return ManifestReader(self._table_at(MANIFEST_TABLE, version)).read()
 
     @property
     def version(self) -> int:
@@ -223,14 +218,18 @@ class LibraryStore:
         manifest as read then. Later commits (an ingest still writing) do not reach it, so
         page 2 of a search ranks what page 1 ranked."""
         view = copy.copy(self)
-        table = self._db.open_table(ASSETS_TABLE)
-        try:
-            table.checkout(assets_version)
-        except Exception as exc:  # cleaned up since (optimize prunes old versions)
-            raise StoreError(f"library version {assets_version} is gone (cleaned up); search again") from exc
-        view.assets = table
+        view.assets = self._table_at(ASSETS_TABLE, assets_version)
         view._manifest = _Pinned(manifest)  # type: ignore[assignment]
         return view
+
+    def _table_at(self, name: str, version: int) -> Any:
+        """A table of this library checked out at a past version (its own handle)."""
+        table = self._db.open_table(name)
+        try:
+            table.checkout(version)
+        except Exception as exc:  # cleaned up since (optimize prunes old versions)
+            raise StoreError(f"library version {version} is gone (cleaned up); search again") from exc
+        return table
 
     def get_meta(self, key: str) -> Any:
         return self.manifest().get(key)
@@ -507,21 +506,13 @@ class LibraryStore:
 
     def _restore_staged(self, table: Any, key: str, staging: str) -> None:
         staged = self._db.open_table(staging).to_arrow()
-        present = (
-            set(
-                table.search()
-                .where(in_list(key, staged[key].to_pylist()))
-                .select([key])
-                .limit(None)
-                .to_arrow()[key]
-                .to_pylist()
-            )
-            if staged.num_rows
-            else set()
-        )
-        missing = [i for i, value in enumerate(staged[key].to_pylist()) if value not in present]
-        if missing:
-            table.add(staged.take(missing))
+        keys = staged[key].to_pylist()
+        if keys:
+            found = table.search().where(in_list(key, keys)).select([key]).limit(None).to_arrow()
+            present = set(found[key].to_pylist())
+            missing = [i for i, value in enumerate(keys) if value not in present]
+            if missing:
+                table.add(staged.take(missing))
         self._db.drop_table(staging)
 
     def refresh_indexes(self) -> None:
