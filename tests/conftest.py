@@ -21,6 +21,15 @@ def text_embedder() -> TextEmbedder:
     return embedder
 
 
+@pytest.fixture(scope="session")
+def tiny_clip_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two tiny random CLIP models saved as a hub snapshot is laid out (different seeds)."""
+    from latentdam.testing.tiny_models import save_tiny_clip
+
+    root = tmp_path_factory.mktemp("models")
+    return save_tiny_clip(root / "tiny-clip-a", seed=1), save_tiny_clip(root / "tiny-clip-b", seed=2)
+
+
 @pytest.fixture
 def library(tmp_path: Path, text_embedder: TextEmbedder) -> Iterator[Library]:
     settings = Settings(library=tmp_path / "library", batch_size=4)

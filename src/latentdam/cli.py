@@ -29,7 +29,7 @@ from rich.text import Text
 from latentdam.config import load_settings
 from latentdam.errors import InvalidQuery, InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Tool
-from latentdam.reports import IngestProgress, IngestReport
+from latentdam.reports import IngestProgress, IngestReport, Report
 from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
 from latentdam.search.result import SearchResult, Status
 from latentdam.search.signal import Signal
@@ -103,8 +103,8 @@ class _RichProgress(IngestProgress):
     def start(self, total: int) -> None:
         self.progress.update(self.task, total=total)
 
-    def advance(self, files: int) -> None:
-        self.progress.advance(self.task, files)
+    def advance(self, items: int, report: Report) -> None:
+        self.progress.advance(self.task, items)
 
 
 class _RateColumn(ProgressColumn):

@@ -64,8 +64,11 @@ class Ingestor:
         progress.start(len(files))
         for start in range(0, len(files), self.batch_size):
             batch = files[start : start + self.batch_size]
+            if progress.cancelled:
+                report.cancelled = True
+                break
             self._ingest_batch(batch, report)
-            progress.advance(len(batch))
+            progress.advance(len(batch), report)
         if report.added or report.updated:
             self.store.refresh_indexes()
         report.seconds = time.perf_counter() - started

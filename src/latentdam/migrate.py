@@ -33,6 +33,7 @@ class ReembedReport:
     skipped: list[Skipped] = field(default_factory=list)  # assets the new space cannot embed
     replaced: str | None = None  # the space it took over from (kept until dropped)
     activated: bool = False
+    cancelled: bool = False  # stopped before the backfill ended: `reembed` again resumes it
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +43,7 @@ class ReembedReport:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "replaced": self.replaced,
             "activated": self.activated,
+            "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
         }
 
@@ -65,7 +67,7 @@ class Reembedder:
         embedder = self.embedders.get(space)
         skipped_ids: list[str] = []
         progress.start(self.store.count(f"{space.column} IS NULL"))
-        while True:
+        while not progress.cancelled:
             rows = self.store.missing_vectors(
                 space, ["id", "paths", "embed_text"], self.batch_size, excluding=skipped_ids
             )
@@ -78,8 +80,9 @@ class Reembedder:
             skipped_ids += [row["id"] for row, v in zip(rows, vectors, strict=True) if v is None]
             self.store.set_vectors(space, written)
             report.embedded += len(written)
-            progress.advance(len(rows))
-        if activate:
+            progress.advance(len(rows), report)
+        report.cancelled = progress.cancelled
+        if activate and not report.cancelled:  # half a backfill never answers searches
             report.replaced = self._activate(space)
             report.activated = True
         self.store.refresh_indexes()

@@ -36,6 +36,7 @@ class RefreshReport:
     reembedded: int = 0  # of those, re-embedded in the text spaces
     duplicate_assets: int = 0  # repeated asset rows removed (left by two unlocked writers)
     duplicate_files: int = 0  # repeated file rows removed
+    cancelled: bool = False
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,6 +46,7 @@ class RefreshReport:
             "reembedded": self.reembedded,
             "duplicate_assets": self.duplicate_assets,
             "duplicate_files": self.duplicate_files,
+            "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
         }
 
@@ -73,11 +75,15 @@ class TextRefresher:
         progress.start(len(ids))
         for start in range(0, len(ids), self.batch_size):
             batch = ids[start : start + self.batch_size]
+            if progress.cancelled:
+                report.cancelled = True
+                break
             self._refresh(batch, report)
-            progress.advance(len(batch))
+            progress.advance(len(batch), report)
         if report.retexted or report.duplicate_assets:
             self.store.refresh_indexes()
-        mark_current(self.store)
+        if not report.cancelled:  # a stopped refresh leaves the recipe stale: the next one resumes
+            mark_current(self.store)
         report.seconds = time.perf_counter() - started
         return report
 

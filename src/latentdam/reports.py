@@ -4,7 +4,7 @@ so an interface can show them without loading the store or a model."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,7 @@ class IngestReport:
     unchanged: int = 0
     failed: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)  # indexed, but something was off
+    cancelled: bool = False  # stopped on request; what was done before is kept
     seconds: float = 0.0
 
     @property
@@ -33,15 +34,31 @@ class IngestReport:
             "unchanged": self.unchanged,
             "failed": [{"path": s.path, "reason": s.reason} for s in self.failed],
             "warnings": [{"path": s.path, "reason": s.reason} for s in self.warnings],
+            "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
         }
 
 
+class Report(Protocol):
+    """What a long operation has done so far (IngestReport, ReembedReport, RefreshReport)."""
+
+    cancelled: bool
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
 class IngestProgress:
-    """Receives progress; the CLI draws a bar from it. The default does nothing."""
+    """Receives the progress of an ingest, reembed or refresh; the CLI draws a bar from it, a
+    server job records it. The default does nothing and never cancels."""
 
     def start(self, total: int) -> None:
         pass
 
-    def advance(self, files: int) -> None:
-        pass
+    def advance(self, items: int, report: Report) -> None:
+        """`items` more are done; `report` is the operation's report so far."""
+
+    @property
+    def cancelled(self) -> bool:
+        """Checked between batches: True stops the operation cleanly there (every committed
+        batch is kept, the report says `cancelled`)."""
+        return False

@@ -15,8 +15,9 @@ from latentdam.embed import TextEmbedder
 from latentdam.errors import StoreError
 from latentdam.ingest import IngestProgress
 from latentdam.refresh import RECIPE_KEY
+from latentdam.reports import Report
 from latentdam.testing.formats import write_jpeg
-from latentdam.testing.tiny_models import save_tiny_clip, save_tiny_sentence_transformer
+from latentdam.testing.tiny_models import save_tiny_sentence_transformer
 
 PROMPTS = [
     "a lighthouse on a cliff at dusk",
@@ -28,12 +29,6 @@ PROMPTS = [
     "a neon alley in the rain at night",
     "a golden retriever puppy in a meadow",
 ]
-
-
-@pytest.fixture(scope="module")
-def tiny_clip_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("models")
-    return save_tiny_clip(root / "tiny-clip-a", seed=1), save_tiny_clip(root / "tiny-clip-b", seed=2)
 
 
 @pytest.fixture
@@ -61,8 +56,8 @@ class _StopHalfway(IngestProgress):
     def start(self, total: int) -> None:
         self.total = total
 
-    def advance(self, files: int) -> None:
-        self.done += files
+    def advance(self, items: int, report: Report) -> None:
+        self.done += items
         result = self.library.search("a fox in winter", limit=3)
         assert _names(result)[0] == "img_2.png"
         assert self.new_space not in result.spaces  # still answering from the old spaces
