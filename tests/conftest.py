@@ -3,6 +3,8 @@ it is small (90 MB) and the search tests are only meaningful with real embedding
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +30,17 @@ def tiny_clip_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 
     root = tmp_path_factory.mktemp("models")
     return save_tiny_clip(root / "tiny-clip-a", seed=1), save_tiny_clip(root / "tiny-clip-b", seed=2)
+
+
+@pytest.fixture
+def other_writer(library: Library) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the library's writer lock, as an ingest in a terminal would."""
+    holder = [sys.executable, "-m", "latentdam.testing.hold_writer_lock", library.path]
+    proc = subprocess.Popen(holder, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    yield proc
+    proc.kill()
+    proc.wait(timeout=30)
 
 
 @pytest.fixture

@@ -110,6 +110,19 @@ class QueryError(LatentdamError, ValueError):
     pass
 
 
+class PathNotAllowed(LatentdamError, PermissionError):
+    """A server was asked to read a folder outside the roots it was started with."""
+
+
+class JobNotFound(LatentdamError, KeyError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job {job_id!r} in this library; GET /v1/jobs lists them")
+        self.job_id = job_id
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
 class UnknownSpace(QueryError, KeyError):
     def __init__(self, space: str, known: list[str]) -> None:
         super().__init__(f"unknown space {space!r}; known: {', '.join(sorted(known))}")

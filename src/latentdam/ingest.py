@@ -19,7 +19,7 @@ from typing import Any
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.vectors import embed_assets
 from latentdam.errors import ExtractError
-from latentdam.extract.file import ExtractedFile, extract_file, scan
+from latentdam.extract.file import ExtractedFile, extract_file, is_within, scan
 from latentdam.reports import IngestProgress, IngestReport, Skipped
 from latentdam.store.asset import to_row
 from latentdam.store.store import FileState, LibraryStore
@@ -48,6 +48,7 @@ class Ingestor:
         max_pixels: int,
         thumbnail_size: int,
         exists: Callable[[str], bool] = os.path.exists,
+        within: Sequence[Path] | None = None,
     ) -> None:
         self.store = store
         self.embedders = embedders
@@ -55,6 +56,7 @@ class Ingestor:
         self.max_pixels = max_pixels
         self.thumbnail_size = thumbnail_size
         self.exists = exists
+        self.within = within  # read only files inside these folders, links resolved (a server's roots)
 
     def run(self, inputs: Iterable[Path], progress: IngestProgress | None = None) -> IngestReport:
         progress = progress or IngestProgress()
@@ -79,6 +81,11 @@ class Ingestor:
         batch = _Batch()
         extracted: list[ExtractedFile] = []
         for path in paths:
+            if self.within is not None and not is_within(path, self.within):
+                report.failed.append(
+                    Skipped(path, "links outside the folders this server may read; not read")
+                )
+                continue
             try:
                 stat = os.stat(path)
             except OSError as exc:

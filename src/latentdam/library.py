@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -225,14 +225,22 @@ class Library:
 
     # -- ingest -------------------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[PathLike], progress: IngestProgress | None = None) -> IngestReport:
-        """Add or refresh every PNG/JPEG/WebP under the given files and folders."""
+    def ingest(
+        self,
+        paths: Iterable[PathLike],
+        progress: IngestProgress | None = None,
+        *,
+        within: Sequence[Path] | None = None,
+    ) -> IngestReport:
+        """Add or refresh every PNG/JPEG/WebP under the given files and folders. `within`:
+        skip (and report) files that are, links resolved, outside these folders."""
         ingestor = Ingestor(
             self.store,
             self.embedders,
             batch_size=self.settings.batch_size,
             max_pixels=self._max_pixels,
             thumbnail_size=self.settings.thumbnail_size,
+            within=within,
         )
         with self._writer.hold("ingest"):
             report = ingestor.run([Path(p) for p in paths], progress)

@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,6 @@ from latentdam.errors import LibraryBusy
 from latentdam.store.lock import FileWriterLock
 
 HOLDER = [sys.executable, "-m", "latentdam.testing.hold_writer_lock"]
-
-
-@pytest.fixture
-def other_writer(library: Library) -> Iterator[subprocess.Popen[str]]:
-    """Another process holding the library's writer lock, as an ingest in a terminal would."""
-    proc = subprocess.Popen([*HOLDER, library.path], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    yield proc
-    proc.kill()
-    proc.wait(timeout=30)
 
 
 def test_a_second_writer_is_refused_by_name_while_readers_go_on(

@@ -7,7 +7,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +54,12 @@ def scan(paths: Iterable[Path]) -> Iterator[Path]:
             yield Path(os.path.abspath(root))  # an explicit file is attempted whatever its suffix
         else:
             raise FileNotFoundError(f"no such file or folder: {root}")
+
+
+def is_within(path: str | Path, roots: Sequence[Path]) -> bool:
+    """Whether a path, links resolved, lies inside one of the folders (a server's roots)."""
+    real = Path(os.path.realpath(path))
+    return any(real.is_relative_to(os.path.realpath(root)) for root in roots)
 
 
 def hash_bytes(data: bytes) -> str:

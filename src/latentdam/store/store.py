@@ -200,6 +200,13 @@ class LibraryStore:
             return self._db.open_table(name)
         return self._db.create_table(name, schema=schema, exist_ok=True)
 
+    def side_table(self, name: str, schema: pa.Schema | None = None) -> Any | None:
+        """A table of the library's own beside the assets (the job log): opened if there,
+        made with `schema` if not and one is given, else None."""
+        if name in self._db.list_tables().tables:
+            return self._db.open_table(name)
+        return None if schema is None else self._db.create_table(name, schema=schema, exist_ok=True)
+
     def manifest(self) -> Manifest:
         """The manifest as of now: one immutable value per manifest table version."""
         return self._manifest.read()

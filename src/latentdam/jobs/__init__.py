@@ -1,0 +1,24 @@
+"""Write jobs a server runs for its clients: ingest, reembed, refresh, one at a time, recorded
+in the library so a restarted server resumes them (see runner.py)."""
+
+from latentdam.jobs.record import (
+    IngestJob,
+    Job,
+    JobKind,
+    JobRequest,
+    JobState,
+    ReembedJob,
+    RefreshJob,
+)
+from latentdam.jobs.runner import JobRunner
+
+__all__ = [
+    "IngestJob",
+    "Job",
+    "JobKind",
+    "JobRequest",
+    "JobRunner",
+    "JobState",
+    "ReembedJob",
+    "RefreshJob",
+]

@@ -1,0 +1,89 @@
+"""What a job is: the request it runs, its state, and how far it got (the pydantic records the
+API returns and the job log keeps)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+JOB_ID = r"^[0-9a-f]{16}$"
+
+
+class JobKind(StrEnum):
+    INGEST = "ingest"
+    REEMBED = "reembed"
+    REFRESH = "refresh"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # stopped on request; what it did is kept
+    INTERRUPTED = "interrupted"  # the server stopped under it and did not resume it
+
+    @property
+    def finished(self) -> bool:
+        return self not in (JobState.QUEUED, JobState.RUNNING)
+
+
+class IngestJob(BaseModel):
+    """Ingest folders or files the server can read (under the roots it was started with)."""
+
+    kind: Literal[JobKind.INGEST] = JobKind.INGEST
+    paths: list[Annotated[str, Field(min_length=1, max_length=4096)]] = Field(
+        min_length=1,
+        max_length=1000,
+        description="absolute paths under a server root, or paths relative to the first root",
+    )
+
+
+class ReembedJob(BaseModel):
+    """Embed the library with another model, then switch searches to it (`latentdam reembed`)."""
+
+    kind: Literal[JobKind.REEMBED] = JobKind.REEMBED
+    model: str = Field(
+        min_length=1,
+        max_length=500,
+        description="a built-in model name, a hub id, or a model folder under a server root",
+    )
+    activate: bool = True
+
+
+class RefreshJob(BaseModel):
+    """Recompute stored texts after an upgrade and repair duplicates (`latentdam refresh`)."""
+
+    kind: Literal[JobKind.REFRESH] = JobKind.REFRESH
+
+
+JobRequest = Annotated[IngestJob | ReembedJob | RefreshJob, Field(discriminator="kind")]
+
+
+class Job(BaseModel):
+    id: str = Field(pattern=JOB_ID)
+    request: JobRequest
+    state: JobState = JobState.QUEUED
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    total: int | None = Field(default=None, description="files or assets to go through, once known")
+    done: int = 0
+    report: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the operation's report so far: counts, and per-file errors under `failed`",
+    )
+    error: str | None = None
+    hint: str | None = None
+    requested_by: str | None = Field(default=None, description="the id of the API key that asked")
+    origin: str = Field(default="api", description="api, upload, or resumed after a restart")
+    resumes: int = Field(default=0, description="how often a restarted server resumed it")
+    cancel_requested: bool = False
+    revision: int = Field(default=0, description="bumped on every change (progress streams)")
+
+    @property
+    def kind(self) -> JobKind:
+        return self.request.kind
