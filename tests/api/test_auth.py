@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from latentdam import Library
 from latentdam.api import ServerConfig, create_app
-from latentdam.api.app import is_loopback
+from latentdam.api.config import is_loopback
 from latentdam.api.keys import Scope, create_key, list_keys, revoke_key
 
 

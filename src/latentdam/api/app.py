@@ -9,16 +9,13 @@ itself recorded.
 
 from __future__ import annotations
 
-import ipaddress
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi import Path as PathParam
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, Response
 from pydantic import Field, ValidationError
@@ -27,8 +24,10 @@ from starlette.datastructures import UploadFile
 
 from latentdam.api import errors
 from latentdam.api.client import announce, withdraw
+from latentdam.api.config import ServerConfig
+from latentdam.api.deps import ASSET_ID, AssetId, LibraryDep, require
 from latentdam.api.errors import ApiError, ErrorBody
-from latentdam.api.keys import ApiKey, Scope, authenticate, list_keys
+from latentdam.api.keys import Scope
 from latentdam.config import Settings
 from latentdam.library import Library, LibraryStats
 from latentdam.search.query import MAX_LIMIT, SearchQuery, invalid_query
@@ -36,47 +35,7 @@ from latentdam.search.result import SearchResult
 from latentdam.store.asset import Asset
 from latentdam.store.store import is_local, local_path
 
-ASSET_ID = r"^[0-9a-f]{6,64}$"  # a full id or a unique prefix; nothing path-like passes
 _MEDIA = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-
-
-@dataclass(frozen=True, slots=True)
-class ServerConfig:
-    host: str = "127.0.0.1"
-    port: int = 8765
-    max_upload_bytes: int = 50 * 2**20  # a query image or an upload
-    # None: keys are required exactly when the server listens beyond loopback
-    require_keys: bool | None = None
-    # Write the library's server file while serving, so the CLI on this machine uses it
-    announce: bool = False
-
-    @property
-    def loopback(self) -> bool:
-        return is_loopback(self.host)
-
-    @property
-    def keys_required(self) -> bool:
-        return not self.loopback if self.require_keys is None else self.require_keys
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve beyond this machine
-
-
-def lib_of(request: Request) -> Library:
-    """The library the server opened at start-up."""
-    lib: Library = request.app.state.library
-    return lib
-
-
-# Module level: with postponed annotations FastAPI resolves these names in the module.
-LibraryDep = Annotated[Library, Depends(lib_of)]
-AssetId = Annotated[str, PathParam(pattern=ASSET_ID, description="an asset id or unique prefix")]
 
 
 class SearchRequest(SearchQuery):
@@ -120,31 +79,11 @@ def create_app(
         responses={422: {"model": ErrorBody}},
     )
     errors.install(app)
+    app.state.config = config
     if library is not None:  # served before the lifespan runs too (ASGI test transports)
         app.state.library = library
 
-    def need(scope: Scope) -> Callable[..., Any]:
-        def check(request: Request) -> ApiKey | None:
-            if not config.keys_required:
-                return None
-            token = request.headers.get("x-api-key") or ""
-            auth = request.headers.get("authorization", "")
-            if auth.lower().startswith("bearer "):
-                token = auth[7:].strip()
-            if not token:
-                raise ApiError(
-                    401, "unauthorized", "this server needs an API key", "send Authorization: Bearer KEY"
-                )
-            key = authenticate(list_keys(lib_of(request).store), token)
-            if key is None:
-                raise ApiError(401, "unauthorized", "unknown or revoked API key", "ask for a new key")
-            if not key.allows(scope):
-                raise ApiError(403, "forbidden", f"key {key.id} lacks the {scope} scope", None)
-            return key
-
-        return check
-
-    search_scope = [Depends(need(Scope.SEARCH))]
+    search_scope = [Depends(require(Scope.SEARCH))]
 
     @app.get("/v1/health", tags=["server"])
     def health() -> dict[str, str]:
