@@ -5,6 +5,8 @@ from datetime import datetime
 import pytest
 from pydantic import ValidationError
 
+from conftest import MakeA1111
+from latentdam import Library
 from latentdam.search.filters import glob_to_like, to_sql
 from latentdam.search.query import Filters, SearchQuery
 
@@ -32,3 +34,11 @@ def test_unknown_tool_and_empty_query_are_rejected() -> None:
     with pytest.raises(ValidationError, match="tool"):
         Filters(tool="photoshop")  # type: ignore[arg-type]
     assert SearchQuery(text="   ").asks_nothing()  # blank text is no text: `run` refuses it
+
+
+def test_dates_of_any_year_reach_the_store(library: Library, make_a1111: MakeA1111) -> None:
+    # schemathesis found year 999 written "999-01-01", which Lance could not parse (a 500)
+    library.ingest([make_a1111("a.png", "a red fox")])
+    for year in (1, 999, 1999, 9999):
+        result = library.search(filters={"created_after": datetime(year, 1, 1)})
+        assert len(result.results) == (1 if year < 2000 else 0)

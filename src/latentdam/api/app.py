@@ -16,19 +16,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, Response
 from pydantic import Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from latentdam.api import errors
+from latentdam.api import errors, jobs, uploads
 from latentdam.api.client import announce, withdraw
 from latentdam.api.config import ServerConfig
 from latentdam.api.deps import ASSET_ID, AssetId, LibraryDep, require
 from latentdam.api.errors import ApiError, ErrorBody
 from latentdam.api.keys import Scope
+from latentdam.api.timeout import RequestTimeout
+from latentdam.api.uploads import upload_folder
 from latentdam.config import Settings
+from latentdam.jobs import JobRunner
 from latentdam.library import Library, LibraryStats
 from latentdam.search.query import MAX_LIMIT, SearchQuery, invalid_query
 from latentdam.search.result import SearchResult
@@ -61,6 +65,11 @@ def create_app(
         for space in lib.store.active:  # load every model now: the first search is fast too
             await run_in_threadpool(lib.embedders.get(space).load)
         app.state.library = lib
+        runner = JobRunner(
+            lib, roots=config.roots, uploads=upload_folder(lib, config), resume=config.resume_jobs
+        )
+        await run_in_threadpool(runner.start)  # resumes what a previous server left unfinished
+        app.state.jobs = runner
         announcement = None
         if config.announce and is_local(lib.path):
             reachable = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
@@ -70,6 +79,8 @@ def create_app(
         finally:
             if announcement is not None:
                 withdraw(announcement)
+            # the running job stops after its batch and stays queued: the next server resumes it
+            await run_in_threadpool(runner.close)
 
     app = FastAPI(
         title="latentdam",
@@ -80,6 +91,16 @@ def create_app(
     )
     errors.install(app)
     app.state.config = config
+    app.add_middleware(RequestTimeout, seconds=config.request_timeout)
+    if config.cors_origins:  # off unless asked for: a browser elsewhere cannot call the API
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
+    app.include_router(jobs.router)
+    app.include_router(uploads.router)
     if library is not None:  # served before the lifespan runs too (ASGI test transports)
         app.state.library = library
 

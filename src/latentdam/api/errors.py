@@ -4,6 +4,7 @@ traceback (the server log has it)."""
 from __future__ import annotations
 
 import logging
+from pathlib import PurePath
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +36,8 @@ _MAPPING: list[tuple[type[Exception], int, str, str | None]] = [
     (errors.AssetNotFound, 404, "not_found", None),
     (errors.UnknownSpace, 404, "unknown_space", "GET /v1/spaces lists them"),
     (errors.LibraryBusy, 409, "busy", "retry when the running job ends"),
+    (errors.JobNotFound, 404, "not_found", None),
+    (errors.PathNotAllowed, 403, "outside_roots", None),
     (errors.ImageTooLarge, 413, "image_too_large", None),
     (errors.ExtractError, 422, "unreadable_image", "send a PNG, JPEG or WebP file"),
     (errors.QueryError, 422, "invalid_query", None),
@@ -47,6 +50,13 @@ def _body(status: int, error: str, detail: str, hint: str | None = None) -> JSON
     return JSONResponse(ErrorBody(error=error, detail=detail, hint=hint).model_dump(), status_code=status)
 
 
+def _detail(exc: errors.LatentdamError) -> str:
+    """The message; a file's error names the file as the client sent it (never a server path)."""
+    if isinstance(exc, errors.ExtractError) and exc.path:
+        return f"{PurePath(str(exc.path)).name}: {exc}"
+    return str(exc)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
@@ -56,7 +66,7 @@ def install(app: FastAPI) -> None:
     async def _ours(_: Request, exc: errors.LatentdamError) -> JSONResponse:
         for kind, status, code, hint in _MAPPING:
             if isinstance(exc, kind):
-                return _body(status, code, str(exc), hint)
+                return _body(status, code, _detail(exc), hint)
         log.exception("unexpected latentdam error", exc_info=exc)
         return _body(500, "internal", "the server could not do that; its log says why")
 

@@ -49,11 +49,14 @@ class JobRunner:
         library: Library,
         *,
         roots: Sequence[Path] = (),
+        uploads: Path | None = None,
         resume: bool = True,
         save_every: float = 1.0,
     ) -> None:
         self.library = library
-        self.roots = tuple(Path(os.path.realpath(root)) for root in roots)  # what jobs may read
+        self.roots = tuple(Path(os.path.realpath(root)) for root in roots)  # what clients may name
+        # what jobs may read: the roots, and the server's own upload folder
+        self.readable = self.roots + ((Path(os.path.realpath(uploads)),) if uploads else ())
         self.resume = resume
         self.save_every = save_every
         self._log = JobLog(library.store)
@@ -148,14 +151,16 @@ class JobRunner:
         return request
 
     def _readable(self, raw: str) -> str:
-        if not self.roots:
-            raise PathNotAllowed(
-                f"this server reads no folders, so it cannot read {raw}; start it with"
-                " `latentdam serve --root DIR` to let clients ingest from DIR"
-            )
-        path = Path(raw).expanduser()
-        path = Path(os.path.abspath(path if path.is_absolute() else self.roots[0] / path))
-        if not is_within(path, self.roots):
+        path = Path(raw)  # not expanded: a client's "~" is not the server's home
+        if not path.is_absolute() and self.roots:
+            path = self.roots[0] / path
+        path = Path(os.path.abspath(path))
+        if not is_within(path, self.readable):
+            if not self.roots:
+                raise PathNotAllowed(
+                    f"this server reads no folders, so it cannot read {raw}; start it with"
+                    " `latentdam serve --root DIR` to let clients ingest from DIR"
+                )
             raise PathNotAllowed(
                 f"{raw} is outside the folders this server may read ({', '.join(map(str, self.roots))})"
             )
@@ -165,7 +170,7 @@ class JobRunner:
 
     def _names_a_folder(self, model: str) -> bool:
         """Whether a model argument is a path (else a built-in name or hub id)."""
-        path = Path(model).expanduser()
+        path = Path(model)
         return (
             path.is_absolute()
             or model.startswith((".", "~"))
@@ -209,7 +214,7 @@ class JobRunner:
 
     def _call(self, request: JobRequest, progress: IngestProgress) -> Report:
         if isinstance(request, IngestJob):
-            return self.library.ingest(request.paths, progress, within=self.roots)
+            return self.library.ingest(request.paths, progress, within=self.readable)
         if isinstance(request, ReembedJob):
             return self.library.reembed(request.model, progress, activate=request.activate)
         assert isinstance(request, RefreshJob)

@@ -51,7 +51,9 @@ def _utc(value: datetime) -> datetime:
 
 
 def _timestamp(value: datetime) -> str:
-    return f"CAST({quote(_utc(value).strftime('%Y-%m-%d %H:%M:%S.%f'))} AS TIMESTAMP)"
+    # isoformat, not strftime: %Y does not pad years before 1000 ("999-01-01" fails to parse)
+    text = _utc(value).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return f"CAST({quote(text)} AS TIMESTAMP)"
 
 
 def _created(asset: Asset) -> datetime | None:
