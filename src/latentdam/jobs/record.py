@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 JOB_ID = r"^[0-9a-f]{16}$"
+_NO_NUL = r"^[^\x00]+$"  # no file system takes a NUL in a path
 
 
 class JobKind(StrEnum):
@@ -35,7 +36,7 @@ class IngestJob(BaseModel):
     """Ingest folders or files the server can read (under the roots it was started with)."""
 
     kind: Literal[JobKind.INGEST] = JobKind.INGEST
-    paths: list[Annotated[str, Field(min_length=1, max_length=4096)]] = Field(
+    paths: list[Annotated[str, Field(min_length=1, max_length=4096, pattern=_NO_NUL)]] = Field(
         min_length=1,
         max_length=1000,
         description="absolute paths under a server root, or paths relative to the first root",
@@ -49,6 +50,7 @@ class ReembedJob(BaseModel):
     model: str = Field(
         min_length=1,
         max_length=500,
+        pattern=_NO_NUL,
         description="a built-in model name, a hub id, or a model folder under a server root",
     )
     activate: bool = True

@@ -154,8 +154,12 @@ class JobRunner:
         path = Path(raw)  # not expanded: a client's "~" is not the server's home
         if not path.is_absolute() and self.roots:
             path = self.roots[0] / path
-        path = Path(os.path.abspath(path))
-        if not is_within(path, self.readable):
+        try:
+            path = Path(os.path.abspath(path))
+            inside = is_within(path, self.readable)
+        except (OSError, ValueError) as exc:  # a NUL, a name too long for the file system
+            raise InvalidQuery(f"not a usable path: {raw!r} ({exc})") from None
+        if not inside:
             if not self.roots:
                 raise PathNotAllowed(
                     f"this server reads no folders, so it cannot read {raw}; start it with"
@@ -164,7 +168,7 @@ class JobRunner:
             raise PathNotAllowed(
                 f"{raw} is outside the folders this server may read ({', '.join(map(str, self.roots))})"
             )
-        if not path.exists():
+        if not _exists(path):
             raise InvalidQuery(f"no such file or folder under the server's roots: {raw}")
         return str(path)
 
@@ -174,8 +178,8 @@ class JobRunner:
         return (
             path.is_absolute()
             or model.startswith((".", "~"))
-            or path.exists()
-            or any((root / model).exists() for root in self.roots[:1])
+            or _exists(path)
+            or any(_exists(root / model) for root in self.roots[:1])
         )
 
     # -- the worker -----------------------------------------------------------------------
@@ -291,6 +295,13 @@ class JobRunner:
                     self._live[job.id] = job
                 self._queue.put(job.id)
                 log.info("resuming job %s (%s)", job.id, job.kind)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL
+        return False
 
 
 def _interrupted(why: str) -> dict[str, Any]:
