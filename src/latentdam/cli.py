@@ -493,17 +493,39 @@ def serve(
         str, typer.Option(help="Address to listen on; beyond loopback needs API keys")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8765,
-    max_upload_mb: Annotated[float, typer.Option(help="Largest query image or upload accepted")] = 50.0,
+    root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--root",
+            help="A folder clients may ingest from (repeatable); without one, no client can make"
+            " the server read its disk",
+        ),
+    ] = None,
+    upload_dir: Annotated[
+        Path | None, typer.Option(help="Where uploads are kept [default: LIBRARY/uploads]")
+    ] = None,
+    max_upload_mb: Annotated[float, typer.Option(help="Largest query image or uploaded file")] = 50.0,
+    request_timeout: Annotated[
+        float, typer.Option(help="Seconds a request may take before a 503 (progress streams excepted)")
+    ] = 60.0,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option("--cors-origin", help="An origin browsers may call the API from (repeatable)"),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Resume jobs a previous server left unfinished (else: mark them interrupted)")
+    ] = True,
 ) -> None:
-    """Serve the library over HTTP: search, assets, thumbnails, stats (OpenAPI at /docs).
+    """Serve the library over HTTP: search, assets, uploads and write jobs (OpenAPI at /docs).
 
     Models load once, so a search takes milliseconds instead of a model load. On loopback
     (the default) no key is needed; on any other address every request needs an API key
-    (`latentdam keys create`), and the server refuses to start without one.
+    (`latentdam keys create`), and the server refuses to start without one. Ingest jobs read
+    only under the --root folders; uploads go to the library's upload folder.
 
     Examples:
 
-      latentdam serve
+      latentdam serve --root ~/renders
 
       latentdam keys create studio --scope search && latentdam serve --host 0.0.0.0
     """
@@ -514,14 +536,29 @@ def serve(
     from latentdam.library import Library
 
     settings = load_settings(library=library)
+    roots = tuple(r.expanduser().resolve() for r in root or [])
+    for folder in roots:
+        if not folder.is_dir():
+            raise InvalidSetting(f"--root {folder}: no such folder")
     lib = Library.open(settings=settings)
-    config = ServerConfig(host=host, port=port, max_upload_bytes=int(max_upload_mb * 2**20))
+    config = ServerConfig(
+        host=host,
+        port=port,
+        roots=roots,
+        upload_dir=upload_dir.expanduser().resolve() if upload_dir else None,
+        max_upload_bytes=int(max_upload_mb * 2**20),
+        request_timeout=request_timeout,
+        cors_origins=tuple(cors_origin or []),
+        resume_jobs=resume,
+    )
     if config.keys_required and not any(key.active for key in list_keys(lib.store)):
         raise InvalidSetting(
             f"--host {host} listens beyond this machine, and the library has no API key;"
             " create one first: latentdam keys create NAME --scope search"
         )
     err.print(f"serving {escape(lib.path)} on http://{host}:{port} (API docs: /docs)")
+    if roots:
+        err.print(f"clients may ingest from: {escape(', '.join(map(str, roots)))}")
     config = dataclasses.replace(config, announce=True)  # `latentdam search` here then uses it
     uvicorn.run(create_app(settings, config, library=lib), host=host, port=port, log_level="warning")
 

@@ -28,6 +28,9 @@ def test_keys_are_stored_hashed_and_revocable(library: Library) -> None:
     revoke_key(library.store, key.id)
     (listed,) = list_keys(library.store)
     assert listed.revoked_at is not None and not listed.allows(Scope.SEARCH)
+    # ids are hex, so `latentdam keys revoke ID` never reads one as an option ("-Mx...")
+    ids = [create_key(library.store, f"k{i}", [Scope.SEARCH])[0].id for i in range(20)]
+    assert all(len(i) == 8 and set(i) <= set("0123456789abcdef") for i in ids)
 
 
 def test_every_call_needs_a_valid_key_with_the_scope(guarded: TestClient, library: Library) -> None:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,30 +41,39 @@ def cli(*args: str | Path, library: Path, check: bool = True) -> subprocess.Comp
     return proc
 
 
+def start_server(
+    library: Path, *args: str | Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """`latentdam serve` on a free port, once it answers."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [*CLI, "serve", "--library", str(library), "--port", str(port), *map(str, args)],
+        env=env or ENV,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise AssertionError(f"server did not start: {server.stderr.read() if server.stderr else ''}")
+        time.sleep(0.3)
+
+
 @pytest.fixture
 def served(tmp_path: Path, make_a1111: MakeA1111) -> Iterator[tuple[str, Path]]:
     library = tmp_path / "lib"
     folder = make_a1111("fox.png", "a red fox in the snow").parent
     make_a1111("ramen.png", "a bowl of ramen")
     cli("ingest", folder, library=library)
-    port = _free_port()
-    server = subprocess.Popen(
-        [*CLI, "serve", "--library", str(library), "--port", str(port)],
-        env=ENV,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_server(library, "--root", tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
         yield url, library
     finally:
         server.terminate()
@@ -159,7 +169,9 @@ def test_searches_never_fail_while_an_ingest_writes_is_refused_twice_killed_and_
     while time.monotonic() < deadline and (not seen or max(seen) < 40):
         time.sleep(0.2)
     busy = cli("ingest", batch, library=library, check=False)  # a second writer, mid-ingest
-    assert busy.returncode == 1 and "library busy: ingest by PID" in busy.stderr
+    assert busy.returncode == 1 and f"library busy: ingest by PID {ingest.pid}" in busy.stderr
+    api_busy = httpx.post(f"{url}/v1/jobs/ingest", json={"paths": [str(batch)]}, timeout=30)  # and a third
+    assert api_busy.status_code == 409 and f"ingest by PID {ingest.pid}" in api_busy.json()["detail"]
     ingest.kill()  # SIGKILL mid-batch: its lock is left behind
     ingest.wait(timeout=30)
     for thread in threads:
@@ -181,3 +193,58 @@ def test_searches_never_fail_while_an_ingest_writes_is_refused_twice_killed_and_
         ]
     ]
     assert len(ids) == len(set(ids)) == FILES
+
+
+JOB_FILES = 200
+
+
+def _job(url: str, job_id: str) -> dict[str, Any]:
+    job: dict[str, Any] = httpx.get(f"{url}/v1/jobs/{job_id}", timeout=30).json()
+    return job
+
+
+@pytest.mark.slow
+def test_a_server_killed_mid_job_resumes_it_when_restarted(tmp_path: Path, make_a1111: MakeA1111) -> None:
+    """An ingest job over HTTP, a CLI writer refused while it runs, the server SIGKILLed in the
+    middle, a new server on the library: the job resumes, and nothing is lost or doubled."""
+    library = tmp_path / "lib"
+    cli("ingest", make_a1111("fox.png", "a red fox in the snow").parent, library=library)
+    for i in range(JOB_FILES):
+        make_a1111(f"../jobs/shot_{i:03d}.png", f"study {i} of a windmill at noon, variation {i * 3}")
+    env = {**ENV, "LATENTDAM_BATCH_SIZE": "4"}
+    first, url = start_server(library, "--root", library.parent, env=env)
+    try:
+        submitted = httpx.post(f"{url}/v1/jobs/ingest", json={"paths": ["jobs"]}, timeout=30)
+        assert submitted.status_code == 202
+        job_id = submitted.json()["id"]
+        deadline = time.monotonic() + 240
+        while _job(url, job_id)["done"] < 20:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        busy = cli("ingest", library.parent / "jobs", library=library, check=False)
+        assert busy.returncode == 1 and f"ingest job {job_id[:8]} by PID {first.pid}" in busy.stderr
+    finally:
+        first.kill()  # SIGKILL mid-batch: no chance to record anything more
+        first.wait(timeout=30)
+
+    second, url = start_server(library, "--root", library.parent)
+    try:
+        events = []
+        with httpx.stream("GET", f"{url}/v1/jobs/{job_id}/events", timeout=300) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    events.append(json.loads(line[6:]))
+        final = events[-1]
+        assert final["state"] == "done" and final["resumes"] == 1, final
+        report = final["report"]
+        assert report["failed"] == [] and report["added"] + report["unchanged"] == JOB_FILES
+        assert 0 < report["added"] < JOB_FILES  # the first server's batches were kept
+        stats = httpx.get(f"{url}/v1/stats", timeout=30).json()
+        assert stats["assets"] == JOB_FILES + 1
+        hits = httpx.post(
+            f"{url}/v1/search", json={"filters": {"path": "*/jobs/*"}, "limit": 1000}, timeout=60
+        ).json()["results"]
+        assert len(hits) == len({h["id"] for h in hits}) == JOB_FILES
+    finally:
+        second.terminate()
+        second.wait(timeout=60)

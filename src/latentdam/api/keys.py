@@ -64,9 +64,12 @@ def create_key(store: LibraryStore, name: str, scopes: list[Scope]) -> tuple[Api
         raise InvalidQuery("a key needs a name (who or what uses it)")
     if not scopes:
         raise InvalidQuery("a key needs at least one scope: search, write or admin")
-    token = PREFIX + secrets.token_urlsafe(32)
+    # the public id is hex: a url-safe one could start with "-" and read as an option
+    # (`latentdam keys revoke -Mx...`)
+    key_id = secrets.token_hex(4)
+    token = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
-        id=token[len(PREFIX) : len(PREFIX) + 8],
+        id=key_id,
         name=name.strip(),
         scopes=sorted(set(scopes)),
         sha256=_digest(token),
