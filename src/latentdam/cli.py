@@ -6,9 +6,10 @@ import dataclasses
 import json
 import os
 import sys
+import traceback
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -746,5 +747,32 @@ def main() -> None:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2 if isinstance(exc, QueryError | InvalidSetting) else 1)
     except FileNotFoundError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        sys.exit(1)
+        if not _raised_by_store(exc):
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            sys.exit(1)
+        _store_failed(exc)
+    except Exception as exc:
+        if not _raised_by_store(exc):
+            raise  # a bug of latentdam's own: the traceback is what a report needs
+        _store_failed(exc)
+
+
+def _raised_by_store(exc: BaseException) -> bool:
+    """Whether an exception came out of LanceDB or Lance (their errors are plain OSError,
+    ValueError, RuntimeError...: only where they were raised tells them apart)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any(
+        f"{os.sep}lancedb{os.sep}" in f.filename or f"{os.sep}lance{os.sep}" in f.filename for f in frames
+    )
+
+
+def _store_failed(exc: BaseException) -> NoReturn:
+    if os.environ.get("LATENTDAM_DEBUG"):
+        traceback.print_exception(exc)
+    first = " ".join(str(exc).split())[:400] or type(exc).__name__
+    err.print(
+        f"[red]error:[/] the library's store failed: {escape(first)}\n"
+        "  If the library's folder was changed by hand or its disk is failing, restore it from a"
+        " backup; otherwise run again with LATENTDAM_DEBUG=1 and report the traceback."
+    )
+    sys.exit(1)

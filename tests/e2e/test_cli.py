@@ -257,3 +257,13 @@ def test_orders_say_what_they_are_and_literal_names_are_found(tmp_path: Path, ma
 
     mixed = run("search", "at night", "--image", folder / "cat.png", library=library)
     assert "--image-weight" in mixed.stderr and "prompt it carries" in mixed.stderr
+
+
+def test_a_damaged_store_is_an_error_message_not_a_traceback(tmp_path: Path, make_a1111: MakeA1111) -> None:
+    library = tmp_path / "lib"
+    run("ingest", make_a1111("fox.png", "a red fox in the snow").parent, library=library)
+    for data in (library / "assets.lance" / "data").iterdir():  # lost, as on a failing disk
+        data.unlink()
+    broken = run("search", "a red fox", library=library, check=False)
+    assert broken.returncode == 1 and "error: the library's store failed" in broken.stderr, broken.stderr
+    assert "Traceback" not in broken.stderr and "LATENTDAM_DEBUG=1" in broken.stderr
