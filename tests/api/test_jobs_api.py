@@ -188,6 +188,12 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(client: TestClient, libra
     assert "notes.txt" in client.post("/v1/uploads", files=cases[0][0]).json()["detail"]
     assert client.post("/v1/uploads", files={"x": (None, "1")}).status_code == 422  # a field, no file
     assert client.post("/v1/uploads", json={"files": []}).status_code == 415
+    malformed = client.post(
+        "/v1/uploads",
+        content=b"--x\r\nnot multipart",
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
+    assert 400 <= malformed.status_code < 500 and malformed.json()["error"]
     assert not list(Path(library.path, "uploads").rglob("*.png"))  # ok.png too: all or nothing
 
 

@@ -128,14 +128,14 @@ def test_beyond_loopback_the_server_needs_a_key_and_keys_are_managed_by_the_cli(
     assert bad.returncode == 2 and "use search, write or admin" in bad.stderr
 
 
-FILES = 400
+FILES = 500
 
 
 @pytest.mark.slow
 def test_searches_never_fail_while_an_ingest_writes_is_refused_twice_killed_and_resumed(
     served: tuple[str, Path], make_a1111: MakeA1111
 ) -> None:
-    """Bounded: 4 clients on 127.0.0.1, one 400-file ingest (small batches, so it is still
+    """Bounded: 4 clients on 127.0.0.1, one 500-file ingest (small batches, so it is still
     writing when it is refused a second writer and killed), at most a few minutes."""
     url, library = served
     batch = Path(library).parent / "batch"
