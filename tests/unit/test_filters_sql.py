@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -42,3 +43,42 @@ def test_dates_of_any_year_reach_the_store(library: Library, make_a1111: MakeA11
     for year in (1, 999, 1999, 9999):
         result = library.search(filters={"created_after": datetime(year, 1, 1)})
         assert len(result.results) == (1 if year < 2000 else 0)
+
+
+def test_or_branches_and_exclusions_compile_and_nest() -> None:
+    filters = Filters(
+        tool="a1111",
+        any_of=[Filters(model="sdxl"), Filters(model="flux", any_of=[Filters(sampler="euler")])],
+        exclude=[Filters(tags=["draft"])],
+    )
+    assert to_sql(filters) == (
+        "(tool = 'a1111') AND (((lower(model) LIKE '%sdxl%')) OR ((lower(model) LIKE '%flux%')"
+        " AND (((lower(sampler) = 'euler'))))) AND (NOT COALESCE(((array_has(tags, 'draft'))), FALSE))"
+    )
+    with pytest.raises(ValidationError, match="levels deep"):
+        Filters(any_of=[Filters(any_of=[Filters(any_of=[Filters(any_of=[Filters(model="x")])])])])
+    with pytest.raises(ValidationError, match="branches"):
+        Filters(exclude=[Filters(model=str(i)) for i in range(65)])
+
+
+def test_or_and_not_select_what_they_say(library: Library, make_a1111: MakeA1111) -> None:
+    make_a1111("xl.png", "a red fox", Model="sd_xl_base", Sampler="Euler")
+    make_a1111("flux.png", "a red fox", Model="flux1-dev", Sampler="DPM++ 2M")
+    make_a1111("plain.png", "a red fox", Model="v1-5-pruned", Sampler="Euler")
+    bare = make_a1111("nomodel.png", "a red fox", Model=None, Model_hash=None, Sampler=None)
+    library.ingest([bare.parent])
+
+    def names(**filters: object) -> set[str]:
+        result = library.search("a red fox", filters=filters, include_all=True, limit=50)
+        return {Path(h.path).name for h in result.results}
+
+    either = names(any_of=[{"model": "sd_xl"}, {"model": "flux"}])
+    assert either == {"xl.png", "flux.png"}
+    assert names(exclude=[{"model": "flux"}]) == {"xl.png", "plain.png", "nomodel.png"}
+    assert names(exclude=[{"sampler": "euler"}], any_of=[{"model": "v1-5"}, {"model": "flux"}]) == {
+        "flux.png"
+    }
+    why = library.search("a red fox", filters={"any_of": [{"model": "flux"}]}, explain=True).results[0]
+    assert why.explanation is not None
+    (match,) = why.explanation.filters
+    assert match.filter == "any of (model contains 'flux')" and match.holds

@@ -128,8 +128,45 @@ def _range_clause(column: str, low: int | None, high: int | None) -> Clause | No
     return Clause(label, sql, holds, lambda a: str(getattr(a, column)))
 
 
+def _all(parts: list[Clause]) -> Clause:
+    """The clauses of one branch taken together."""
+    return Clause(
+        ", ".join(c.label for c in parts) or "anything",
+        " AND ".join(f"({c.sql})" for c in parts) or "TRUE",
+        lambda a: all(c.holds(a) for c in parts),
+        lambda a: "; ".join(v for c in parts if (v := c.value(a)) is not None) or None,
+    )
+
+
+def _any_clause(branches: list[Filters]) -> Clause:
+    each = [_all(clauses(b)) for b in branches]
+
+    def value(asset: Asset) -> str | None:
+        held = next((c for c in each if c.holds(asset)), None)
+        return held.label if held is not None else None
+
+    return Clause(
+        "any of " + " or ".join(f"({c.label})" for c in each),
+        " OR ".join(f"({c.sql})" for c in each),
+        lambda a: any(c.holds(a) for c in each),
+        value,
+    )
+
+
+def _exclude_clause(branch: Filters) -> Clause:
+    inner = _all(clauses(branch))
+    return Clause(
+        f"not ({inner.label})",
+        # a NULL (no model, no sampler...) does not hold, so NOT must not turn it into NULL
+        f"NOT COALESCE(({inner.sql}), FALSE)",
+        lambda a: not inner.holds(a),
+        inner.value,
+    )
+
+
 def clauses(filters: Filters) -> list[Clause]:
-    """One clause per given filter (per LoRA and per tag for the list fields), in field order."""
+    """One clause per given filter (per LoRA and per tag for the list fields), in field order;
+    then one for the or-branches and one per exclusion."""
     out: list[Clause] = []
     if filters.tool is not None:
         tool = str(filters.tool)
@@ -193,6 +230,9 @@ def clauses(filters: Filters) -> list[Clause]:
                 lambda a: a.path,
             )
         )
+    if filters.any_of:
+        out.append(_any_clause(filters.any_of))
+    out += [_exclude_clause(branch) for branch in filters.exclude]
     return out
 
 

@@ -7,16 +7,21 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from latentdam.errors import InvalidQuery
 from latentdam.extract.record import Tool
 from latentdam.search.signal import Signal
 
+MAX_BRANCHES = 64  # or-branches and exclusions in one query, nested ones included
+MAX_DEPTH = 4
+
 
 class Filters(BaseModel):
     """Structured filters. All given filters must hold (AND); within `tags` and `lora`,
-    an asset passes when it has every listed value. Text matches are case-insensitive."""
+    an asset passes when it has every listed value. Text matches are case-insensitive.
+    `any_of`: at least one branch holds as well (OR; a branch is Filters, so it nests);
+    `exclude`: no branch may hold (NOT)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +38,26 @@ class Filters(BaseModel):
     max_height: int | None = Field(default=None, ge=0)
     tags: list[str] = Field(default_factory=list, description="exact tags, each must be present")
     path: str | None = Field(default=None, description="glob on the file path, e.g. '*/portraits/*.png'")
+    any_of: list[Filters] = Field(
+        default_factory=list, description="or-branches: an asset passes when at least one holds"
+    )
+    exclude: list[Filters] = Field(
+        default_factory=list, description="not-branches: an asset passes when none holds"
+    )
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Filters:
+        if self._depth() > MAX_DEPTH:
+            raise ValueError(f"filters nest more than {MAX_DEPTH} levels deep")
+        if self._branches() > MAX_BRANCHES:
+            raise ValueError(f"more than {MAX_BRANCHES} filter branches in one query")
+        return self
+
+    def _depth(self) -> int:
+        return 1 + max((b._depth() for b in (*self.any_of, *self.exclude)), default=0)
+
+    def _branches(self) -> int:
+        return sum(1 + b._branches() for b in (*self.any_of, *self.exclude))
 
     def is_empty(self) -> bool:
         return self == Filters()
