@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEMO   ?= latentdam-library
 
-.PHONY: install demo test lint bench clean
+.PHONY: install browser demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,8 +22,16 @@ demo: install
 	$(VENV)/bin/latentdam search "cyberpunk street scene" --library $(DEMO) --limit 3
 	$(VENV)/bin/latentdam search "cute animals" --tool comfyui --library $(DEMO) --limit 3
 
+## browser: Debian's Chromium for the gallery's browser tests (Playwright's own download cannot work offline)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq || true; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 ## test: lint, type-check and run the whole test suite
-test: install lint
+test: install browser lint
 	$(VENV)/bin/pytest -q
 
 lint: install

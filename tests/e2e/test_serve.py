@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,15 +16,10 @@ import httpx
 import pytest
 
 from conftest import MakeA1111
+from latentdam.testing.server import free_port, start
 
 CLI = [sys.executable, "-m", "latentdam"]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "160"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cli(*args: str | Path, library: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -44,26 +38,8 @@ def cli(*args: str | Path, library: Path, check: bool = True) -> subprocess.Comp
 def start_server(
     library: Path, *args: str | Path, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], str]:
-    """`latentdam serve` on a free port, once it answers."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [*CLI, "serve", "--library", str(library), "--port", str(port), *map(str, args)],
-        env=env or ENV,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            raise AssertionError(f"server did not start: {server.stderr.read() if server.stderr else ''}")
-        time.sleep(0.3)
+    server = start(library, *args, env=env or ENV)
+    return server.process, server.url
 
 
 @pytest.fixture
@@ -116,7 +92,7 @@ def test_beyond_loopback_the_server_needs_a_key_and_keys_are_managed_by_the_cli(
 ) -> None:
     library = tmp_path / "lib"
     cli("ingest", make_a1111("fox.png", "a red fox").parent, library=library)
-    refused = cli("serve", "--host", "0.0.0.0", "--port", str(_free_port()), library=library, check=False)
+    refused = cli("serve", "--host", "0.0.0.0", "--port", str(free_port()), library=library, check=False)
     assert refused.returncode == 2 and "latentdam keys create" in refused.stderr
     assert "Traceback" not in refused.stderr
     made = json.loads(cli("keys", "create", "studio", "--scope", "search", "--json", library=library).stdout)

@@ -54,6 +54,15 @@ def test_page_two_is_stable_while_an_ingest_writes(forest: Library, make_a1111: 
     assert [h.id for h in after.results] == [h.id for h in before.results]
 
 
+def test_later_pages_may_drop_facets_and_explanations_and_change_size(forest: Library) -> None:
+    # what the gallery does: facets and explanations with page 1, plain pages after it
+    text = "an animal in the snowy woods"
+    whole = [h.id for h in forest.search(text, limit=100, include_all=True).results]
+    first = forest.run(SearchQuery(text=text, limit=10, include_all=True, facets=True, explain=True))
+    rest = pages(forest, SearchQuery(text=text, limit=7, include_all=True, cursor=first.next_cursor))
+    assert [h.id for h in first.results] + [i for page in rest for i in page] == whole
+
+
 def test_a_cursor_belongs_to_its_query(forest: Library) -> None:
     first = forest.run(SearchQuery(text="a red fox", limit=3, include_all=True))
     assert first.next_cursor is not None

@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -38,6 +39,7 @@ from latentdam.search.query import MAX_LIMIT, SearchQuery, invalid_query
 from latentdam.search.result import SearchResult
 from latentdam.store.asset import Asset
 from latentdam.store.store import is_local, local_path
+from latentdam.web import STATIC
 
 _MEDIA = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
@@ -237,6 +239,8 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    # last: the gallery answers every path the API does not (`/`, `/app.js`, ...)
+    app.mount("/", StaticFiles(directory=STATIC, html=True), name="gallery")
     return app
 
 

@@ -27,8 +27,10 @@ class CursorState:
 
 
 def fingerprint(query: SearchQuery, image_key: str | None) -> str:
-    """What identifies a query across pages: every field but the cursor, and its image."""
-    shape = query.model_dump(mode="json", exclude={"cursor"})
+    """What identifies a query across pages: every field that decides which assets come and
+    in what order, and its image. Not the cursor, the page size, or what a page carries
+    besides its hits (facets, explanations): a gallery asks for facets with page 1 only."""
+    shape = query.model_dump(mode="json", exclude={"cursor", "limit", "facets", "explain"})
     digest = hashlib.sha256(json.dumps([shape, image_key], sort_keys=True).encode())
     return digest.hexdigest()[:16]
 

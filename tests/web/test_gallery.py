@@ -1,0 +1,212 @@
+"""The web gallery end to end: a real `latentdam serve` over the bundled samples, driven in
+headless Chromium. Each test saves a screenshot of what it saw under test-artifacts/web/."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.sync_api import BrowserContext, Page, expect
+
+from latentdam.testing.formats import a1111_parameters, make_image, write_png
+from latentdam.testing.server import Server, serving
+
+SAMPLES = Path(__file__).parents[2] / "samples"
+pytestmark = pytest.mark.slow
+
+
+def _cli(*args: str | Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "latentdam", *map(str, args)], check=True, capture_output=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("gallery")
+    shutil.copytree(SAMPLES, root / "samples")
+    # a resized, re-encoded copy of a sample: a near-duplicate group for the review page
+    original = root / "samples" / "a1111" / "00042-2871649301.png"
+    with Image.open(original) as image:
+        image.convert("RGB").resize((image.width // 2, image.height // 2)).save(
+            root / "samples" / "copy-small.jpg", quality=85
+        )
+    library = root / "library"
+    _cli("ingest", root / "samples", "--library", library)
+    with serving(library, "--root", root) as running:
+        yield running
+
+
+def _api(server: Server, path: str, **json: Any) -> Any:
+    if json:
+        return httpx.post(f"{server.url}{path}", json=json, timeout=60).json()
+    return httpx.get(f"{server.url}{path}", timeout=60).json()
+
+
+def _search(page: Page, text: str) -> None:
+    page.locator("#q").fill(text)
+    page.locator("#q").press("Enter")
+
+
+def _cards(page: Page) -> list[str]:
+    """The ids of the result cards, once the search in flight has answered."""
+    expect(page.locator("#grid[aria-busy=false]")).to_be_attached()
+    return page.locator("#grid .card").evaluate_all("cards => cards.map(c => c.dataset.id)")
+
+
+def test_search_refine_with_a_facet_and_reload_the_shared_url(
+    page: Page, server: Server, artifacts: Path
+) -> None:
+    page.goto(server.url)
+    expect(page.locator("#notice")).to_contain_text("Search your library")
+    _search(page, "a fox")
+    expect(page.locator("#grid .card").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"\?q=a\+fox"))
+    expected = _api(server, "/v1/search", text="a fox", limit=60, explain=True)
+    assert _cards(page)[:5] == [h["id"] for h in expected["results"]][:5]  # what the API ranks
+
+    tool = page.locator("#facets section", has_text="Tool").locator(".facet-value").first
+    tool_name = tool.locator(".facet-name").inner_text()
+    tool.click()
+    expect(page.locator("#chips .chip")).to_have_count(1)
+    expect(page.locator("#chips .chip")).to_contain_text(f"tool: {tool_name}")
+    refined = _cards(page)
+    assert refined and all(_api(server, f"/v1/assets/{i}")["record"]["tool"] == tool_name for i in refined)
+    page.screenshot(path=artifacts / "search-refined.png", full_page=True)
+
+    shared = page.url
+    page.goto("about:blank")
+    page.goto(shared)  # a shared link shows the same view
+    expect(page.locator("#chips .chip")).to_contain_text(f"tool: {tool_name}")
+    expect(page.locator("#grid .card").first).to_be_visible()
+    assert _cards(page) == refined
+
+    page.locator("#chips .chip button").click()  # removing the chip widens the search again
+    expect(page.locator("#chips .chip")).to_have_count(0)
+    expect(page).not_to_have_url(re.compile("tool"))
+
+
+def test_exclude_a_facet_value_and_field_syntax(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    _search(page, "portrait -tool:a1111")
+    expect(page.locator("#chips .chip-not")).to_contain_text("not tool: a1111")
+    ids = _cards(page)
+    assert all(_api(server, f"/v1/assets/{i}")["record"]["tool"] != "a1111" for i in ids)
+    _search(page, "seed:banana")
+    expect(page.locator("#status")).to_contain_text("seed:banana is not a number")
+
+
+def test_detail_shows_the_generation_and_copies_the_prompt(
+    page: Page, context: BrowserContext, server: Server, artifacts: Path
+) -> None:
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{server.url}/?q=lighthouse")
+    first = page.locator("#grid .card").first
+    expect(first).to_be_visible()
+    asset_id = first.get_attribute("data-id")
+    first.locator(".card-button").click()
+    dialog = page.locator("#detail")
+    expect(dialog).to_be_visible()
+    expect(page).to_have_url(re.compile(f"open={asset_id}"))
+    asset = _api(server, f"/v1/assets/{asset_id}")
+    expect(dialog.locator(".prompt").first).to_contain_text(asset["record"]["prompt"][:40])
+    expect(dialog.locator(".params")).to_contain_text(str(asset["record"]["seed"]))
+    expect(page.locator("#detail-img")).to_have_attribute("src", re.compile("/file"))
+    page.get_by_role("button", name="Copy prompt").click()
+    expect(page.locator("#toast")).to_contain_text("Prompt copied")
+    assert page.evaluate("navigator.clipboard.readText()") == asset["record"]["prompt"]
+    page.screenshot(path=artifacts / "detail.png")
+
+    page.reload()  # the open detail is part of the URL too
+    expect(page.locator("#detail")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#detail")).to_be_hidden()
+    expect(page).not_to_have_url(re.compile("open="))
+    page.get_by_role("button", name=re.compile("lighthouse|Lighthouse|png|jpg|webp")).first.focus()
+    page.keyboard.press("s")  # more like the selected one
+    expect(page.locator("#chips")).to_contain_text("more like this")
+
+
+def test_nothing_matches_is_said_plainly(page: Page, server: Server, artifacts: Path) -> None:
+    text = "quarterly tax spreadsheet with pivot tables"
+    assert _api(server, "/v1/search", text=text)["status"] == "no_match"  # the premise, from the API
+    page.goto(server.url)
+    _search(page, text)
+    expect(page.locator("#notice h2")).to_contain_text(f"No asset in this library matches “{text}”")
+    expect(page.locator("#grid .card")).to_have_count(0)
+    page.screenshot(path=artifacts / "no-match.png")
+    page.get_by_role("link", name="Show the nearest assets anyway").click()
+    expect(page.locator("#grid .card").first).to_be_visible()
+    expect(page.locator("#grid .band-below").first).to_be_visible()
+
+
+def _drop(page: Page, data: bytes, name: str, mime: str) -> None:
+    transfer = page.evaluate_handle(
+        """([b64, name, mime]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, { type: mime }));
+            return dt;
+        }""",
+        [base64.b64encode(data).decode(), name, mime],
+    )
+    page.dispatch_event("body", "drop", {"dataTransfer": transfer})
+
+
+def test_drop_an_image_to_search_by_it(page: Page, server: Server, artifacts: Path) -> None:
+    sample = SAMPLES / "other" / "photos" / "autumn forest path.webp"
+    page.goto(server.url)
+    _drop(page, sample.read_bytes(), sample.name, "image/webp")
+    expect(page.locator("#chips .chip-image")).to_contain_text("by image")
+    expect(page.locator("#grid .card").first).to_be_visible()
+    top = page.locator("#grid .card").first.get_attribute("data-id")
+    assert _api(server, f"/v1/assets/{top}")["path"].endswith(sample.name)  # the picture itself first
+    page.screenshot(path=artifacts / "search-by-image.png")
+
+
+def test_upload_by_the_library_page_with_live_progress(
+    page: Page, server: Server, tmp_path: Path, artifacts: Path
+) -> None:
+    files = []
+    for i, prompt in enumerate(
+        ["a paper boat on a puddle", "a paper boat in the rain", "a paper boat at sea"]
+    ):
+        path = tmp_path / f"boat_{i}.png"
+        write_png(
+            path, make_image(7000 + i), {"parameters": a1111_parameters(prompt, settings={"Seed": 7000 + i})}
+        )
+        files.append(path)
+    page.goto(f"{server.url}/?page=library")
+    expect(page.locator("#stats h2")).to_contain_text("assets")
+    page.locator("#files").set_input_files(files)
+    job = page.locator("#jobs .job").first
+    expect(job).to_contain_text("ingest · upload")
+    expect(job).to_have_class(re.compile("job-done"), timeout=120_000)
+    expect(job).to_contain_text("3 added")
+    expect(page.locator("#toast")).to_contain_text("3 new")
+    page.screenshot(path=artifacts / "library.png", full_page=True)
+    page.get_by_role("link", name="Duplicates").click()
+    expect(page.locator(".dup-group").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".dup-group .keep")).to_have_count(page.locator(".dup-group").count())
+    page.screenshot(path=artifacts / "duplicates.png", full_page=True)
+    page.goto(f"{server.url}/?q=paper+boat")
+    expect(page.locator("#grid .card")).not_to_have_count(0)
+
+
+def test_help_sheet_and_keyboard(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    page.keyboard.press("/")
+    expect(page.locator("#q")).to_be_focused()
+    page.locator("#q").blur()
+    page.keyboard.press("?")
+    expect(page.locator("#help")).to_be_visible()
+    expect(page.locator("#help")).to_contain_text("model:sdxl")
