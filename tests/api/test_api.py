@@ -128,3 +128,13 @@ def test_a_decompression_bomb_is_refused_before_decoding(client: TestClient) -> 
         headers={"content-type": "multipart/form-data; boundary=x"},
     )
     assert 400 <= malformed.status_code < 500 and malformed.json()["error"]
+
+
+def test_the_gallery_is_served_at_the_root_and_nothing_else_of_the_disk(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and 'src="/app.js"' in page.text
+    assert client.get("/app.js").headers["content-type"].startswith("text/javascript")
+    for probe in ["/../pyproject.toml", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd", "/static/../../x"]:
+        response = client.get(probe)
+        assert response.status_code == 404 and response.json()["error"] == "not_found", probe
+    assert client.get("/v1/no-such-route").json()["error"] == "not_found"
