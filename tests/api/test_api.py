@@ -134,7 +134,12 @@ def test_the_gallery_is_served_at_the_root_and_nothing_else_of_the_disk(client: 
     page = client.get("/")
     assert page.status_code == 200 and 'src="/app.js"' in page.text
     assert client.get("/app.js").headers["content-type"].startswith("text/javascript")
-    for probe in ["/../pyproject.toml", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd", "/static/../../x"]:
+    for probe in [
+        "/../pyproject.toml",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd",
+        "/static/../../x",
+    ]:
         response = client.get(probe)
         assert response.status_code == 404 and response.json()["error"] == "not_found", probe
     assert client.get("/v1/no-such-route").json()["error"] == "not_found"

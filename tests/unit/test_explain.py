@@ -622,3 +622,21 @@ def test_explanation_dataclasses_serialise() -> None:
         "keywords: fox\n"
         "filter seed is 1: (none) [does not hold]"
     )
+
+
+def test_explain_ids_explain_only_those_hits(filled: Library) -> None:
+    everything = filled.run(SearchQuery(text="a fox in winter", limit=4, include_all=True, explain=True))
+    second = everything.results[1]
+    only = filled.run(
+        SearchQuery(text="a fox in winter", limit=4, include_all=True, explain=True, explain_ids=[second.id])
+    )
+    assert [h.id for h in only.results] == [h.id for h in everything.results]  # the same ranking
+    assert [h.explanation is not None for h in only.results] == [False, True, False, False]
+    alone, among_all = only.results[1].explanation, second.explanation
+    assert alone is not None and among_all is not None
+    assert alone.signals == among_all.signals and alone.keywords == among_all.keywords
+    # phrases embedded in a smaller batch: the same phrases, cosines equal to float precision
+    assert [p.phrase for p in alone.phrases] == [p.phrase for p in among_all.phrases]
+    assert [p.similarity for p in alone.phrases] == pytest.approx(
+        [p.similarity for p in among_all.phrases], abs=1e-5
+    )

@@ -30,7 +30,7 @@ def fingerprint(query: SearchQuery, image_key: str | None) -> str:
     """What identifies a query across pages: every field that decides which assets come and
     in what order, and its image. Not the cursor, the page size, or what a page carries
     besides its hits (facets, explanations): a gallery asks for facets with page 1 only."""
-    shape = query.model_dump(mode="json", exclude={"cursor", "limit", "facets", "explain"})
+    shape = query.model_dump(mode="json", exclude={"cursor", "limit", "facets", "explain", "explain_ids"})
     digest = hashlib.sha256(json.dumps([shape, image_key], sort_keys=True).encode())
     return digest.hexdigest()[:16]
 

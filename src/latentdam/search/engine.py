@@ -595,6 +595,10 @@ class SearchEngine:
         return hits
 
     def _explain(self, hits: list[SearchHit], plan: QueryPlan, snap: Snapshot, terms: list[str]) -> None:
+        wanted = set(plan.query.explain_ids)
+        hits = [h for h in hits if h.id in wanted] if wanted else hits
+        if not hits:
+            return
         semantic = self._semantic(snap)
         spaces = {signal_of(s): s.name for s in snap.active}
         explanations = explain_all(

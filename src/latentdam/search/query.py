@@ -92,6 +92,9 @@ class SearchQuery(BaseModel):
     min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     include_all: bool = False  # keep results under the cut (marked band "below")
     explain: bool = False  # attach an Explanation to every hit
+    # with explain: only these hits get one (explaining costs ~20 ms a hit on a CPU, mostly
+    # embedding each prompt's phrases; a gallery asks for the one result it opened)
+    explain_ids: list[str] = Field(default_factory=list, max_length=100)
     # How the results are ordered; None: by relevance, or newest first for filters alone.
     # Date and name sort *within* the relevant set: the cut is made first.
     sort: Sort | None = None

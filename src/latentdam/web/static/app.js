@@ -16,6 +16,7 @@ const el = (tag, props = {}, ...children) => {
 let state = readState();
 let droppedImage = null; // a File searched by example (not in the URL: it is not in the library)
 let hits = new Map(); // id -> hit of the current result list (for the detail's "why")
+const pageOf = new Map(); // id -> the cursor of the page it came on (null: the first)
 let cursor = null;
 let loading = null; // the AbortController of the search in flight
 let shown = 0;
@@ -159,7 +160,6 @@ function request(first) {
     negative: parsed.negative,
     filters: parsed.filters,
     limit: PAGE,
-    explain: true,
     facets: first,
   };
   if (state.sort) body.sort = state.sort;
@@ -178,6 +178,7 @@ async function runSearch() {
   loading?.abort();
   const { body, errors } = request(true);
   hits = new Map();
+  pageOf.clear();
   cursor = null;
   shown = 0;
   fill($("grid"));
@@ -209,10 +210,15 @@ async function fetchPage(body, first) {
       renderStatus(result);
       renderFacets(result.facets);
     }
+    for (const hit of result.results) pageOf.set(hit.id, body.cursor ?? null);
     appendHits(result.results);
     cursor = result.next_cursor;
     $("status").dataset.ms = String(Math.round(performance.now() - started));
-    if (first) performance.mark("latentdam:first-results");
+    if (first) {
+      // User Timing marks: results in the DOM, then painted (two frames later)
+      performance.mark("latentdam:results");
+      requestAnimationFrame(() => requestAnimationFrame(() => performance.mark("latentdam:painted")));
+    }
   } catch (error) {
     if (error.name === "AbortError") return;
     cursor = null; // a failed page is not retried in a loop: searching again starts over
@@ -457,7 +463,7 @@ async function openDetail(id) {
   img.removeAttribute("src");
   imageSource(`/v1/assets/${asset.id}/file`).then((src) => (img.src = src), () => imageSource(`/v1/assets/${asset.id}/thumbnail`).then((s) => (img.src = s)));
   const r = asset.record;
-  const hit = hits.get(asset.id);
+  const hit = await explained(asset.id);
   const rows = [
     ["Tool", r.tool],
     ["Checkpoint", r.model],
@@ -494,6 +500,25 @@ async function openDetail(id) {
     hit?.explanation ? why(hit) : null,
     asset.warnings?.length ? el("p", { className: "hint", textContent: `Read with warnings: ${asset.warnings.join("; ")}` }) : null,
   );
+}
+
+// The opened result's explanation: its own page asked again, explaining that hit only
+// (explanations cost ~20 ms a hit, so the grid goes without them).
+async function explained(id) {
+  const hit = hits.get(id);
+  if (!hit || hit.explanation || !pageOf.has(id)) return hit;
+  const { body } = request(false);
+  const page = pageOf.get(id);
+  if (page) body.cursor = page;
+  Object.assign(body, { explain: true, explain_ids: [id] });
+  try {
+    const result = droppedImage && !page ? await searchByImage(body, droppedImage) : await search(body);
+    const again = result.results.find((h) => h.id === id);
+    if (again?.explanation) hit.explanation = again.explanation;
+  } catch {
+    // the detail shows without its "why"; the search itself already answered
+  }
+  return hit;
 }
 
 function highlight(prompt, hit) {
