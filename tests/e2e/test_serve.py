@@ -171,7 +171,7 @@ def test_searches_never_fail_while_an_ingest_writes_is_refused_twice_killed_and_
     assert len(ids) == len(set(ids)) == FILES
 
 
-JOB_FILES = 200
+JOB_FILES = 500
 
 
 def _job(url: str, job_id: str) -> dict[str, Any]:
@@ -181,8 +181,9 @@ def _job(url: str, job_id: str) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_a_server_killed_mid_job_resumes_it_when_restarted(tmp_path: Path, make_a1111: MakeA1111) -> None:
-    """An ingest job over HTTP, a CLI writer refused while it runs, the server SIGKILLed in the
-    middle, a new server on the library: the job resumes, and nothing is lost or doubled."""
+    """A 500-file ingest job over HTTP with search clients running, a CLI writer refused while
+    it runs, the server SIGKILLed in the middle, a new server on the library: the job
+    resumes, no search failed, and nothing is lost or doubled."""
     library = tmp_path / "lib"
     cli("ingest", make_a1111("fox.png", "a red fox in the snow").parent, library=library)
     for i in range(JOB_FILES):
@@ -193,10 +194,31 @@ def test_a_server_killed_mid_job_resumes_it_when_restarted(tmp_path: Path, make_
         submitted = httpx.post(f"{url}/v1/jobs/ingest", json={"paths": ["jobs"]}, timeout=30)
         assert submitted.status_code == 202
         job_id = submitted.json()["id"]
+        failures: list[str] = []
+        seen: list[int] = []
+        searching = threading.Event()
+        searching.set()
+
+        def client() -> None:
+            with httpx.Client(base_url=url, timeout=60) as http:
+                while searching.is_set() and len(seen) < 2000:
+                    response = http.post("/v1/search", json={"text": "a windmill at noon", "limit": 5})
+                    if response.status_code != 200:
+                        failures.append(response.text)
+                    seen.append(http.get("/v1/stats").json()["assets"])
+
+        threads = [threading.Thread(target=client) for _ in range(3)]
+        for thread in threads:
+            thread.start()
         deadline = time.monotonic() + 240
-        while _job(url, job_id)["done"] < 20:
+        while _job(url, job_id)["done"] < 40:
             assert time.monotonic() < deadline
             time.sleep(0.1)
+        searching.clear()  # before the kill: a search to a dead server fails, as it should
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not failures, failures[:3]
+        assert len(set(seen)) > 2  # batches became searchable while the job wrote
         busy = cli("ingest", library.parent / "jobs", library=library, check=False)
         assert busy.returncode == 1 and f"ingest job {job_id[:8]} by PID {first.pid}" in busy.stderr
     finally:
