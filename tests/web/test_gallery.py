@@ -210,3 +210,40 @@ def test_help_sheet_and_keyboard(page: Page, server: Server) -> None:
     page.keyboard.press("?")
     expect(page.locator("#help")).to_be_visible()
     expect(page.locator("#help")).to_contain_text("model:sdxl")
+
+
+def _serious(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    response = Axe().run(page).response
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violations(
+    page: Page, server: Server, scheme: str, artifacts: Path
+) -> None:
+    page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+    views: dict[str, list[str]] = {}
+    page.goto(f"{server.url}/?q=a+fox")
+    _cards(page)
+    views["results"] = _serious(page)
+    page.screenshot(path=artifacts / f"results-{scheme}.png")
+    page.locator("#grid .card-button").first.click()
+    expect(page.locator("#detail-info h2")).to_be_visible()
+    views["detail"] = _serious(page)
+    page.goto(f"{server.url}/?q=quarterly+tax+spreadsheet+with+pivot+tables")
+    expect(page.locator("#notice h2")).to_be_visible()
+    views["no match"] = _serious(page)
+    page.goto(f"{server.url}/?page=library")
+    expect(page.locator("#stats h2")).to_be_visible()
+    views["library"] = _serious(page)
+    page.goto(f"{server.url}/?page=duplicates")
+    expect(page.locator("#dup-groups p").first).to_be_visible()
+    views["duplicates"] = _serious(page)
+    assert views == {view: [] for view in views}
