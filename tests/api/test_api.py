@@ -143,3 +143,29 @@ def test_the_gallery_is_served_at_the_root_and_nothing_else_of_the_disk(client: 
         response = client.get(probe)
         assert response.status_code == 404 and response.json()["error"] == "not_found", probe
     assert client.get("/v1/no-such-route").json()["error"] == "not_found"
+
+
+def test_export_a_selection_as_files_jsonl_and_parquet(
+    client: TestClient, filled: Library, tmp_path: Path
+) -> None:
+    import io
+    import json
+    import zipfile
+
+    import pyarrow.parquet as pq
+
+    ids = [h.id for h in filled.search("a fox", limit=2, include_all=True).results]
+    response = client.post("/v1/export", json={"ids": [*ids, ids[0]]})  # the same one twice: once
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = archive.namelist()
+    assert sorted(n for n in names if n.startswith("files/")) == sorted(
+        f"files/{Path(filled.get(i).path).name}" for i in ids
+    )
+    lines = [json.loads(line) for line in archive.read("metadata.jsonl").decode().splitlines()]
+    assert [line["id"] for line in lines] == ids and lines[0]["record"]["raw"]  # raw blocks included
+    table = pq.read_table(io.BytesIO(archive.read("records.parquet")))
+    assert table.column("id").to_pylist() == ids and "prompt" in table.column_names
+    assert client.post("/v1/export", json={"ids": ["ffffffffffff"]}).status_code == 404
+    assert client.post("/v1/export", json={"ids": ["../../etc/passwd"]}).status_code == 422
+    assert client.post("/v1/export", json={"ids": ["abcdef"] * 501}).status_code == 422

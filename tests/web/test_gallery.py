@@ -247,3 +247,37 @@ def test_no_serious_accessibility_violations(
     expect(page.locator("#dup-groups p").first).to_be_visible()
     views["duplicates"] = _serious(page)
     assert views == {view: [] for view in views}
+
+
+def test_select_compare_and_export(page: Page, server: Server, artifacts: Path) -> None:
+    page.goto(f"{server.url}/?q=a+fox")
+    ids = _cards(page)
+    assert len(ids) >= 3
+    cards = page.locator("#grid .card")
+    cards.nth(0).locator(".card-button").click(modifiers=["Control"])  # toggle one
+    cards.nth(2).locator(".card-button").click(modifiers=["Shift"])  # and the range up to the third
+    expect(page.locator("#selection-count")).to_have_text("3 selected")
+    expect(page.locator("#grid .card.selected")).to_have_count(3)
+    expect(page.locator("#detail")).to_be_hidden()  # selecting never opens a result
+
+    page.get_by_role("button", name="Compare").click()
+    compare = page.locator("#compare")
+    expect(compare).to_be_visible()
+    expect(compare.locator("figure")).to_have_count(3)
+    prompts = [_api(server, f"/v1/assets/{i}")["record"]["prompt"] for i in ids[:3]]
+    for prompt in prompts:
+        expect(compare).to_contain_text(prompt[:30])
+    expect(compare.locator(".differs").first).to_be_visible()  # what tells them apart is marked
+    page.screenshot(path=artifacts / "compare.png")
+    page.keyboard.press("Escape")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export zip").click()
+    path = download.value.path()
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        lines = archive.read("metadata.jsonl").decode().splitlines()
+        assert len(lines) == 3 and "records.parquet" in archive.namelist()
+    page.get_by_role("button", name="Clear").click()
+    expect(page.locator("#selection")).to_be_hidden()

@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from latentdam.api import errors, jobs, uploads
+from latentdam.api import errors, export, jobs, uploads
 from latentdam.api.client import announce, withdraw
 from latentdam.api.config import ServerConfig
 from latentdam.api.deps import ASSET_ID, AssetId, LibraryDep, require
@@ -103,6 +103,7 @@ def create_app(
         )
     app.include_router(jobs.router)
     app.include_router(uploads.router)
+    app.include_router(export.router)
     if library is not None:  # served before the lifespan runs too (ASGI test transports)
         app.state.library = library
 

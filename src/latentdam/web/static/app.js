@@ -1,5 +1,5 @@
 // The gallery: one page, its whole state in the URL, every byte through the /v1 API.
-import { ApiError, call, followJob, imageSource, search, searchByImage } from "./api.js";
+import { ApiError, apiKey, call, followJob, imageSource, search, searchByImage } from "./api.js";
 import { FIELDS, hasTerm, parse, readState, stateUrl, toggleTerm, tokenize, withoutToken } from "./query.js";
 
 const PAGE = 60; // results per request; the next page comes with the cursor on scroll
@@ -312,12 +312,34 @@ function card(hit, closest = false) {
   const why = whyChips(hit);
   const button = el(
     "button",
-    { type: "button", className: "card-button", onclick: () => go({ open: a.id }) },
+    {
+      type: "button",
+      className: "card-button",
+      onclick: (event) => {
+        if (event.shiftKey) return selectRange(a.id);
+        if (event.ctrlKey || event.metaKey) return toggleSelected(a.id);
+        go({ open: a.id });
+      },
+    },
     img,
     hit.band ? el("span", { className: `band band-${hit.band}`, textContent: BAND_LABEL[hit.band] || hit.band }) : null,
   );
   button.setAttribute("aria-label", `${fileName(a.path)}${hit.band ? `, ${BAND_LABEL[hit.band]}` : ""}`);
-  const li = el("li", { className: `card${closest ? " card-closest" : ""}` }, button, el("div", { className: "why" }, why));
+  const pick = el("button", {
+    type: "button",
+    className: "select",
+    textContent: "✓",
+    ariaLabel: `Select ${fileName(a.path)}`,
+    onclick: (event) => (event.shiftKey ? selectRange(a.id) : toggleSelected(a.id)),
+  });
+  pick.setAttribute("aria-pressed", String(selected.has(a.id)));
+  const li = el(
+    "li",
+    { className: `card${closest ? " card-closest" : ""}${selected.has(a.id) ? " selected" : ""}` },
+    button,
+    pick,
+    el("div", { className: "why" }, why),
+  );
   li.style.setProperty("--ratio", ratio.toFixed(3));
   li.dataset.id = a.id;
   return li;
@@ -344,6 +366,111 @@ function appendHits(list) {
 function fileName(path) {
   return path.split(/[\\/]/).pop();
 }
+
+// -- selection, compare, export -----------------------------------------------------------
+
+const selected = new Set(); // asset ids, kept while the query changes (collect across searches)
+let anchor = null; // where a shift-click range starts
+
+function toggleSelected(id) {
+  if (selected.has(id)) selected.delete(id);
+  else selected.add(id);
+  anchor = id;
+  renderSelection();
+}
+
+function selectRange(id) {
+  const order = [...document.querySelectorAll("#grid .card")].map((c) => c.dataset.id);
+  const from = order.indexOf(anchor ?? id);
+  const to = order.indexOf(id);
+  if (from < 0 || to < 0) return toggleSelected(id);
+  for (const i of order.slice(Math.min(from, to), Math.max(from, to) + 1)) selected.add(i);
+  renderSelection();
+}
+
+function renderSelection() {
+  for (const card of document.querySelectorAll(".card")) {
+    const on = selected.has(card.dataset.id);
+    card.classList.toggle("selected", on);
+    card.querySelector(".select")?.setAttribute("aria-pressed", String(on));
+  }
+  $("selection").hidden = selected.size === 0;
+  $("selection-count").textContent = `${selected.size} selected`;
+  $("compare-button").disabled = selected.size < 2 || selected.size > 4;
+  $("compare-button").title = "compare 2 to 4 pictures";
+}
+
+$("clear-button").addEventListener("click", () => {
+  selected.clear();
+  renderSelection();
+});
+$("paths-button").addEventListener("click", async () => {
+  const assets = await Promise.all([...selected].map((id) => call(`/v1/assets/${id}`)));
+  copy(assets.map((a) => a.path).join("\n"), `${assets.length} paths copied`);
+});
+$("export-button").addEventListener("click", async () => {
+  try {
+    const response = await fetch("/v1/export", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...(apiKey() ? { Authorization: `Bearer ${apiKey()}` } : {}) },
+      body: JSON.stringify({ ids: [...selected] }),
+    });
+    if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+    const a = el("a", { href: URL.createObjectURL(await response.blob()), download: "latentdam-export.zip" });
+    a.click();
+    toast(`Exported ${selected.size} assets: files, metadata.jsonl, records.parquet`);
+  } catch (error) {
+    showError(error);
+  }
+});
+
+const COMPARED = [
+  ["Tool", (r) => r.tool],
+  ["Checkpoint", (r) => r.model],
+  ["LoRAs", (r) => r.loras.map((l) => (l.weight == null ? l.name : `${l.name} (${l.weight})`)).join(", ")],
+  ["Sampler", (r) => [r.sampler, r.scheduler].filter(Boolean).join(" · ")],
+  ["Steps", (r) => r.steps],
+  ["CFG", (r) => r.cfg],
+  ["Seed", (r) => r.seed],
+  ["Size", (r, a) => `${r.width || a.width}×${r.height || a.height}`],
+  ["ControlNets", (r) => r.controlnets.join(", ")],
+  ["Negative", (r) => r.negative_prompt],
+];
+
+async function openCompare() {
+  const assets = await Promise.all([...selected].slice(0, 4).map((id) => call(`/v1/assets/${id}`)));
+  const body = $("compare-body");
+  body.style.setProperty("--n", String(assets.length));
+  const cells = [el("span")];
+  for (const a of assets) {
+    const img = el("img", { alt: fileName(a.path) });
+    imageSource(`/v1/assets/${a.id}/file`).then((src) => (img.src = src));
+    cells.push(el("figure", { style: "margin:0" }, img, el("figcaption", { className: "hint", textContent: fileName(a.path) })));
+  }
+  cells.push(el("span", { className: "label", textContent: "Prompt" }));
+  const words = assets.map((a) => new Set(a.record.prompt.toLowerCase().split(/[\s,]+/).filter(Boolean)));
+  assets.forEach((a, i) => {
+    // words this prompt has and the first one does not (the first: words none of the others has)
+    const others = i === 0 ? words.slice(1) : [words[0]];
+    const parts = a.record.prompt.split(/(\s+)/).map((w) => {
+      const key = w.toLowerCase().replace(/^[,]+|[,]+$/g, "");
+      return key.trim() && others.every((set) => !set.has(key)) ? el("ins", { textContent: w }) : w;
+    });
+    cells.push(el("p", { className: "prompt" }, parts));
+  });
+  for (const [label, value] of COMPARED) {
+    const values = assets.map((a) => value(a.record, a) ?? "");
+    if (values.every((v) => v === "")) continue;
+    const differs = new Set(values.map(String)).size > 1;
+    cells.push(el("span", { className: "label", textContent: label }));
+    for (const v of values) cells.push(el("span", { className: differs ? "differs" : "", textContent: v === "" ? "—" : String(v) }));
+  }
+  fill(body, cells);
+  $("compare").showModal();
+}
+
+$("compare-button").addEventListener("click", openCompare);
+$("compare-close").addEventListener("click", () => $("compare").close());
 
 // -- facets -------------------------------------------------------------------------------
 
@@ -763,6 +890,7 @@ document.addEventListener("keydown", (event) => {
   const cards = [...document.querySelectorAll("#grid .card-button")];
   const at = cards.indexOf(document.activeElement);
   if (event.key === "s" && at >= 0) return go({ similar: cards[at].closest(".card").dataset.id, image: null });
+  if (event.key === "x" && at >= 0) return toggleSelected(cards[at].closest(".card").dataset.id);
   const perRow = Math.max(1, cards.filter((c) => c.offsetTop === cards[0]?.offsetTop).length);
   const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: perRow, ArrowUp: -perRow }[event.key];
   if (step && cards.length) {
