@@ -4,6 +4,7 @@ headless Chromium. Each test saves a screenshot of what it saw under test-artifa
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import subprocess
@@ -281,3 +282,26 @@ def test_select_compare_and_export(page: Page, server: Server, artifacts: Path) 
         assert len(lines) == 3 and "records.parquet" in archive.namelist()
     page.get_by_role("button", name="Clear").click()
     expect(page.locator("#selection")).to_be_hidden()
+
+
+def test_comfyui_stages_and_field_value_suggestions(page: Page, server: Server) -> None:
+    comfy = _api(server, "/v1/search", filters={"tool": "comfyui", "path": "*lora_stack*"}, limit=1)[
+        "results"
+    ][0]
+    page.goto(f"{server.url}/?q=tool:comfyui&open={comfy['id']}")
+    stages = page.locator("#detail .stages")
+    expect(stages).to_contain_text("ComfyUI graph")
+    stages.locator("summary").click()
+    expect(stages).to_contain_text("KSampler")
+    expect(stages).to_contain_text("LoraLoader")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download workflow").click()
+    workflow = json.loads(Path(download.value.path()).read_text())
+    assert "nodes" in workflow and download.value.suggested_filename.endswith(".workflow.json")
+    page.keyboard.press("Escape")
+
+    page.locator("#q").fill("castle model:dream")  # typing a field term suggests the library's values
+    options = page.locator("#history option")
+    expect(options.first).to_be_attached()
+    values = options.evaluate_all("os => os.map((o) => o.value)")
+    assert values and all(v.startswith("castle model:") and "dream" in v.lower() for v in values)

@@ -1,6 +1,6 @@
 // The gallery: one page, its whole state in the URL, every byte through the /v1 API.
 import { ApiError, apiKey, call, followJob, imageSource, search, searchByImage } from "./api.js";
-import { FIELDS, hasTerm, parse, readState, stateUrl, toggleTerm, tokenize, withoutToken } from "./query.js";
+import { FIELDS, fieldTerm, hasTerm, parse, readState, stateUrl, toggleTerm, tokenize, withoutToken } from "./query.js";
 
 const PAGE = 60; // results per request; the next page comes with the cursor on scroll
 const HISTORY = "latentdam.history";
@@ -150,6 +150,33 @@ function fillHistory() {
   const past = JSON.parse(localStorage.getItem(HISTORY) || "[]");
   fill($("history"), ...past.map((q) => el("option", { value: q })));
 }
+
+// Field values the library holds, for suggestions as a field term is typed ("model:dre…").
+let libraryValues = null;
+async function loadValues() {
+  try {
+    const { facets } = await search({ filters: { path: "*" }, facets: true, limit: 1 });
+    libraryValues = { tool: facets.tool, model: facets.model, lora: facets.lora, sampler: facets.sampler, month: facets.month };
+  } catch {
+    libraryValues = {}; // suggestions are a convenience: the search box works without them
+  }
+}
+
+$("q").addEventListener("input", () => {
+  const typed = $("q").value;
+  const m = /(^|\s)(-?)(tool|model|lora|sampler|month):("?)([^"\s]*)$/i.exec(typed);
+  if (!m) return fillHistory();
+  if (!libraryValues) return loadValues().then(() => $("q").dispatchEvent(new Event("input")));
+  const [, , minus, field, , partial] = m;
+  const head = typed.slice(0, typed.length - m[0].length + m[1].length);
+  const values = Object.entries(libraryValues[field.toLowerCase()] || {})
+    .filter(([v]) => v.toLowerCase().includes(partial.toLowerCase()))
+    .slice(0, 20);
+  fill(
+    $("history"),
+    values.map(([v, n]) => el("option", { value: `${head}${fieldTerm(field.toLowerCase(), v, minus === "-")}`, label: `${n} assets` })),
+  );
+});
 
 // -- search -------------------------------------------------------------------------------
 
@@ -625,6 +652,7 @@ async function openDetail(id) {
     actions,
     el("dl", { className: "params" }, rows.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: String(v) })])),
     hit?.explanation ? why(hit) : null,
+    comfyStages(asset),
     asset.warnings?.length ? el("p", { className: "hint", textContent: `Read with warnings: ${asset.warnings.join("; ")}` }) : null,
   );
 }
@@ -678,6 +706,35 @@ function why(hit) {
   return el("section", { className: "explain" }, el("h3", { textContent: "Why it is here" }), el("ul", {}, lines.map((l) => el("li", { textContent: l }))));
 }
 
+// A metadata block as the file carried it: raw keys name their container ("png:prompt").
+function rawBlock(asset, name) {
+  const raw = asset.record.raw || {};
+  return raw[name] ?? Object.entries(raw).find(([key]) => key.endsWith(`:${name}`))?.[1] ?? null;
+}
+
+// Every stage of a ComfyUI graph (the API-format `prompt` block): node type and the inputs
+// a person tunes; links to other nodes are left out.
+function comfyStages(asset) {
+  let graph;
+  try {
+    graph = JSON.parse(rawBlock(asset, "prompt") || "");
+  } catch {
+    return null;
+  }
+  if (!graph || typeof graph !== "object" || Array.isArray(graph)) return null;
+  const nodes = Object.entries(graph)
+    .filter(([, n]) => n && typeof n === "object" && n.class_type)
+    .sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b));
+  if (!nodes.length) return null;
+  const items = nodes.map(([id, node]) => {
+    const inputs = Object.entries(node.inputs || {})
+      .filter(([, v]) => !Array.isArray(v) && v !== null && typeof v !== "object")
+      .map(([k, v]) => `${k}: ${String(v).length > 80 ? `${String(v).slice(0, 80)}…` : v}`);
+    return el("li", {}, el("strong", { textContent: node.class_type }), ` #${id}`, inputs.length ? el("div", { className: "hint", textContent: inputs.join(" · ") }) : null);
+  });
+  return el("details", { className: "stages" }, el("summary", { textContent: `ComfyUI graph: ${nodes.length} nodes` }), el("ol", {}, items));
+}
+
 function a1111Block(asset) {
   const r = asset.record;
   const settings = [
@@ -695,8 +752,7 @@ function a1111Block(asset) {
 }
 
 function workflowButton(asset) {
-  const raw = asset.record.raw || {};
-  const text = raw.workflow || raw.prompt;
+  const text = rawBlock(asset, "workflow") || rawBlock(asset, "prompt");
   if (!text || !text.trim().startsWith("{")) return null;
   return el("button", {
     type: "button",
