@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -50,6 +50,9 @@ from latentdam.store.asset import Asset, from_row
 from latentdam.store.lock import LockHolder, writer_lock
 from latentdam.store.manifest import Manifest
 from latentdam.store.store import TERMS_KEY, LibraryStore
+
+if TYPE_CHECKING:
+    from latentdam.search.explore import ExploreMap
 
 PathLike = str | Path
 # A query image: encoded bytes (an upload), decoded pixels, a file, or an asset id in the library.
@@ -140,6 +143,7 @@ class Library:
         weights = {signal: getattr(settings.fusion, signal.value, 1.0) for signal in Signal}
         # derived caches, each keyed on the manifest state it was derived from; threads share them
         self._vocabularies: dict[str, tuple[int | None, Vocabulary]] = {}
+        self._maps: dict[str, ExploreMap] = {}  # per space, as of one library version
         self._snapshot: Snapshot | None = None  # the manifest as last read (see _current)
         self._lock = threading.Lock()
         self._writer = writer_lock(store.uri)  # one writer per library, across processes
@@ -479,6 +483,31 @@ class Library:
             for i, row in self.store.rows([i for g in groups for i in g], ["id", "path"]).items()
         }
         return [DuplicateGroup(ids=g, paths=[paths[i] for i in g]) for g in groups]
+
+    def explore(self, space: str | None = None) -> ExploreMap:
+        """The library's neighbourhoods and its 2-D map in a space (default: the active text
+        space), computed once per library version and kept."""
+        from latentdam.search.explore import build_map  # scikit-learn loads on first use
+
+        chosen = self.store.space(space) if space else self._explore_space()
+        key = (chosen.name, self.store.version)
+        with self._lock:
+            cached = self._maps.get(chosen.name)
+        if cached is not None and (cached.space, cached.version) == key:
+            return cached
+        built = build_map(self.store, chosen)
+        with self._lock:
+            self._maps[chosen.name] = built
+        return built
+
+    def _explore_space(self) -> Space:
+        active = self.store.active
+        for space in active:
+            if signal_of(space) is Signal.SEMANTIC:
+                return space
+        if not active:
+            raise QueryError("this library has no embedding space yet; ingest something first")
+        return active[0]
 
     def _visual_space(self) -> Space:
         for space in self.store.spaces:

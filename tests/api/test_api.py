@@ -169,3 +169,14 @@ def test_export_a_selection_as_files_jsonl_and_parquet(
     assert client.post("/v1/export", json={"ids": ["ffffffffffff"]}).status_code == 404
     assert client.post("/v1/export", json={"ids": ["../../etc/passwd"]}).status_code == 422
     assert client.post("/v1/export", json={"ids": ["abcdef"] * 501}).status_code == 422
+
+
+def test_explore_maps_every_asset_into_named_neighbourhoods(client: TestClient, filled: Library) -> None:
+    explored = client.get("/v1/explore").json()
+    n = filled.store.count()
+    assert len(explored["ids"]) == len(explored["x"]) == len(explored["y"]) == len(explored["cluster"]) == n
+    assert all(0 <= v <= 1 for v in explored["x"] + explored["y"])
+    assert sum(h["size"] for h in explored["neighbourhoods"]) == n
+    assert all(set(h["samples"]) <= set(explored["ids"]) for h in explored["neighbourhoods"])
+    assert client.get("/v1/explore?space=no_such_space").status_code == 404
+    assert client.get("/v1/explore?space=../x").status_code == 422

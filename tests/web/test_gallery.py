@@ -305,3 +305,27 @@ def test_comfyui_stages_and_field_value_suggestions(page: Page, server: Server) 
     expect(options.first).to_be_attached()
     values = options.evaluate_all("os => os.map((o) => o.value)")
     assert values and all(v.startswith("castle model:") and "dream" in v.lower() for v in values)
+
+
+def test_explore_the_neighbourhoods_and_the_map(page: Page, server: Server, artifacts: Path) -> None:
+    explored = _api(server, "/v1/explore")
+    page.goto(f"{server.url}/?page=explore")
+    hoods = page.locator(".hood")
+    expect(hoods).to_have_count(len(explored["neighbourhoods"]))
+    first = explored["neighbourhoods"][0]
+    expect(hoods.first.locator("h2")).to_contain_text(" · ".join(first["label"]) or "neighbourhood")
+    expect(hoods.first.locator(".thumbs button")).to_have_count(len(first["samples"]))
+    painted = page.locator("#map").evaluate(
+        """(c) => { const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+                    let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }"""
+    )
+    assert painted > 100  # the points are drawn
+    page.screenshot(path=artifacts / "explore.png", full_page=True)
+    page.locator("#map").hover()
+    for _ in range(8):
+        page.mouse.wheel(0, -200)  # close up, the points become pictures
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts / "explore-zoomed.png")
+    hoods.first.locator(".thumbs button").first.click()
+    expect(page.locator("#detail")).to_be_visible()
+    expect(page).to_have_url(re.compile(f"open={first['samples'][0]}"))

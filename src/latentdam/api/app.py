@@ -35,6 +35,7 @@ from latentdam.api.uploads import upload_folder
 from latentdam.config import Settings
 from latentdam.jobs import JobRunner
 from latentdam.library import Library, LibraryStats
+from latentdam.search.explore import ExploreMap
 from latentdam.search.query import MAX_LIMIT, SearchQuery, invalid_query
 from latentdam.search.result import SearchResult
 from latentdam.store.asset import Asset
@@ -222,6 +223,14 @@ def create_app(
     @app.get("/v1/stats", response_model=LibraryStats, dependencies=search_scope, tags=["library"])
     def stats(lib: LibraryDep) -> LibraryStats:
         return lib.stats()
+
+    @app.get("/v1/explore", response_model=ExploreMap, dependencies=search_scope, tags=["search"])
+    def explore(
+        lib: LibraryDep, space: Annotated[str | None, Query(max_length=200, pattern=r"^[\w.-]+$")] = None
+    ) -> ExploreMap:
+        """The library's neighbourhoods (clusters named by their typical prompt words, with
+        the assets nearest each centre) and a 2-D map of the space; kept per library version."""
+        return lib.explore(space)
 
     @app.get("/v1/spaces", dependencies=search_scope, tags=["library"])
     def spaces(lib: LibraryDep) -> dict[str, list[dict[str, Any]]]:
