@@ -329,3 +329,70 @@ def test_explore_the_neighbourhoods_and_the_map(page: Page, server: Server, arti
     hoods.first.locator(".thumbs button").first.click()
     expect(page.locator("#detail")).to_be_visible()
     expect(page).to_have_url(re.compile(f"open={first['samples'][0]}"))
+
+
+@pytest.fixture
+def guarded_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The gallery from a server that needs a key (in-process uvicorn, keys required)."""
+    import threading
+
+    import uvicorn
+
+    from latentdam import Library, Settings
+    from latentdam.api import ServerConfig, create_app
+    from latentdam.api.keys import Scope, create_key
+    from latentdam.testing.server import free_port
+
+    library = Library.create(settings=Settings(library=str(tmp_path / "lib")))
+    library.ingest([SAMPLES / "comfyui"])
+    _, token = create_key(library.store, "browser", [Scope.SEARCH])
+    port = free_port()
+    app = create_app(library.settings, ServerConfig(port=port, require_keys=True), library=library)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        threading.Event().wait(0.05)
+    yield url, token
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_a_server_that_needs_a_key_asks_for_it_once(page: Page, guarded_server: tuple[str, str]) -> None:
+    url, token = guarded_server
+    page.goto(f"{url}/?q=a+cat")
+    dialog = page.locator("#key-dialog")
+    expect(dialog).to_be_visible()
+    page.locator("#key-input").fill(token)
+    page.locator("#key-input").press("Enter")
+    expect(page.locator("#grid .card").first).to_be_visible()
+    expect(page.locator("#grid .card img").first).to_have_attribute(
+        "src", re.compile("^blob:")
+    )  # sent with the key
+    page.goto(f"{url}/?q=a+dog")  # the same tab: not asked again
+    expect(page.locator("#grid[aria-busy=false]")).to_be_attached()
+    expect(dialog).to_be_hidden()
+
+
+def test_switch_the_model_from_the_library_page(page: Page, server: Server, artifacts: Path) -> None:
+    from latentdam.testing.tiny_models import save_tiny_clip
+
+    root = Path(_api(server, "/v1/stats")["path"]).parent  # the server's --root
+    save_tiny_clip(root / "models" / "tiny-clip", seed=3)
+    page.goto(f"{server.url}/?page=library")
+    expect(page.locator("#spaces li")).to_have_count(2)
+    page.locator("#reembed-model").fill("models/tiny-clip")
+    page.get_by_role("button", name="Re-embed").click()
+    job = page.locator("#jobs .job").first
+    expect(job).to_contain_text("reembed")
+    expect(job).to_have_class(re.compile("job-done"), timeout=120_000)
+    expect(job).to_contain_text("now answering searches")
+    expect(page.locator("#spaces li")).to_have_count(3)
+    expect(page.locator("#spaces")).to_contain_text("tiny_clip")
+    page.screenshot(path=artifacts / "library-reembed.png", full_page=True)

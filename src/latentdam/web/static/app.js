@@ -789,15 +789,35 @@ async function renderLibrary() {
       el("p", { textContent: `${stats.files} files in ${stats.path}` }),
       el("p", { textContent: Object.entries(stats.by_tool).map(([t, n]) => `${t}: ${n}`).join(" · ") }),
     );
-    const { spaces } = await call("/v1/spaces");
-    fill($("spaces"), 
-      ...spaces.map((s) => el("li", {}, el("strong", { textContent: s.name }), ` ${s.model_id || ""} · ${s.active ? "active" : "inactive"} · ${Math.round(s.coverage * 100)}% embedded`)),
-    );
+    await renderSpaces();
   } catch (error) {
     showError(error);
   }
   refreshJobs();
 }
+
+async function renderSpaces() {
+  const { spaces } = await call("/v1/spaces");
+  fill(
+    $("spaces"),
+    spaces.map((s) => {
+      const bar = el("progress", { max: 1, value: s.coverage });
+      bar.setAttribute("aria-label", `${s.name} coverage`);
+      return el("li", { className: "space" }, el("strong", { textContent: s.name }), ` ${s.model_id || ""} · ${s.active ? "active" : "not answering searches"} · ${Math.round(s.coverage * 100)}% embedded `, bar);
+    }),
+  );
+}
+
+$("reembed-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const job = await call("/v1/jobs/reembed", { method: "POST", json: { model: $("reembed-model").value.trim() } });
+    $("jobs").prepend(jobRow(job));
+    watch(job);
+  } catch (error) {
+    showError(error);
+  }
+});
 
 async function refreshJobs() {
   try {
@@ -814,7 +834,12 @@ function jobRow(job) {
   const bar = el("progress", { max: total || 1, value: job.done });
   bar.setAttribute("aria-label", `${job.request.kind} progress`);
   const r = job.report || {};
-  const counts = job.request.kind === "ingest" && r.added !== undefined ? `${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.failed.length} failed` : "";
+  const counts =
+    job.request.kind === "ingest" && r.added !== undefined
+      ? `${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.failed.length} failed`
+      : job.request.kind === "reembed" && r.embedded !== undefined
+        ? `${job.request.model}: ${r.embedded} embedded${r.activated ? ", now answering searches" : ""}`
+        : "";
   const li = el(
     "li",
     { className: `job job-${job.state}` },
@@ -836,7 +861,8 @@ const watching = new Set();
 function watch(job) {
   if (watching.has(job.id)) return;
   watching.add(job.id);
-  followJob(job.id, (_, update) => {
+  followJob(job.id, (kind, update) => {
+    if (kind === "end") renderSpaces().catch(showError); // a reembed or refresh changed them
     const row = document.querySelector(`[data-job="${update.id}"]`);
     const fresh = jobRow(update);
     if (row) row.replaceWith(fresh);
