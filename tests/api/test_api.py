@@ -180,3 +180,10 @@ def test_explore_maps_every_asset_into_named_neighbourhoods(client: TestClient, 
     assert all(set(h["samples"]) <= set(explored["ids"]) for h in explored["neighbourhoods"])
     assert client.get("/v1/explore?space=no_such_space").status_code == 404
     assert client.get("/v1/explore?space=../x").status_code == 422
+
+
+def test_the_api_docs_need_no_cdn(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn." not in docs.text and "swagger-ui-bundle.js" in docs.text
+    script = next(part.split('"')[0] for part in docs.text.split('src="')[1:] if "swagger-ui-bundle" in part)
+    assert client.get(script).status_code == 200

@@ -396,3 +396,9 @@ def test_switch_the_model_from_the_library_page(page: Page, server: Server, arti
     expect(page.locator("#spaces li")).to_have_count(3)
     expect(page.locator("#spaces")).to_contain_text("tiny_clip")
     page.screenshot(path=artifacts / "library-reembed.png", full_page=True)
+
+
+def test_the_api_docs_render_offline(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/docs")
+    expect(page.locator(".opblock").first).to_be_visible(timeout=20_000)  # Swagger UI, served locally
+    expect(page.locator(".opblock-summary-path", has_text="/v1/search")).to_be_visible()

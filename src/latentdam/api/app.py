@@ -20,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -85,7 +86,9 @@ def create_app(
             # the running job stops after its batch and stays queued: the next server resumes it
             await run_in_threadpool(runner.close)
 
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs and /redoc serve their scripts themselves (Swagger UI
+    # from a CDN would leave /docs blank on an offline machine)
+    app = FastAPIOffline(
         title="latentdam",
         summary="Search and browse a library of AI-generated images.",
         version="1",
