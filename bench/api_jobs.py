@@ -9,19 +9,18 @@ as it is; the new files are A1111 PNGs made from the bench prompts.
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime
 
 import httpx
-from api_speed import _free_port, _percentiles
+from api_speed import _percentiles
 from quality import bench_parser, load_queries
 
 from latentdam.testing.formats import a1111_parameters, make_image, write_png
+from latentdam.testing.server import serving
 
 
 def main() -> int:
@@ -45,53 +44,33 @@ def main() -> int:
         q.text for name in ("quality_dev.json", "quality_dev2.json") for q in load_queries(args.data / name)
     ]
 
-    port = _free_port()
-    command = [sys.executable, "-m", "latentdam", "serve", "--library", str(library), "--port", str(port)]
-    server = subprocess.Popen(
-        [*command, "--root", str(images)],
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(timeout=60) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    client.get(f"{base}/v1/health")
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        sys.exit("the server did not start")
-                    time.sleep(0.3)
-            before = client.get(f"{base}/v1/stats").json()["assets"]
-            for text in texts:  # warm
-                client.post(f"{base}/v1/search", json={"text": text, "limit": 10}).raise_for_status()
-            idle: list[float] = []
-            for text in texts * 2:
-                started = time.perf_counter()
-                client.post(f"{base}/v1/search", json={"text": text, "limit": 10}).raise_for_status()
-                idle.append((time.perf_counter() - started) * 1000)
+    with serving(library, "--root", images) as server, httpx.Client(timeout=60) as client:
+        base = server.url
+        before = client.get(f"{base}/v1/stats").json()["assets"]
+        for text in texts:  # warm
+            client.post(f"{base}/v1/search", json={"text": text, "limit": 10}).raise_for_status()
+        idle: list[float] = []
+        for text in texts * 2:
+            started = time.perf_counter()
+            client.post(f"{base}/v1/search", json={"text": text, "limit": 10}).raise_for_status()
+            idle.append((time.perf_counter() - started) * 1000)
 
-            job = client.post(f"{base}/v1/jobs/ingest", json={"paths": [str(images)]}).json()
-            busy: list[float] = []
-            failed = 0
-            visible: set[int] = set()
-            while True:
-                for i, text in enumerate(texts):
-                    started = time.perf_counter()
-                    response = client.post(f"{base}/v1/search", json={"text": text, "limit": 10})
-                    busy.append((time.perf_counter() - started) * 1000)
-                    failed += response.status_code != 200
-                    if i % 10 == 0:  # new assets become searchable batch by batch
-                        visible.add(client.get(f"{base}/v1/stats").json()["assets"])
-                state = client.get(f"{base}/v1/jobs/{job['id']}").json()
-                if state["state"] not in ("queued", "running"):
-                    break
-            after = client.get(f"{base}/v1/stats").json()["assets"]
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+        job = client.post(f"{base}/v1/jobs/ingest", json={"paths": [str(images)]}).json()
+        busy: list[float] = []
+        failed = 0
+        visible: set[int] = set()
+        while True:
+            for i, text in enumerate(texts):
+                started = time.perf_counter()
+                response = client.post(f"{base}/v1/search", json={"text": text, "limit": 10})
+                busy.append((time.perf_counter() - started) * 1000)
+                failed += response.status_code != 200
+                if i % 10 == 0:  # new assets become searchable batch by batch
+                    visible.add(client.get(f"{base}/v1/stats").json()["assets"])
+            state = client.get(f"{base}/v1/jobs/{job['id']}").json()
+            if state["state"] not in ("queued", "running"):
+                break
+        after = client.get(f"{base}/v1/stats").json()["assets"]
 
     report = state["report"]
     wall = datetime.fromisoformat(state["finished_at"]) - datetime.fromisoformat(state["started_at"])

@@ -8,10 +8,7 @@ queries; then throughput with 8 concurrent clients.
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,12 +18,7 @@ from quality import bench_parser, load_queries
 
 from latentdam import Library, Settings
 from latentdam.search.query import SearchQuery
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from latentdam.testing.server import serving
 
 
 def _percentiles(ms: list[float]) -> str:
@@ -54,25 +46,9 @@ def main() -> int:
             lib.run(SearchQuery(text=text, limit=10))
             local.append((time.perf_counter() - started) * 1000)
 
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "latentdam", "serve", "--library", str(library), "--port", str(port)],
-        env=env,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/v1/search"
-    try:
+    with serving(library) as server:
+        url = f"{server.url}/v1/search"
         with httpx.Client(timeout=60) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    client.get(f"http://127.0.0.1:{port}/v1/health")
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        sys.exit("the server did not start")
-                    time.sleep(0.3)
             for text in texts:
                 client.post(url, json={"text": text, "limit": 10}).raise_for_status()
             remote: list[float] = []
@@ -94,9 +70,6 @@ def main() -> int:
         with ThreadPoolExecutor(args.clients) as pool:
             total = sum(pool.map(worker, range(0, args.clients * 7, 7)))
         seconds = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     ratio = statistics.median(remote) / statistics.median(local)
     print(f"{len(texts)} queries x {args.repeats}, limit 10")

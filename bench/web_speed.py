@@ -15,18 +15,11 @@ import sys
 from playwright.sync_api import sync_playwright
 from quality import bench_parser, load_queries
 
+from latentdam.testing.browser import CHROMIUM
+from latentdam.testing.browser import FLAGS as BROWSER_FLAGS
 from latentdam.testing.server import serving
 
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-precise-memory-info",
-]
+FLAGS = [*BROWSER_FLAGS, "--enable-precise-memory-info"]
 
 TIMING = """() => {
   const start = performance.getEntriesByName("enter").at(-1).startTime;
@@ -41,7 +34,7 @@ def main() -> int:
     args = parser.parse_args()
     texts = [q.text for q in load_queries(args.data / "quality_dev2.json")][: args.queries]
     with serving(args.workdir / "library") as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(server.url)
         page.evaluate("""() => document.getElementById("q").addEventListener(

@@ -4,23 +4,13 @@ installs it) against a real `latentdam serve` on 127.0.0.1."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("LATENTDAM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# Without the background-networking flags Chromium keeps dialling Google on a closed network.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from latentdam.testing.browser import CHROMIUM, FLAGS
+
 ARTIFACTS = Path(os.environ.get("LATENTDAM_ARTIFACTS", "test-artifacts")) / "web"
 
 
