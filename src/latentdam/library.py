@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
+from latentdam.reports import TagReport
 from latentdam.search.calibration import (
     Calibration,
     calibrate_image_space,
@@ -606,6 +608,30 @@ class Library:
                     calibration_key(s, Modality.TEXT) for s in self.store.spaces if s.embeds(Modality.TEXT)
                 )
                 self._refresh_derived(refit=True)
+        return report
+
+    def tag(self, ids: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = ()) -> TagReport:
+        """Add and remove tags on assets (ids or unique prefixes). Tags are searchable at
+        once: the `tag` filter, keywords, and the embedded text (re-embedded)."""
+        started = time.perf_counter()
+        report = TagReport()
+        with self._writer.hold("tag"):
+            resolved = [self.get(ref).id for ref in dict.fromkeys(ids)]  # AssetNotFound names a bad one
+            rows = self.store.rows(resolved, columns=["id", "tags"])
+            dropped = set(remove)
+            changed: dict[str, list[str]] = {}
+            for asset_id, row in rows.items():
+                before = list(row["tags"] or [])
+                tags = [t for t in before if t not in dropped]
+                tags += [t for t in dict.fromkeys(add) if t not in tags]
+                if tags != before:
+                    changed[asset_id] = tags
+            self.store.update_columns([{"id": i, "tags": tags} for i, tags in changed.items()])
+            if changed:
+                refresher = TextRefresher(self.store, self.embedders, batch_size=self.settings.batch_size)
+                report.reembedded = refresher.retext(list(changed)).reembedded
+            report.tagged = len(changed)
+        report.seconds = time.perf_counter() - started
         return report
 
     def spaces(self) -> list[SpaceInfo]:

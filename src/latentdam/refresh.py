@@ -87,6 +87,16 @@ class TextRefresher:
         report.seconds = time.perf_counter() - started
         return report
 
+    def retext(self, ids: list[str]) -> RefreshReport:
+        """Recompute the texts of some assets whose record changed (tags edited), re-embedding
+        what changed in the text spaces."""
+        report = RefreshReport()
+        for start in range(0, len(ids), self.batch_size):
+            self._refresh(ids[start : start + self.batch_size], report)
+        if report.retexted:
+            self.store.refresh_indexes()
+        return report
+
     def _refresh(self, ids: list[str], report: RefreshReport) -> None:
         rows = self.store.rows(ids, columns=[*RESULT_COLUMNS, "embed_text", KEYWORD_COLUMN])
         report.checked += len(rows)

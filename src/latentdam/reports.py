@@ -39,6 +39,22 @@ class IngestReport:
         }
 
 
+@dataclass(slots=True)
+class TagReport:
+    tagged: int = 0  # assets whose tags changed
+    reembedded: int = 0  # of those, re-embedded (tags are part of the embedded text)
+    cancelled: bool = False  # tagging is one step: never cancelled midway
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tagged": self.tagged,
+            "reembedded": self.reembedded,
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
+        }
+
+
 class Report(Protocol):
     """What a long operation has done so far (IngestReport, ReembedReport, RefreshReport)."""
 

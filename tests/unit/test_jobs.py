@@ -15,7 +15,7 @@ import pytest
 from conftest import MakeA1111
 from latentdam import Library
 from latentdam.errors import InvalidQuery, JobNotFound, LibraryBusy, PathNotAllowed
-from latentdam.jobs import IngestJob, Job, JobRunner, JobState, RefreshJob
+from latentdam.jobs import IngestJob, Job, JobRunner, JobState, RefreshJob, TagJob
 from latentdam.store.jobs import JobLog
 from latentdam.store.store import LibraryStore
 
@@ -188,3 +188,22 @@ def test_closing_mid_job_leaves_it_queued_for_the_next_server(
 def test_unknown_job(runner: JobRunner) -> None:
     with pytest.raises(JobNotFound, match="no job"):
         runner.get("ffffffffffffffff")
+
+
+def test_tagging_is_searchable_by_filter_keyword_and_meaning(
+    runner: JobRunner, library: Library, images: Path
+) -> None:
+    _wait(runner, runner.submit(IngestJob(paths=["images"])).id)
+    ids = library.store.ids()[:3]
+    done = _wait(runner, runner.submit(TagJob(ids=ids, add=["hero shot", "approved"])).id)
+    assert done.state is JobState.DONE and done.report["tagged"] == 3 and done.report["reembedded"] == 3
+    tagged = {h.id for h in library.search(filters={"tags": ["approved"]}, limit=50).results}
+    assert tagged == set(ids)
+    keyword = library.search("approved", limit=10, signals=["keyword"], include_all=True)
+    assert set(ids) <= {h.id for h in keyword.results}
+    assert all("hero shot" in library.store.rows([i], ["id", "embed_text"])[i]["embed_text"] for i in ids)
+    again = _wait(runner, runner.submit(TagJob(ids=ids[:1], remove=["approved"], add=["approved"])).id)
+    assert again.report["tagged"] == 0  # removed and added back: unchanged
+    off = _wait(runner, runner.submit(TagJob(ids=ids[:1], remove=["approved"])).id)
+    assert off.report["tagged"] == 1
+    assert {h.id for h in library.search(filters={"tags": ["approved"]}, limit=50).results} == set(ids[1:])

@@ -402,3 +402,18 @@ def test_the_api_docs_render_offline(page: Page, server: Server) -> None:
     page.goto(f"{server.url}/docs")
     expect(page.locator(".opblock").first).to_be_visible(timeout=20_000)  # Swagger UI, served locally
     expect(page.locator(".opblock-summary-path", has_text="/v1/search")).to_be_visible()
+
+
+def test_bulk_tag_a_selection_then_find_it_by_tag(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/?q=a+fox")
+    ids = _cards(page)[:2]
+    cards = page.locator("#grid .card")
+    cards.nth(0).locator(".select").click()
+    cards.nth(1).locator(".select").click()
+    expect(page.locator("#selection-count")).to_have_text("2 selected")
+    page.locator("#tag-input").fill("shortlist")
+    page.get_by_role("button", name="Tag", exact=True).click()
+    expect(page.locator("#toast")).to_contain_text("2 assets tagged “shortlist”", timeout=60_000)
+    page.goto(f"{server.url}/?q=tag:shortlist")
+    assert sorted(_cards(page)) == sorted(ids)
+    expect(page.locator("#chips")).to_contain_text("tag: shortlist")

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from latentdam.api.deps import require
 from latentdam.api.errors import ApiError
 from latentdam.api.keys import ApiKey, Scope
-from latentdam.jobs import IngestJob, Job, JobRequest, JobRunner, ReembedJob, RefreshJob
+from latentdam.jobs import IngestJob, Job, JobRequest, JobRunner, ReembedJob, RefreshJob, TagJob
 from latentdam.jobs.record import JOB_ID
 
 POLL_SECONDS = 0.25  # how often a progress stream looks at its job (an in-memory read)
@@ -64,6 +64,13 @@ async def reembed(body: ReembedJob, runner: RunnerDep, key: WriterKey) -> Job:
 async def refresh(runner: RunnerDep, key: WriterKey, body: RefreshJob | None = None) -> Job:
     """Recompute stored texts with the current recipe and repair duplicate rows."""
     return await _submit(runner, body or RefreshJob(), key)
+
+
+@router.post("/v1/jobs/tag", status_code=202, response_model=Job)
+async def tag(body: TagJob, runner: RunnerDep, key: WriterKey) -> Job:
+    """Add and remove tags on up to 1,000 assets (the `tag` filter, keywords and the
+    embedded text all follow)."""
+    return await _submit(runner, body, key)
 
 
 @router.get("/v1/jobs", response_model=JobList)

@@ -9,6 +9,7 @@ from latentdam.jobs.record import (
     JobState,
     ReembedJob,
     RefreshJob,
+    TagJob,
 )
 from latentdam.jobs.runner import JobRunner
 
@@ -21,4 +22,5 @@ __all__ = [
     "JobState",
     "ReembedJob",
     "RefreshJob",
+    "TagJob",
 ]

@@ -17,6 +17,7 @@ class JobKind(StrEnum):
     INGEST = "ingest"
     REEMBED = "reembed"
     REFRESH = "refresh"
+    TAG = "tag"
 
 
 class JobState(StrEnum):
@@ -62,7 +63,19 @@ class RefreshJob(BaseModel):
     kind: Literal[JobKind.REFRESH] = JobKind.REFRESH
 
 
-JobRequest = Annotated[IngestJob | ReembedJob | RefreshJob, Field(discriminator="kind")]
+_TAG = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
+
+
+class TagJob(BaseModel):
+    """Add and remove tags on assets; they are searchable when the job is done."""
+
+    kind: Literal[JobKind.TAG] = JobKind.TAG
+    ids: list[Annotated[str, Field(pattern=r"^[0-9a-f]{6,64}$")]] = Field(min_length=1, max_length=1000)
+    add: list[_TAG] = Field(default_factory=list, max_length=20)
+    remove: list[_TAG] = Field(default_factory=list, max_length=20)
+
+
+JobRequest = Annotated[IngestJob | ReembedJob | RefreshJob | TagJob, Field(discriminator="kind")]
 
 
 class Job(BaseModel):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from latentdam.errors import InvalidQuery, JobNotFound, LatentdamError, LibraryBusy, PathNotAllowed
 from latentdam.extract.file import is_within
-from latentdam.jobs.record import IngestJob, Job, JobRequest, JobState, ReembedJob, RefreshJob
+from latentdam.jobs.record import IngestJob, Job, JobRequest, JobState, ReembedJob, RefreshJob, TagJob
 from latentdam.reports import IngestProgress, Report
 from latentdam.store.jobs import JobLog
 
@@ -221,6 +221,8 @@ class JobRunner:
             return self.library.ingest(request.paths, progress, within=self.readable)
         if isinstance(request, ReembedJob):
             return self.library.reembed(request.model, progress, activate=request.activate)
+        if isinstance(request, TagJob):
+            return self.library.tag(request.ids, add=request.add, remove=request.remove)
         assert isinstance(request, RefreshJob)
         return self.library.refresh(progress)
 

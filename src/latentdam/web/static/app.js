@@ -497,6 +497,30 @@ async function openCompare() {
   $("compare").showModal();
 }
 
+async function tagSelection(change) {
+  const tag = $("tag-input").value.trim();
+  if (!tag || !selected.size) return;
+  try {
+    const job = await call("/v1/jobs/tag", { method: "POST", json: { ids: [...selected], ...change(tag) } });
+    await followJob(job.id, (kind, update) => {
+      if (kind !== "end") return;
+      if (update.state === "done") toast(`${update.report.tagged} assets ${change(tag).add ? "tagged" : "untagged"} “${tag}”`);
+      else toast(update.error || `tagging ${update.state}`, true);
+    });
+    $("tag-input").value = "";
+    lastSearch = null; // tags are searchable at once: show what the search now says
+    render();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+$("tag-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  tagSelection((tag) => ({ add: [tag] }));
+});
+$("tag-remove").addEventListener("click", () => tagSelection((tag) => ({ remove: [tag] })));
+
 $("compare-button").addEventListener("click", openCompare);
 $("compare-close").addEventListener("click", () => $("compare").close());
 
