@@ -41,6 +41,7 @@ from latentdam.search.cursor import encode as encode_cursor
 from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplicate_groups
 from latentdam.search.engine import SearchEngine
 from latentdam.search.expansion import Vocabulary, build_vocabulary
+from latentdam.search.facets import VALUE_COLUMNS, field_values
 from latentdam.search.fusion import ReciprocalRankFusion
 from latentdam.search.plan import QueryInput
 from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
@@ -501,6 +502,14 @@ class Library:
         with self._lock:
             self._maps[chosen.name] = built
         return built
+
+    def values(self, field: str, contains: str = "", limit: int = 20) -> dict[str, int]:
+        """The values a field holds in this library (most assets first) that contain a text:
+        what to suggest as a person types `model:dre`. Fields: tool, model, lora, sampler, tag."""
+        column = VALUE_COLUMNS.get(field)
+        if column is None:
+            raise InvalidQuery(f"no field {field!r} to suggest values of; fields: {', '.join(VALUE_COLUMNS)}")
+        return field_values(self.store.column_rows(None, [column]), column, contains, limit)
 
     def _explore_space(self) -> Space:
         active = self.store.active

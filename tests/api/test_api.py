@@ -187,3 +187,11 @@ def test_the_api_docs_need_no_cdn(client: TestClient) -> None:
     assert docs.status_code == 200 and "cdn." not in docs.text and "swagger-ui-bundle.js" in docs.text
     script = next(part.split('"')[0] for part in docs.text.split('src="')[1:] if "swagger-ui-bundle" in part)
     assert client.get(script).status_code == 200
+
+
+def test_field_values_for_suggestions(client: TestClient, filled: Library) -> None:
+    models = client.get("/v1/values/model", params={"contains": "V1-5"}).json()["values"]
+    assert models == {"v1-5-pruned-emaonly": 4}  # any case; how many assets hold it
+    assert client.get("/v1/values/tool").json()["values"] == {"a1111": 4}
+    assert client.get("/v1/values/model", params={"contains": "nothing-like-it"}).json()["values"] == {}
+    assert client.get("/v1/values/raw_metadata").status_code == 422  # only the suggestible fields

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, Response
@@ -234,6 +235,17 @@ def create_app(
         """The library's neighbourhoods (clusters named by their typical prompt words, with
         the assets nearest each centre) and a 2-D map of the space; kept per library version."""
         return lib.explore(space)
+
+    @app.get("/v1/values/{field}", dependencies=search_scope, tags=["search"])
+    def values(
+        lib: LibraryDep,
+        field: Annotated[str, PathParam(pattern=r"^(tool|model|lora|sampler|tag)$")],
+        contains: Annotated[str, Query(max_length=200)] = "",
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> dict[str, dict[str, int]]:
+        """The values a field holds in the library, most assets first, that contain a text
+        (what the gallery suggests as `model:dre` is typed)."""
+        return {"values": lib.values(field, contains, limit)}
 
     @app.get("/v1/spaces", dependencies=search_scope, tags=["library"])
     def spaces(lib: LibraryDep) -> dict[str, list[dict[str, Any]]]:

@@ -23,6 +23,27 @@ class Facets(BaseModel):
     month: dict[str, int] = Field(default_factory=dict, description="YYYY-MM of creation, newest first")
 
 
+def most_common(counter: Counter[str], n: int = TOP_VALUES) -> dict[str, int]:
+    """The n most frequent values; ties by name, so the same library always gives the same."""
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
+
+
+# What a field term names, by the column holding it (`values` suggests from these).
+VALUE_COLUMNS = {"tool": "tool", "model": "model", "lora": "lora_names", "sampler": "sampler", "tag": "tags"}
+
+
+def field_values(rows: Iterable[Mapping[str, Any]], column: str, contains: str, n: int) -> dict[str, int]:
+    """How many assets hold each value of a column that contains `contains` (any case)."""
+    needle = contains.lower()
+    counter: Counter[str] = Counter()
+    for row in rows:
+        value = row.get(column)
+        for item in set(value or []) if isinstance(value, list) else ([value] if value else []):
+            if needle in str(item).lower():
+                counter[str(item)] += 1
+    return most_common(counter, n)
+
+
 def count_facets(rows: Iterable[Mapping[str, Any]]) -> Facets:
     """Counts over rows holding FACET_COLUMNS (an asset without a value is not counted)."""
     counters: dict[str, Counter[str]] = {
@@ -42,6 +63,6 @@ def count_facets(rows: Iterable[Mapping[str, Any]]) -> Facets:
         created = row.get("created_at")
         if isinstance(created, datetime):
             counters["month"][f"{created:%Y-%m}"] += 1
-    top = {name: dict(counter.most_common(TOP_VALUES)) for name, counter in counters.items()}
+    top = {name: most_common(counter) for name, counter in counters.items()}
     top["month"] = dict(sorted(counters["month"].items(), reverse=True)[:TOP_VALUES])
     return Facets(matching=matching, **top)

@@ -152,30 +152,24 @@ function fillHistory() {
   fill($("history"), ...past.map((q) => el("option", { value: q })));
 }
 
-// Field values the library holds, for suggestions as a field term is typed ("model:dre…").
-let libraryValues = null;
-async function loadValues() {
-  try {
-    const { facets } = await search({ filters: { path: "*" }, facets: true, limit: 1 });
-    libraryValues = { tool: facets.tool, model: facets.model, lora: facets.lora, sampler: facets.sampler, month: facets.month };
-  } catch {
-    libraryValues = {}; // suggestions are a convenience: the search box works without them
-  }
-}
-
+// Field values the library holds, suggested as a field term is typed ("model:dre…").
+let suggesting = null;
 $("q").addEventListener("input", () => {
   const typed = $("q").value;
-  const m = /(^|\s)(-?)(tool|model|lora|sampler|month):("?)([^"\s]*)$/i.exec(typed);
+  const m = /(^|\s)(-?)(tool|model|lora|sampler|tag):("?)([^"\s]*)$/i.exec(typed);
   if (!m) return fillHistory();
-  if (!libraryValues) return loadValues().then(() => $("q").dispatchEvent(new Event("input")));
   const [, , minus, field, , partial] = m;
   const head = typed.slice(0, typed.length - m[0].length + m[1].length);
-  const values = Object.entries(libraryValues[field.toLowerCase()] || {})
-    .filter(([v]) => v.toLowerCase().includes(partial.toLowerCase()))
-    .slice(0, 20);
-  fill(
-    $("history"),
-    values.map(([v, n]) => el("option", { value: `${head}${fieldTerm(field.toLowerCase(), v, minus === "-")}`, label: `${n} assets` })),
+  suggesting?.abort();
+  suggesting = new AbortController();
+  const path = `/v1/values/${field.toLowerCase()}?contains=${encodeURIComponent(partial)}`;
+  call(path, { signal: suggesting.signal }).then(
+    ({ values }) =>
+      fill(
+        $("history"),
+        Object.entries(values).map(([v, n]) => el("option", { value: `${head}${fieldTerm(field.toLowerCase(), v, minus === "-")}`, label: `${n} assets` })),
+      ),
+    () => {}, // suggestions are a convenience: the search box works without them
   );
 });
 
