@@ -227,7 +227,8 @@ class Library:
         return self._writer.holder()
 
     @property
-    def _max_pixels(self) -> int:
+    def max_pixels(self) -> int:
+        """The decompression-bomb guard every decode of this library uses, in pixels."""
         return int(self.settings.max_megapixels * 1_000_000)
 
     # -- ingest -------------------------------------------------------------------------
@@ -245,7 +246,7 @@ class Library:
             self.store,
             self.embedders,
             batch_size=self.settings.batch_size,
-            max_pixels=self._max_pixels,
+            max_pixels=self.max_pixels,
             thumbnail_size=self.settings.thumbnail_size,
             within=within,
         )
@@ -328,7 +329,7 @@ class Library:
 
     def _pixels_of(self, path: str) -> Image.Image | None:
         try:
-            return read_pixels(Path(path), max_pixels=self._max_pixels)
+            return read_pixels(Path(path), max_pixels=self.max_pixels)
         except (ExtractError, OSError):
             return None  # moved or unreadable since ingest: calibrate on the others
 
@@ -560,16 +561,16 @@ class Library:
 
     def _read_query_image(self, image: QueryImage) -> tuple[GenerationRecord, Image.Image | None]:
         if isinstance(image, Image.Image):
-            return read_image(image, max_pixels=self._max_pixels)
+            return read_image(image, max_pixels=self.max_pixels)
         if isinstance(image, bytes):
-            item = extract_bytes(image, Path("upload"), max_pixels=self._max_pixels, thumbnail_size=16)
+            item = extract_bytes(image, Path("upload"), max_pixels=self.max_pixels, thumbnail_size=16)
             return item.record, item.pixels
         if isinstance(image, Path):
-            item = extract_file(image, max_pixels=self._max_pixels, thumbnail_size=16)
+            item = extract_file(image, max_pixels=self.max_pixels, thumbnail_size=16)
             return item.record, item.pixels
         asset = self.get(image)  # an asset in the library: its picture, else its record alone
         try:
-            return asset.record, read_pixels(Path(asset.path), max_pixels=self._max_pixels)
+            return asset.record, read_pixels(Path(asset.path), max_pixels=self.max_pixels)
         except (ExtractError, OSError):
             return asset.record, None
 
@@ -625,8 +626,10 @@ class Library:
         started = time.perf_counter()
         report = TagReport()
         with self._writer.hold("tag"):
-            resolved = [self.get(ref).id for ref in dict.fromkeys(ids)]  # AssetNotFound names a bad one
-            rows = self.store.rows(resolved, columns=["id", "tags"])
+            refs = list(dict.fromkeys(ids))
+            rows = self.store.rows(refs, columns=["id", "tags"])  # full ids: one read for all
+            prefixes = [self.get(ref).id for ref in refs if ref not in rows]  # AssetNotFound names a bad one
+            rows |= self.store.rows(prefixes, columns=["id", "tags"])
             dropped = set(remove)
             changed: dict[str, list[str]] = {}
             for asset_id, row in rows.items():
@@ -657,7 +660,7 @@ class Library:
         self.embedders.add(embedder)  # a text model is loaded already: don't load it twice
         space = embedder.space
         reembedder = Reembedder(
-            self.store, self.embedders, batch_size=self.settings.batch_size, max_pixels=self._max_pixels
+            self.store, self.embedders, batch_size=self.settings.batch_size, max_pixels=self.max_pixels
         )
         with self._writer.hold("reembed"):
             report = reembedder.run(space, progress, activate=activate)

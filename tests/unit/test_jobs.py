@@ -204,6 +204,6 @@ def test_tagging_is_searchable_by_filter_keyword_and_meaning(
     assert all("hero shot" in library.store.rows([i], ["id", "embed_text"])[i]["embed_text"] for i in ids)
     again = _wait(runner, runner.submit(TagJob(ids=ids[:1], remove=["approved"], add=["approved"])).id)
     assert again.report["tagged"] == 0  # removed and added back: unchanged
-    off = _wait(runner, runner.submit(TagJob(ids=ids[:1], remove=["approved"])).id)
+    off = _wait(runner, runner.submit(TagJob(ids=[ids[0][:12]], remove=["approved"])).id)  # a prefix
     assert off.report["tagged"] == 1
     assert {h.id for h in library.search(filters={"tags": ["approved"]}, limit=50).results} == set(ids[1:])

@@ -13,8 +13,7 @@ from latentdam.api.config import ServerConfig
 from latentdam.api.errors import ApiError
 from latentdam.api.keys import ApiKey, Scope, authenticate, list_keys
 from latentdam.library import Library
-
-ASSET_ID = r"^[0-9a-f]{6,64}$"  # a full id or a unique prefix; nothing path-like passes
+from latentdam.store.asset import ASSET_ID
 
 
 def lib_of(request: Request) -> Library:

@@ -59,8 +59,7 @@ def _safe_name(sent: str | None, image_format: str) -> str:
 
 def _check(library: Library, sent: str | None, data: bytes) -> ExtractedFile:
     """The image read as ingest reads it (so a file ingest would refuse is refused now)."""
-    max_pixels = int(library.settings.max_megapixels * 1e6)
-    return extract_bytes(data, Path(sent or "upload"), max_pixels=max_pixels, thumbnail_size=16)
+    return extract_bytes(data, Path(sent or "upload"), max_pixels=library.max_pixels, thumbnail_size=16)
 
 
 def _place(

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from latentdam.store.asset import ASSET_ID
+
 JOB_ID = r"^[0-9a-f]{16}$"
 _NO_NUL = r"^[^\x00]+$"  # no file system takes a NUL in a path
 
@@ -70,7 +72,7 @@ class TagJob(BaseModel):
     """Add and remove tags on assets; they are searchable when the job is done."""
 
     kind: Literal[JobKind.TAG] = JobKind.TAG
-    ids: list[Annotated[str, Field(pattern=r"^[0-9a-f]{6,64}$")]] = Field(min_length=1, max_length=1000)
+    ids: list[Annotated[str, Field(pattern=ASSET_ID)]] = Field(min_length=1, max_length=1000)
     add: list[_TAG] = Field(default_factory=list, max_length=20)
     remove: list[_TAG] = Field(default_factory=list, max_length=20)
 
@@ -94,7 +96,7 @@ class Job(BaseModel):
     error: str | None = None
     hint: str | None = None
     requested_by: str | None = Field(default=None, description="the id of the API key that asked")
-    origin: str = Field(default="api", description="api, upload, or resumed after a restart")
+    origin: str = Field(default="api", description="api (a job route) or upload (an upload's ingest)")
     resumes: int = Field(default=0, description="how often a restarted server resumed it")
     cancel_requested: bool = False
     revision: int = Field(default=0, description="bumped on every change (progress streams)")

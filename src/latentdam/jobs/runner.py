@@ -179,7 +179,7 @@ class JobRunner:
             path.is_absolute()
             or model.startswith((".", "~"))
             or _exists(path)
-            or any(_exists(root / model) for root in self.roots[:1])
+            or (bool(self.roots) and _exists(self.roots[0] / model))  # relative to the first root
         )
 
     # -- the worker -----------------------------------------------------------------------

@@ -19,6 +19,11 @@ from latentdam.extract.text import embedding_text, keyword_text
 _UINT64_MAX = (1 << 64) - 1
 
 
+# An asset reference a request may carry: a full id (SHA-256 hex) or a unique prefix of one;
+# nothing path-like passes.
+ASSET_ID = r"^[0-9a-f]{6,64}$"
+
+
 class Asset(BaseModel):
     id: str = Field(description="SHA-256 of the file's bytes: the asset's identity")
     path: str = Field(description="where the file was last seen")
