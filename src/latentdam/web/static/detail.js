@@ -1,0 +1,175 @@
+// The detail view: the full picture, every generation parameter and ComfyUI stage, why it
+// is among the results, and what to do next (copy, more like this, same prompt).
+import { call, imageSource, search, searchByImage } from "./api.js";
+import { $, copy, el, fileName, fill } from "./dom.js";
+import { droppedImage, go, state } from "./nav.js";
+import { BAND_LABEL, hits, pageOf, request } from "./results.js";
+
+export async function openDetail(id) {
+  const dialog = $("detail");
+  const info = $("detail-info");
+  fill(info, el("p", { textContent: "Loading…" }));
+  if (!dialog.open) dialog.showModal();
+  let asset;
+  try {
+    asset = await call(`/v1/assets/${id}`);
+  } catch (error) {
+    fill(info, el("p", { className: "error", textContent: error.message }));
+    return;
+  }
+  const img = $("detail-img");
+  img.alt = asset.record.prompt?.slice(0, 200) || fileName(asset.path);
+  img.removeAttribute("src");
+  imageSource(`/v1/assets/${asset.id}/file`).then((src) => (img.src = src), () => imageSource(`/v1/assets/${asset.id}/thumbnail`).then((s) => (img.src = s)));
+  const r = asset.record;
+  const hit = await explained(asset.id);
+  const rows = [
+    ["Tool", r.tool],
+    ["Checkpoint", r.model],
+    ["Sampler", [r.sampler, r.scheduler].filter(Boolean).join(" · ")],
+    ["Steps", r.steps],
+    ["CFG", r.cfg],
+    ["Seed", r.seed],
+    ["Size", r.width && r.height ? `${r.width}×${r.height}` : `${asset.width}×${asset.height}`],
+    ["LoRAs", r.loras.map((l) => (l.weight == null ? l.name : `${l.name} (${l.weight})`)).join(", ")],
+    ["ControlNets", r.controlnets.join(", ")],
+    ["Tags", r.tags.join(", ")],
+    ["Created", asset.created_at ? new Date(asset.created_at).toLocaleString() : null],
+    ["Software", r.software],
+    ["File", asset.path],
+  ].filter(([, v]) => v !== null && v !== undefined && v !== "");
+  const actions = el(
+    "div",
+    { className: "actions" },
+    el("button", { type: "button", textContent: "Copy prompt", onclick: () => copy(r.prompt, "Prompt copied") }),
+    el("button", { type: "button", textContent: "Copy parameters", onclick: () => copy(a1111Block(asset), "Parameters copied") }),
+    el("button", { type: "button", textContent: "More like this", onclick: () => go({ similar: asset.id, image: null, open: null }) }),
+    r.prompt ? el("button", { type: "button", textContent: "Same prompt", onclick: () => go({ q: `"${r.prompt.slice(0, 200).replaceAll('"', "")}"`, similar: null, image: null, open: null }) }) : null,
+    workflowButton(asset),
+  );
+  fill(info, 
+    el("h2", { textContent: fileName(asset.path) }),
+    hit?.band ? el("p", { className: `band band-${hit.band}`, textContent: BAND_LABEL[hit.band] }) : null,
+    el("h3", { textContent: "Prompt" }),
+    el("p", { className: "prompt" }, highlight(r.prompt || "(none)", hit)),
+    r.negative_prompt ? el("h3", { textContent: "Negative prompt" }) : null,
+    r.negative_prompt ? el("p", { className: "prompt negative", textContent: r.negative_prompt }) : null,
+    actions,
+    el("dl", { className: "params" }, rows.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: String(v) })])),
+    hit?.explanation ? why(hit) : null,
+    comfyStages(asset),
+    asset.warnings?.length ? el("p", { className: "hint", textContent: `Read with warnings: ${asset.warnings.join("; ")}` }) : null,
+  );
+}
+
+// The opened result's explanation: its own page asked again, explaining that hit only
+// (explanations cost ~20 ms a hit, so the grid goes without them).
+async function explained(id) {
+  const hit = hits.get(id);
+  if (!hit || hit.explanation || !pageOf.has(id)) return hit;
+  const { body } = request(false);
+  const page = pageOf.get(id);
+  if (page) body.cursor = page;
+  Object.assign(body, { explain: true, explain_ids: [id] });
+  try {
+    const result = droppedImage && !page ? await searchByImage(body, droppedImage) : await search(body);
+    const again = result.results.find((h) => h.id === id);
+    if (again?.explanation) hit.explanation = again.explanation;
+  } catch {
+    // the detail shows without its "why"; the search itself already answered
+  }
+  return hit;
+}
+
+function highlight(prompt, hit) {
+  const phrases = (hit?.explanation?.phrases || []).map((p) => p.phrase).filter(Boolean);
+  if (!phrases.length) return prompt;
+  const parts = [];
+  let rest = prompt;
+  for (;;) {
+    let best = null;
+    for (const phrase of phrases) {
+      const at = rest.toLowerCase().indexOf(phrase.toLowerCase());
+      if (at >= 0 && (best === null || at < best.at)) best = { at, phrase };
+    }
+    if (!best) break;
+    parts.push(rest.slice(0, best.at), el("mark", { textContent: rest.slice(best.at, best.at + best.phrase.length) }));
+    rest = rest.slice(best.at + best.phrase.length);
+  }
+  parts.push(rest);
+  return parts;
+}
+
+function why(hit) {
+  const ex = hit.explanation;
+  const lines = [
+    ...ex.signals.map((s) => s.reason),
+    ...ex.literal.map((l) => `names ${l.needle} (${l.field})`),
+    ...(ex.keywords?.length ? [`keywords: ${ex.keywords.join(", ")}`] : []),
+    ...ex.filters.map((f) => `${f.holds ? "✓" : "✗"} ${f.filter}${f.value ? ` (${f.value})` : ""}`),
+  ];
+  return el("section", { className: "explain" }, el("h3", { textContent: "Why it is here" }), el("ul", {}, lines.map((l) => el("li", { textContent: l }))));
+}
+
+// A metadata block as the file carried it: raw keys name their container ("png:prompt").
+function rawBlock(asset, name) {
+  const raw = asset.record.raw || {};
+  return raw[name] ?? Object.entries(raw).find(([key]) => key.endsWith(`:${name}`))?.[1] ?? null;
+}
+
+// Every stage of a ComfyUI graph (the API-format `prompt` block): node type and the inputs
+// a person tunes; links to other nodes are left out.
+function comfyStages(asset) {
+  let graph;
+  try {
+    graph = JSON.parse(rawBlock(asset, "prompt") || "");
+  } catch {
+    return null;
+  }
+  if (!graph || typeof graph !== "object" || Array.isArray(graph)) return null;
+  const nodes = Object.entries(graph)
+    .filter(([, n]) => n && typeof n === "object" && n.class_type)
+    .sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b));
+  if (!nodes.length) return null;
+  const items = nodes.map(([id, node]) => {
+    const inputs = Object.entries(node.inputs || {})
+      .filter(([, v]) => !Array.isArray(v) && v !== null && typeof v !== "object")
+      .map(([k, v]) => `${k}: ${String(v).length > 80 ? `${String(v).slice(0, 80)}…` : v}`);
+    return el("li", {}, el("strong", { textContent: node.class_type }), ` #${id}`, inputs.length ? el("div", { className: "hint", textContent: inputs.join(" · ") }) : null);
+  });
+  return el("details", { className: "stages" }, el("summary", { textContent: `ComfyUI graph: ${nodes.length} nodes` }), el("ol", {}, items));
+}
+
+function a1111Block(asset) {
+  const r = asset.record;
+  const settings = [
+    r.steps != null && `Steps: ${r.steps}`,
+    r.sampler && `Sampler: ${r.sampler}`,
+    r.scheduler && `Schedule type: ${r.scheduler}`,
+    r.cfg != null && `CFG scale: ${r.cfg}`,
+    r.seed != null && `Seed: ${r.seed}`,
+    `Size: ${r.width || asset.width}x${r.height || asset.height}`,
+    r.model_hash && `Model hash: ${r.model_hash}`,
+    r.model && `Model: ${r.model}`,
+  ].filter(Boolean);
+  const loras = r.loras.map((l) => ` <lora:${l.name}:${l.weight ?? 1}>`).join("");
+  return `${r.prompt}${loras}\n${r.negative_prompt ? `Negative prompt: ${r.negative_prompt}\n` : ""}${settings.join(", ")}`;
+}
+
+function workflowButton(asset) {
+  const text = rawBlock(asset, "workflow") || rawBlock(asset, "prompt");
+  if (!text || !text.trim().startsWith("{")) return null;
+  return el("button", {
+    type: "button",
+    textContent: "Download workflow",
+    onclick: () => {
+      const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "application/json" })), download: `${fileName(asset.path).replace(/\.\w+$/, "")}.workflow.json` });
+      a.click();
+    },
+  });
+}
+
+$("detail-close").addEventListener("click", () => $("detail").close());
+$("detail").addEventListener("close", () => {
+  if (state.open) go({ open: null });
+});
