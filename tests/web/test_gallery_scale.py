@@ -54,12 +54,53 @@ def test_scrolling_pages_through_every_result_once(page: Page, big_server: Serve
     page.goto(f"{big_server.url}/?q=tool:a1111&sort=date")
     cards = page.locator("#grid .card")
     expect(cards.first).to_be_visible()
-    deadline = time.monotonic() + 120
-    while cards.count() < FILES and time.monotonic() < deadline:
-        page.mouse.wheel(0, 20_000)
-        page.wait_for_timeout(150)
+    seen: dict[int, str] = {}  # position in the list -> id, as the windowed grid shows them
+    most_in_dom = 0
+
+    def look() -> None:
+        nonlocal most_in_dom
+        shown = cards.evaluate_all(
+            "cs => cs.map(c => [Number(c.getAttribute('aria-posinset')), c.dataset.id])"
+        )
+        most_in_dom = max(most_in_dom, len(shown))
+        for position, id_ in shown:
+            assert seen.setdefault(position, id_) == id_, f"result {position} changed while scrolling"
+
+    look()
+    deadline = time.monotonic() + 180
+    while page.locator("#more").inner_text() != "End of results" and time.monotonic() < deadline:
+        page.mouse.wheel(0, 1500)
+        page.wait_for_timeout(60)
+        look()
     expect(page.locator("#more")).to_have_text("End of results", timeout=60_000)
-    ids = cards.evaluate_all("cards => cards.map(c => c.dataset.id)")
-    assert len(ids) == len(set(ids)) == FILES
+    for _ in range(3):  # the last rows
+        page.mouse.wheel(0, 5000)
+        page.wait_for_timeout(150)
+        look()
+    assert page.locator("#grid").get_attribute("data-count") == str(FILES)
+    assert sorted(seen) == list(range(1, FILES + 1))  # every position shown on the way down
+    ids = [seen[i] for i in range(1, FILES + 1)]
+    assert len(set(ids)) == FILES  # none twice
     assert ids[:1000] == [h["id"] for h in everything["results"]]  # the API's order, page after page
+    assert most_in_dom < 300, f"{most_in_dom} cards in the DOM at once: the grid is not windowed"
     page.screenshot(path=artifacts / "scrolled.png")
+
+
+def test_keyboard_moves_through_rows_the_window_has_not_drawn(page: Page, big_server: Server) -> None:
+    page.goto(f"{big_server.url}/?q=tool:a1111&sort=date")
+    expect(page.locator("#grid .card").first).to_be_visible()
+    page.locator("#grid .card-button").first.focus()
+    where = "document.activeElement.closest('.card')?.getAttribute('aria-posinset')"
+    deadline = time.monotonic() + 60
+    focused = page.evaluate(where)
+    while int(focused or 0) <= 200 and time.monotonic() < deadline:  # the key held: pages land on the way
+        page.keyboard.press("ArrowDown")
+        page.wait_for_timeout(50)
+        focused = page.evaluate(where)
+    assert focused is not None and int(focused) > 200  # far below what the window first drew
+    page.keyboard.press("Enter")
+    expect(page.locator("#detail")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#detail")).to_be_hidden()
+    after = page.evaluate(where)
+    assert after == focused  # back from the detail where it was

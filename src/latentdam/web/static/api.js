@@ -71,11 +71,31 @@ export function searchByImage(request, file, signal) {
 
 // An <img> source for an asset: the URL itself, or (when a key must go with it, which an
 // <img> cannot send) a blob URL of the bytes fetched with the key.
+// With a key, pictures come through fetch as blob URLs: the last few hundred are kept (the
+// windowed grid draws a card again as it scrolls back) and the older ones revoked.
+const blobs = new Map(); // path -> Promise<blob URL>
+const BLOBS = 600;
+
 export async function imageSource(path) {
   if (!apiKey()) return path;
-  const response = await fetch(path, { headers: headers() });
-  if (!response.ok) throw new ApiError(response.status, null);
-  return URL.createObjectURL(await response.blob());
+  const known = blobs.get(path);
+  if (known) {
+    blobs.delete(path); // most recently used last
+    blobs.set(path, known);
+    return known;
+  }
+  const fetched = fetch(path, { headers: headers() }).then(async (response) => {
+    if (!response.ok) throw new ApiError(response.status, null);
+    return URL.createObjectURL(await response.blob());
+  });
+  blobs.set(path, fetched);
+  fetched.catch(() => blobs.delete(path));
+  while (blobs.size > BLOBS) {
+    const [oldest, url] = blobs.entries().next().value;
+    blobs.delete(oldest);
+    url.then(URL.revokeObjectURL, () => {});
+  }
+  return fetched;
 }
 
 // A job's server-sent events, read with fetch (EventSource cannot send the key).

@@ -3,7 +3,7 @@
 import { call, imageSource, search, searchByImage } from "./api.js";
 import { $, copy, el, fileName, fill } from "./dom.js";
 import { droppedImage, go, state } from "./nav.js";
-import { BAND_LABEL, hits, pageOf, request } from "./results.js";
+import { BAND_LABEL, pageOf, request } from "./results.js";
 
 export async function openDetail(id) {
   const dialog = $("detail");
@@ -64,20 +64,25 @@ export async function openDetail(id) {
 
 // The opened result's explanation: its own page asked again, explaining that hit only
 // (explanations cost ~20 ms a hit, so the grid goes without them).
+const explanations = new Map(); // (search, id) -> the hit explained, for the last few details opened
+
 async function explained(id) {
-  const hit = hits.get(id);
-  if (!hit || hit.explanation || !pageOf.has(id)) return hit;
+  if (!pageOf.has(id)) return null; // not among the results: opened from a link or the map
   const { body } = request(false);
+  const key = JSON.stringify([body, droppedImage?.name, id]); // the same result of the same search
+  if (explanations.has(key)) return explanations.get(key);
   const page = pageOf.get(id);
   if (page) body.cursor = page;
   Object.assign(body, { explain: true, explain_ids: [id] });
+  let hit = null;
   try {
     const result = droppedImage && !page ? await searchByImage(body, droppedImage) : await search(body);
-    const again = result.results.find((h) => h.id === id);
-    if (again?.explanation) hit.explanation = again.explanation;
+    hit = result.results.find((h) => h.id === id) ?? null;
   } catch {
     // the detail shows without its "why"; the search itself already answered
   }
+  if (explanations.size >= 50) explanations.delete(explanations.keys().next().value);
+  explanations.set(key, hit);
   return hit;
 }
 

@@ -1,7 +1,7 @@
 // Duplicates review: groups of near-identical pictures, each with a suggested keep.
 import { call } from "./api.js";
 import { $, el, fill } from "./dom.js";
-import { card } from "./results.js";
+import { card, shownHit } from "./results.js";
 
 export async function renderDuplicates() {
   const box = $("dup-groups");
@@ -18,7 +18,7 @@ export async function renderDuplicates() {
           "section",
           { className: "dup-group" },
           el("ul", { className: "grid" }, assets.map((a) => {
-            const li = card({ id: a.id, asset: a, signals: {} });
+            const li = card(shownHit({ asset: a }));
             if (a.id === keep.id) li.append(el("span", { className: "keep", textContent: "suggested keep" }));
             li.append(el("span", { className: "hint", textContent: `${a.width}×${a.height} · ${Math.round(a.size / 1024)} KB` }));
             return li;

@@ -1,6 +1,7 @@
 // Keyboard shortcuts, the help sheet, and the header's links.
 import { $ } from "./dom.js";
 import { go, link, setDroppedImage, state } from "./nav.js";
+import { grid } from "./results.js";
 import { toggleSelected } from "./selection.js";
 
 document.addEventListener("keydown", (event) => {
@@ -16,15 +17,13 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (event.key === "?") return $("help").showModal();
-  const cards = [...document.querySelectorAll("#grid .card-button")];
-  const at = cards.indexOf(document.activeElement);
-  if (event.key === "s" && at >= 0) return go({ similar: cards[at].closest(".card").dataset.id, image: null });
-  if (event.key === "x" && at >= 0) return toggleSelected(cards[at].closest(".card").dataset.id);
-  const perRow = Math.max(1, cards.filter((c) => c.offsetTop === cards[0]?.offsetTop).length);
-  const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: perRow, ArrowUp: -perRow }[event.key];
-  if (step && cards.length) {
+  const focused = document.activeElement?.closest?.("#grid .card");
+  const at = focused ? grid.indexOf(focused.dataset.id) : -1;
+  if (event.key === "s" && at >= 0) return go({ similar: focused.dataset.id, image: null });
+  if (event.key === "x" && at >= 0) return toggleSelected(focused.dataset.id);
+  if (["ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp"].includes(event.key) && grid.length) {
     event.preventDefault();
-    cards[Math.min(cards.length - 1, Math.max(0, at < 0 ? 0 : at + step))].focus();
+    grid.reveal(at < 0 ? 0 : grid.step(at, event.key))?.querySelector(".card-button").focus({ preventScroll: true });
   }
 });
 $("help-button").addEventListener("click", () => $("help").showModal());

@@ -5,15 +5,15 @@ import { $, el, fileName, fill, showError } from "./dom.js";
 import { renderQueryImage } from "./example.js";
 import { renderFacets } from "./facets.js";
 import { droppedImage, go, link, state } from "./nav.js";
+import { Grid } from "./grid.js";
 import { parse, stateUrl } from "./query.js";
 import { selectRange, selected, toggleSelected } from "./selection.js";
 
 const PAGE = 60; // results per request; the next page comes with the cursor on scroll
-export const hits = new Map(); // id -> hit of the current result list (for the detail's "why")
 export const pageOf = new Map(); // id -> the cursor of the page it came on (null: the first)
 let cursor = null;
 let loading = null; // the AbortController of the search in flight
-let shown = 0;
+export const grid = new Grid($("grid"), (hit, box) => card(hit, false, box));
 let lastSearch = null; // what the shown results answer (so a detail does not search again)
 
 /** Search again only when the query changed: opening or closing a detail keeps the results,
@@ -54,11 +54,9 @@ function asksNothing(body) {
 async function runSearch() {
   loading?.abort();
   const { body, errors } = request(true);
-  hits.clear();
   pageOf.clear();
   cursor = null;
-  shown = 0;
-  fill($("grid"));
+  grid.clear();
   $("notice").hidden = true;
   renderQueryImage();
   if (errors.length) {
@@ -88,8 +86,8 @@ async function fetchPage(body, first) {
       renderFacets(result.facets);
     }
     for (const hit of result.results) pageOf.set(hit.id, body.cursor ?? null);
-    appendHits(result.results);
     cursor = result.next_cursor;
+    grid.append(result.results.map(shownHit), !cursor);
     $("status").dataset.ms = String(Math.round(performance.now() - started));
     if (first) {
       // User Timing marks: results in the DOM, then painted (two frames later)
@@ -105,7 +103,7 @@ async function fetchPage(body, first) {
       loading = null;
       $("grid").setAttribute("aria-busy", "false");
     }
-    $("more").textContent = cursor ? "" : shown ? "End of results" : "";
+    $("more").textContent = cursor ? "" : grid.length ? "End of results" : "";
   }
   // the observer fires on a change of intersection only: still near the end, keep going
   if (cursor && !controller.signal.aborted && $("more").getBoundingClientRect().top < innerHeight + 800) {
@@ -134,7 +132,7 @@ function renderStatus(result) {
     fill(notice, 
       el("h2", { textContent: `No asset in this library matches “${describeQuery()}”.` }),
       result.closest_why ? el("p", { textContent: `The closest miss: ${result.closest_why}` }) : null,
-      result.closest ? el("ul", { className: "grid grid-closest" }, card(result.closest, true)) : null,
+      result.closest ? el("ul", { className: "grid grid-closest" }, card(shownHit(result.closest), true)) : null,
       el("p", {}, el("a", { href: stateUrl({ ...state, all: true }), textContent: "Show the nearest assets anyway", onclick: link({ all: true }) })),
     );
     return;
@@ -174,61 +172,74 @@ function renderWelcome() {
 
 export const BAND_LABEL = { strong: "strong match", related: "related", weak: "weak", below: "below the cut" };
 
-export function card(hit, closest = false) {
+// A picture's shape in the grid: its aspect ratio, kept within bounds so that a panorama
+// does not take a row alone (the thumbnail is cropped to fit: object-fit: cover).
+function ratioOf(asset) {
+  return asset.width && asset.height ? Math.min(2.5, Math.max(0.5, asset.width / asset.height)) : 1;
+}
+
+/** One result's card; `box` is its place in the windowed grid (absent in the small flex grids). */
+/** What a card shows of a hit, and no more: the grid keeps one of these per result, so
+ * 100k results stay a few tens of megabytes. */
+export function shownHit(hit) {
   const a = hit.asset;
-  const ratio = a.width && a.height ? a.width / a.height : 1;
-  const img = el("img", { alt: a.record.prompt ? a.record.prompt.slice(0, 120) : fileName(a.path), loading: "lazy", decoding: "async", width: Math.round(200 * ratio), height: 200 });
-  imageSource(`/v1/assets/${a.id}/thumbnail`).then((src) => (img.src = src), () => img.classList.add("broken"));
-  const why = whyChips(hit);
+  const ex = hit.explanation;
+  const why = [];
+  for (const literal of ex?.literal || []) why.push(`${literal.field}: ${literal.needle}`);
+  for (const signal of Object.keys(hit.signals || {})) if (signal !== "filter") why.push(signal);
+  for (const f of ex?.filters || []) if (f.holds) why.push(f.filter);
+  return {
+    id: a.id,
+    ratio: ratioOf(a),
+    band: hit.band || null,
+    name: fileName(a.path),
+    alt: a.record.prompt ? a.record.prompt.slice(0, 120) : fileName(a.path),
+    why: why.slice(0, 4),
+  };
+}
+
+/** One result's card; `box` is its place in the windowed grid (absent in the small flex grids). */
+export function card(item, closest = false, box = null) {
+  const { id, band, name } = item;
+  const size = box ? { width: Math.round(box.width), height: Math.round(box.height) } : { width: Math.round(200 * item.ratio), height: 200 };
+  const img = el("img", { alt: item.alt, loading: "lazy", decoding: "async", ...size });
+  imageSource(`/v1/assets/${id}/thumbnail`).then((src) => (img.src = src), () => img.classList.add("broken"));
   const button = el(
     "button",
     {
       type: "button",
       className: "card-button",
       onclick: (event) => {
-        if (event.shiftKey) return selectRange(a.id);
-        if (event.ctrlKey || event.metaKey) return toggleSelected(a.id);
-        go({ open: a.id });
+        if (event.shiftKey) return selectRange(id);
+        if (event.ctrlKey || event.metaKey) return toggleSelected(id);
+        go({ open: id });
       },
     },
     img,
-    hit.band ? el("span", { className: `band band-${hit.band}`, textContent: BAND_LABEL[hit.band] || hit.band }) : null,
+    band ? el("span", { className: `band band-${band}`, textContent: BAND_LABEL[band] || band }) : null,
   );
-  button.setAttribute("aria-label", `${fileName(a.path)}${hit.band ? `, ${BAND_LABEL[hit.band]}` : ""}`);
+  button.setAttribute("aria-label", `${name}${band ? `, ${BAND_LABEL[band]}` : ""}`);
   const pick = el("button", {
     type: "button",
     className: "select",
     textContent: "✓",
-    ariaLabel: `Select ${fileName(a.path)}`,
-    onclick: (event) => (event.shiftKey ? selectRange(a.id) : toggleSelected(a.id)),
+    ariaLabel: `Select ${name}`,
+    onclick: (event) => (event.shiftKey ? selectRange(id) : toggleSelected(id)),
   });
-  pick.setAttribute("aria-pressed", String(selected.has(a.id)));
+  pick.setAttribute("aria-pressed", String(selected.has(id)));
   const li = el(
     "li",
-    { className: `card${closest ? " card-closest" : ""}${selected.has(a.id) ? " selected" : ""}` },
+    { className: `card${closest ? " card-closest" : ""}${selected.has(id) ? " selected" : ""}` },
     button,
     pick,
-    el("div", { className: "why" }, why),
+    el("div", { className: "why" }, item.why.map((c) => el("span", { className: "why-chip", textContent: c }))),
   );
-  li.style.setProperty("--ratio", ratio.toFixed(3));
-  li.dataset.id = a.id;
+  li.style.setProperty("--ratio", item.ratio.toFixed(3));
+  li.dataset.id = id;
   return li;
 }
 
-function whyChips(hit) {
-  const ex = hit.explanation;
-  const chips = [];
-  for (const literal of ex?.literal || []) chips.push(`${literal.field}: ${literal.needle}`);
-  for (const signal of Object.keys(hit.signals || {})) if (signal !== "filter") chips.push(signal);
-  for (const f of ex?.filters || []) if (f.holds) chips.push(f.filter);
-  return chips.slice(0, 4).map((c) => el("span", { className: "why-chip", textContent: c }));
-}
-
-function appendHits(list) {
-  const grid = $("grid");
-  for (const hit of list) {
-    hits.set(hit.id, hit);
-    grid.append(card(hit));
-  }
-  shown += list.length;
+/** The ids of the results in order, every page so far (the grid shows only some). */
+export function resultIds() {
+  return grid.items.map((item) => item.id);
 }

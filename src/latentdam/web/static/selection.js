@@ -3,7 +3,7 @@
 import { ApiError, apiKey, call, followJob, imageSource } from "./api.js";
 import { $, copy, el, fileName, fill, showError, toast } from "./dom.js";
 import { rerender } from "./nav.js";
-import { forgetSearch } from "./results.js";
+import { forgetSearch, resultIds } from "./results.js";
 
 export const selected = new Set(); // asset ids, kept while the query changes (collect across searches)
 let anchor = null; // where a shift-click range starts
@@ -16,7 +16,7 @@ export function toggleSelected(id) {
 }
 
 export function selectRange(id) {
-  const order = [...document.querySelectorAll("#grid .card")].map((c) => c.dataset.id);
+  const order = resultIds();
   const from = order.indexOf(anchor ?? id);
   const to = order.indexOf(id);
   if (from < 0 || to < 0) return toggleSelected(id);
