@@ -49,10 +49,11 @@ from latentdam.search.relevance import MIN_SAMPLES, fit_relevance
 from latentdam.search.result import SearchResult
 from latentdam.search.signal import Signal, signal_of
 from latentdam.search.snapshot import Snapshot
+from latentdam.search.variants import PromptVariants, varying
 from latentdam.store.asset import Asset, from_row
 from latentdam.store.lock import LockHolder, writer_lock
 from latentdam.store.manifest import Manifest
-from latentdam.store.store import TERMS_KEY, LibraryStore
+from latentdam.store.store import TERMS_KEY, LibraryStore, quote
 
 if TYPE_CHECKING:
     from latentdam.search.explore import ExploreMap
@@ -503,6 +504,21 @@ class Library:
         with self._lock:
             self._maps[chosen.name] = built
         return built
+
+    def variants(self, ref: str, limit: int = 24) -> PromptVariants:
+        """The other assets made from exactly this asset's prompt (other seeds, models,
+        samplers...), newest first, and which parameters vary among them."""
+        asset = self.get(ref)
+        prompt = asset.record.prompt
+        if not prompt.strip():
+            return PromptVariants(id=asset.id, prompt="", total=0, varies=[], variants=[])
+        where = f"prompt = {quote(prompt)} AND id != {quote(asset.id)}"
+        total = self.store.assets.count_rows(where)
+        rows = self.store.matching(where, limit, newest_first=True)
+        variants = [from_row(row) for row in rows]
+        return PromptVariants(
+            id=asset.id, prompt=prompt, total=total, varies=varying([asset, *variants]), variants=variants
+        )
 
     def values(self, field: str, contains: str = "", limit: int = 20) -> dict[str, int]:
         """The values a field holds in this library (most assets first) that contain a text:

@@ -195,3 +195,23 @@ def test_field_values_for_suggestions(client: TestClient, filled: Library) -> No
     assert client.get("/v1/values/tool").json()["values"] == {"a1111": 4}
     assert client.get("/v1/values/model", params={"contains": "nothing-like-it"}).json()["values"] == {}
     assert client.get("/v1/values/raw_metadata").status_code == 422  # only the suggestible fields
+
+
+def test_variants_are_the_other_renders_of_exactly_the_same_prompt(
+    client: TestClient, filled: Library, make_a1111: MakeA1111
+) -> None:
+    make_a1111("fox_again.png", "a red fox in the snow", Seed=900, Model="juggernautXL_v9")
+    make_a1111("fox_other_seed.png", "a red fox in the snow", Seed=901)
+    make_a1111("fox_longer.png", "a red fox in the snow, at night", Seed=902)  # another prompt
+    filled.ingest([Path(filled.path).parent / "images"])
+    fox = filled.get(str(Path(filled.path).parent / "images" / "img_0.png"))
+    body = client.get(f"/v1/assets/{fox.id[:12]}/variants").json()
+    assert body["id"] == fox.id and body["prompt"] == "a red fox in the snow"
+    assert body["total"] == 2
+    assert sorted(a["record"]["seed"] for a in body["variants"]) == [900, 901]
+    assert set(body["varies"]) == {"model", "seed"}  # what differs among the three, and only that
+    assert client.get(f"/v1/assets/{fox.id}/variants", params={"limit": 1}).json()["total"] == 2
+    ramen = filled.search("a bowl of ramen").results[0].id
+    alone = client.get(f"/v1/assets/{ramen}/variants").json()
+    assert alone["total"] == 0 and alone["variants"] == [] and alone["varies"] == []
+    assert client.get("/v1/assets/ffffffffffff/variants").status_code == 404

@@ -137,6 +137,43 @@ def test_detail_shows_the_generation_and_copies_the_prompt(
     expect(page.locator("#chips")).to_contain_text("more like this")
 
 
+def test_same_prompt_other_seeds_and_models(
+    page: Page, server: Server, tmp_path: Path, artifacts: Path
+) -> None:
+    prompt = "a copper kettle on a camp stove at dawn, steam, film photo"
+    renders = []
+    for i, (seed, model) in enumerate(
+        [(11, "dreamshaper_8"), (12, "dreamshaper_8"), (13, "juggernautXL_v9")]
+    ):
+        path = tmp_path / f"kettle_{i}.png"
+        settings = {"Steps": 20, "Seed": seed, "Model": model}
+        write_png(path, make_image(9100 + i), {"parameters": a1111_parameters(prompt, settings=settings)})
+        renders.append(path)
+    uploaded = httpx.post(
+        f"{server.url}/v1/uploads",
+        files=[("files", (p.name, p.read_bytes(), "image/png")) for p in renders],
+        timeout=60,
+    ).json()
+    job = uploaded["job"]["id"]
+    for _ in range(240):
+        if _api(server, f"/v1/jobs/{job}")["state"] == "done":
+            break
+        page.wait_for_timeout(500)
+    first = next(f["id"] for f in uploaded["files"] if f["name"] == "kettle_0.png")
+    page.goto(f"{server.url}/?q=copper+kettle&open={first}")
+    strip = page.get_by_role("region", name="Same prompt, other renders")
+    expect(strip).to_be_visible()
+    expect(strip).to_contain_text("2 other renders of this prompt; they differ in model, seed")
+    expect(strip.locator("li")).to_have_count(2)
+    expect(strip.locator("li").first).to_contain_text("seed")
+    page.screenshot(path=artifacts / "detail-variants.png")
+    strip.locator("li button").last.click()  # open another render
+    expect(page).not_to_have_url(re.compile(f"open={first}"))
+    expect(page.locator("#detail .params")).to_contain_text("1")
+    page.go_back()
+    expect(page).to_have_url(re.compile(f"open={first}"))
+
+
 def test_nothing_matches_is_said_plainly(page: Page, server: Server, artifacts: Path) -> None:
     text = "quarterly tax spreadsheet with pivot tables"
     assert _api(server, "/v1/search", text=text)["status"] == "no_match"  # the premise, from the API

@@ -40,6 +40,7 @@ from latentdam.library import Library, LibraryStats
 from latentdam.search.explore import ExploreMap
 from latentdam.search.query import MAX_LIMIT, SearchQuery, invalid_query
 from latentdam.search.result import SearchResult
+from latentdam.search.variants import PromptVariants
 from latentdam.store.asset import Asset
 from latentdam.store.store import is_local, local_path
 from latentdam.web import STATIC
@@ -216,6 +217,19 @@ def create_app(
     ) -> SearchResult:
         """Assets that look like this one, most similar first."""
         return lib.similar(asset_id, limit=limit)
+
+    @app.get(
+        "/v1/assets/{asset_id}/variants",
+        response_model=PromptVariants,
+        dependencies=search_scope,
+        tags=["assets"],
+    )
+    def variants(
+        asset_id: AssetId, lib: LibraryDep, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 24
+    ) -> PromptVariants:
+        """Same prompt, other seeds and models: the other assets made from exactly this
+        asset's prompt, newest first, and which generation parameters vary among them."""
+        return lib.variants(asset_id, limit=limit)
 
     @app.get("/v1/duplicates", dependencies=search_scope, tags=["assets"])
     def duplicates(

@@ -44,7 +44,7 @@ export async function openDetail(id) {
     el("button", { type: "button", textContent: "Copy prompt", onclick: () => copy(r.prompt, "Prompt copied") }),
     el("button", { type: "button", textContent: "Copy parameters", onclick: () => copy(a1111Block(asset), "Parameters copied") }),
     el("button", { type: "button", textContent: "More like this", onclick: () => go({ similar: asset.id, image: null, open: null }) }),
-    r.prompt ? el("button", { type: "button", textContent: "Same prompt", onclick: () => go({ q: `"${r.prompt.slice(0, 200).replaceAll('"', "")}"`, similar: null, image: null, open: null }) }) : null,
+    r.prompt ? el("button", { type: "button", textContent: "Search this prompt", onclick: () => go({ q: `"${r.prompt.slice(0, 200).replaceAll('"', "")}"`, similar: null, image: null, open: null }) }) : null,
     workflowButton(asset),
   );
   fill(info, 
@@ -57,9 +57,53 @@ export async function openDetail(id) {
     actions,
     el("dl", { className: "params" }, rows.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: String(v) })])),
     hit?.explanation ? why(hit) : null,
+    variantsSection(asset),
     comfyStages(asset),
     asset.warnings?.length ? el("p", { className: "hint", textContent: `Read with warnings: ${asset.warnings.join("; ")}` }) : null,
   );
+}
+
+// Same prompt, other seeds and models: a strip of the other renders, each captioned by the
+// parameters that vary among them (filled in when the answer comes).
+const VARIED = { tool: "tool", model: "model", loras: "LoRAs", sampler: "sampler", scheduler: "scheduler", steps: "steps", cfg: "CFG", seed: "seed", size: "size", negative_prompt: "negative" };
+
+function variantsSection(asset) {
+  if (!asset.record.prompt) return null;
+  const section = el("section", { className: "variants", hidden: true }, el("h3", { textContent: "Same prompt, other renders" }));
+  section.setAttribute("aria-label", "Same prompt, other renders");
+  call(`/v1/assets/${asset.id}/variants?limit=12`).then(({ total, varies, variants }) => {
+    if (!total || state.open !== asset.id) return;
+    const caption = (a) =>
+      varies
+        .filter((k) => k !== "negative_prompt")
+        .map((k) => `${VARIED[k]} ${parameter(a, k) ?? "—"}`)
+        .join(" · ");
+    section.hidden = false;
+    fill(
+      section,
+      section.firstChild,
+      el("p", { className: "hint", textContent: `${total} other render${total === 1 ? "" : "s"} of this prompt; they differ in ${varies.map((k) => VARIED[k]).join(", ") || "nothing recorded"}. This one: ${caption(asset)}` }),
+      el(
+        "ul",
+        { className: "variant-strip" },
+        variants.map((a) => {
+          const img = el("img", { alt: caption(a), loading: "lazy" });
+          imageSource(`/v1/assets/${a.id}/thumbnail`).then((src) => (img.src = src));
+          return el("li", {}, el("button", { type: "button", onclick: () => go({ open: a.id }) }, img, el("span", { className: "hint", textContent: caption(a) })));
+        }),
+      ),
+      total > variants.length ? el("p", { className: "hint", textContent: `and ${total - variants.length} more` }) : null,
+    );
+  }, () => {}); // the detail is whole without it
+  return section;
+}
+
+function parameter(asset, key) {
+  const r = asset.record;
+  if (key === "size") return `${r.width || asset.width}×${r.height || asset.height}`;
+  if (key === "loras") return r.loras.map((l) => (l.weight == null ? l.name : `${l.name}:${l.weight}`)).join(", ") || null;
+  if (key === "tool") return r.tool;
+  return r[key];
 }
 
 // The opened result's explanation: its own page asked again, explaining that hit only
