@@ -27,7 +27,7 @@ from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
-from latentdam.reports import TagReport
+from latentdam.reports import MapReport, TagReport
 from latentdam.search.calibration import (
     Calibration,
     calibrate_image_space,
@@ -53,6 +53,7 @@ from latentdam.search.variants import PromptVariants, varying
 from latentdam.store.asset import Asset, from_row
 from latentdam.store.lock import LockHolder, writer_lock
 from latentdam.store.manifest import Manifest
+from latentdam.store.maps import MapStore
 from latentdam.store.store import TERMS_KEY, LibraryStore, quote
 
 if TYPE_CHECKING:
@@ -147,7 +148,8 @@ class Library:
         weights = {signal: getattr(settings.fusion, signal.value, 1.0) for signal in Signal}
         # derived caches, each keyed on the manifest state it was derived from; threads share them
         self._vocabularies: dict[str, tuple[int | None, Vocabulary]] = {}
-        self._maps: dict[str, ExploreMap] = {}  # per space, as of one library version
+        self._maps: dict[str, ExploreMap] = {}  # the kept maps as last read, per space
+        self._map_store = MapStore(store)
         self._snapshot: Snapshot | None = None  # the manifest as last read (see _current)
         self._lock = threading.Lock()
         self._writer = writer_lock(store.uri)  # one writer per library, across processes
@@ -489,21 +491,56 @@ class Library:
         }
         return [DuplicateGroup(ids=g, paths=[paths[i] for i in g]) for g in groups]
 
-    def explore(self, space: str | None = None) -> ExploreMap:
+    def explore(self, space: str | None = None, *, compute: bool = True) -> ExploreMap | None:
         """The library's neighbourhoods and its 2-D map in a space (default: the active text
-        space), computed once per library version and kept."""
-        from latentdam.search.explore import build_map  # scikit-learn loads on first use
-
+        space), as the library keeps it. When none is kept or the library has changed since,
+        it is computed now and kept if `compute`; else the kept one comes marked `stale`, or
+        None (a server computes it in a background job: see `build_map`)."""
         chosen = self.store.space(space) if space else self._explore_space()
-        key = (chosen.name, self.store.version)
+        kept = self._kept_map(chosen.name)
+        if kept is not None and kept.version == self.store.version:
+            return kept
+        if compute:
+            self.build_map(chosen.name)
+            return self._kept_map(chosen.name)
+        return kept.model_copy(update={"stale": True}) if kept is not None else None
+
+    def build_map(self, space: str | None = None) -> MapReport:
+        """Compute the explore map of a space (clusters, labels, a UMAP projection) and keep
+        it in the library, replacing the one kept before."""
+        from latentdam.search.explore import build_map  # scikit-learn, umap-learn load on first use
+
+        started = time.perf_counter()
+        chosen = self.store.space(space) if space else self._explore_space()
+        with self._writer.hold("explore map"):
+            built = build_map(self.store, chosen)
+            self._map_store.save(
+                built.space, built.version, built.model_dump_json(exclude={"stale", "refreshing"})
+            )
+        return MapReport(
+            space=chosen.name,
+            assets=len(built.ids),
+            neighbourhoods=len(built.neighbourhoods),
+            projection=built.projection,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _kept_map(self, space: str) -> ExploreMap | None:
+        version = self._map_store.version(space)
+        if version is None:
+            return None
         with self._lock:
-            cached = self._maps.get(chosen.name)
-        if cached is not None and (cached.space, cached.version) == key:
+            cached = self._maps.get(space)
+        if cached is not None and cached.version == version:
             return cached
-        built = build_map(self.store, chosen)
-        with self._lock:
-            self._maps[chosen.name] = built
-        return built
+        from latentdam.search.explore import ExploreMap
+
+        body = self._map_store.load(space)
+        loaded = ExploreMap.model_validate_json(body) if body is not None else None
+        if loaded is not None:
+            with self._lock:
+                self._maps[space] = loaded
+        return loaded
 
     def variants(self, ref: str, limit: int = 24) -> PromptVariants:
         """The other assets made from exactly this asset's prompt (other seeds, models,

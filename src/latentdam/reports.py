@@ -55,6 +55,26 @@ class TagReport:
         }
 
 
+@dataclass(slots=True)
+class MapReport:
+    space: str = ""
+    assets: int = 0  # assets on the map
+    neighbourhoods: int = 0
+    projection: str = ""  # umap, or pca for a tiny library
+    cancelled: bool = False  # one step: never cancelled midway
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "space": self.space,
+            "assets": self.assets,
+            "neighbourhoods": self.neighbourhoods,
+            "projection": self.projection,
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
+        }
+
+
 class Report(Protocol):
     """What a long operation has done so far (IngestReport, ReembedReport, RefreshReport)."""
 

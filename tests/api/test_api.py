@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -171,13 +173,43 @@ def test_export_a_selection_as_files_jsonl_and_parquet(
     assert client.post("/v1/export", json={"ids": ["abcdef"] * 501}).status_code == 422
 
 
-def test_explore_maps_every_asset_into_named_neighbourhoods(client: TestClient, filled: Library) -> None:
+def _job_done(client: TestClient, job_id: str) -> dict[str, Any]:
+    for _ in range(600):
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["state"] not in ("queued", "running"):
+            return dict(job)
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still running")
+
+
+def test_explore_is_computed_in_the_background_and_kept(
+    client: TestClient, filled: Library, make_a1111: MakeA1111
+) -> None:
+    pending = client.get("/v1/explore")
+    assert pending.status_code == 202 and pending.json()["status"] == "computing"
+    job = pending.json()["job"]
+    assert job["request"]["kind"] == "map"
+    again = client.get("/v1/explore")  # asked again while it runs: the same job, not a second
+    assert again.status_code == 200 or again.json()["job"]["id"] == job["id"]
+    assert _job_done(client, job["id"])["state"] == "done"
     explored = client.get("/v1/explore").json()
     n = filled.store.count()
+    assert explored["stale"] is False and explored["refreshing"] is None
     assert len(explored["ids"]) == len(explored["x"]) == len(explored["y"]) == len(explored["cluster"]) == n
     assert all(0 <= v <= 1 for v in explored["x"] + explored["y"])
     assert sum(h["size"] for h in explored["neighbourhoods"]) == n
     assert all(set(h["samples"]) <= set(explored["ids"]) for h in explored["neighbourhoods"])
+    # kept in the library: another handle (a restarted server) reads it without computing
+    reopened = Library.open(settings=filled.settings).explore(compute=False)
+    assert reopened is not None and reopened.ids == explored["ids"] and not reopened.stale
+
+    make_a1111("late.png", "a late arrival, a heron at dawn")
+    filled.ingest([Path(filled.path).parent / "images"])
+    stale = client.get("/v1/explore").json()  # the old map at once, a new one on the way
+    assert stale["stale"] is True and stale["refreshing"] and len(stale["ids"]) == n
+    _job_done(client, stale["refreshing"])
+    fresh = client.get("/v1/explore").json()
+    assert fresh["stale"] is False and len(fresh["ids"]) == n + 1
     assert client.get("/v1/explore?space=no_such_space").status_code == 404
     assert client.get("/v1/explore?space=../x").status_code == 422
 

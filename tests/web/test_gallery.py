@@ -345,10 +345,15 @@ def test_comfyui_stages_and_field_value_suggestions(page: Page, server: Server) 
 
 
 def test_explore_the_neighbourhoods_and_the_map(page: Page, server: Server, artifacts: Path) -> None:
-    explored = _api(server, "/v1/explore")
     page.goto(f"{server.url}/?page=explore")
+    if httpx.get(f"{server.url}/v1/explore", timeout=60).status_code == 202:  # not drawn yet
+        expect(page.locator(".computing")).to_contain_text("Drawing the map")
     hoods = page.locator(".hood")
+    expect(hoods.first).to_be_visible(timeout=120_000)  # the background job is done: it shows
+    explored = _api(server, "/v1/explore")
+    assert explored["projection"] == "umap" and not explored["stale"]
     expect(hoods).to_have_count(len(explored["neighbourhoods"]))
+    expect(page.locator("#explore-hint")).to_contain_text("UMAP map")
     first = explored["neighbourhoods"][0]
     expect(hoods.first.locator("h2")).to_contain_text(" · ".join(first["label"]) or "neighbourhood")
     expect(hoods.first.locator(".thumbs button")).to_have_count(len(first["samples"]))

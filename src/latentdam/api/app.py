@@ -26,7 +26,7 @@ from pydantic import Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from latentdam.api import errors, export, jobs, uploads
+from latentdam.api import errors, explore, export, jobs, uploads
 from latentdam.api.client import announce, withdraw
 from latentdam.api.config import ServerConfig
 from latentdam.api.deps import ASSET_ID, AssetId, LibraryDep, require
@@ -37,7 +37,6 @@ from latentdam.api.uploads import upload_folder
 from latentdam.config import Settings
 from latentdam.jobs import JobRunner
 from latentdam.library import Library, LibraryStats
-from latentdam.search.explore import ExploreMap
 from latentdam.search.query import MAX_LIMIT, SearchQuery, invalid_query
 from latentdam.search.result import SearchResult
 from latentdam.search.variants import PromptVariants
@@ -110,6 +109,7 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(uploads.router)
     app.include_router(export.router)
+    app.include_router(explore.router)
     if library is not None:  # served before the lifespan runs too (ASGI test transports)
         app.state.library = library
 
@@ -241,14 +241,6 @@ def create_app(
     @app.get("/v1/stats", response_model=LibraryStats, dependencies=search_scope, tags=["library"])
     def stats(lib: LibraryDep) -> LibraryStats:
         return lib.stats()
-
-    @app.get("/v1/explore", response_model=ExploreMap, dependencies=search_scope, tags=["search"])
-    def explore(
-        lib: LibraryDep, space: Annotated[str | None, Query(max_length=200, pattern=r"^[\w.-]+$")] = None
-    ) -> ExploreMap:
-        """The library's neighbourhoods (clusters named by their typical prompt words, with
-        the assets nearest each centre) and a 2-D map of the space; kept per library version."""
-        return lib.explore(space)
 
     @app.get("/v1/values/{field}", dependencies=search_scope, tags=["search"])
     def values(

@@ -1,4 +1,4 @@
-"""Write jobs a server runs for its clients: ingest, reembed, refresh, one at a time, recorded
+"""Write jobs a server runs for its clients: ingest, reembed, refresh, tag, map, one at a time, recorded
 in the library so a restarted server resumes them (see runner.py)."""
 
 from latentdam.jobs.record import (
@@ -7,6 +7,7 @@ from latentdam.jobs.record import (
     JobKind,
     JobRequest,
     JobState,
+    MapJob,
     ReembedJob,
     RefreshJob,
     TagJob,
@@ -20,6 +21,7 @@ __all__ = [
     "JobRequest",
     "JobRunner",
     "JobState",
+    "MapJob",
     "ReembedJob",
     "RefreshJob",
     "TagJob",

@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     REEMBED = "reembed"
     REFRESH = "refresh"
     TAG = "tag"
+    MAP = "map"
 
 
 class JobState(StrEnum):
@@ -77,7 +78,17 @@ class TagJob(BaseModel):
     remove: list[_TAG] = Field(default_factory=list, max_length=20)
 
 
-JobRequest = Annotated[IngestJob | ReembedJob | RefreshJob | TagJob, Field(discriminator="kind")]
+class MapJob(BaseModel):
+    """Compute the explore map of a space (neighbourhoods and a UMAP projection) and keep it.
+    `GET /v1/explore` queues one itself when the kept map is missing or stale."""
+
+    kind: Literal[JobKind.MAP] = JobKind.MAP
+    space: str | None = Field(
+        default=None, max_length=200, pattern=r"^[\w.-]+$", description="default: the active text space"
+    )
+
+
+JobRequest = Annotated[IngestJob | ReembedJob | RefreshJob | TagJob | MapJob, Field(discriminator="kind")]
 
 
 class Job(BaseModel):

@@ -27,7 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 from latentdam.errors import InvalidQuery, JobNotFound, LatentdamError, LibraryBusy, PathNotAllowed
 from latentdam.extract.file import is_within
-from latentdam.jobs.record import IngestJob, Job, JobRequest, JobState, ReembedJob, RefreshJob, TagJob
+from latentdam.jobs.record import (
+    IngestJob,
+    Job,
+    JobRequest,
+    JobState,
+    MapJob,
+    ReembedJob,
+    RefreshJob,
+    TagJob,
+)
 from latentdam.reports import IngestProgress, Report
 from latentdam.store.jobs import JobLog
 
@@ -105,6 +114,13 @@ class JobRunner:
         self._save(job)
         self._queue.put(job.id)
         return job
+
+    def ensure(self, request: JobRequest, *, requested_by: str | None = None) -> Job:
+        """The queued or running job that does exactly this, else a new one (a map asked
+        for by many clients at once is computed once)."""
+        with self._lock:
+            same = next((j for j in self._live.values() if j.request == request), None)
+        return same if same is not None else self.submit(request, requested_by=requested_by)
 
     def get(self, job_id: str) -> Job:
         with self._lock:
@@ -223,6 +239,8 @@ class JobRunner:
             return self.library.reembed(request.model, progress, activate=request.activate)
         if isinstance(request, TagJob):
             return self.library.tag(request.ids, add=request.add, remove=request.remove)
+        if isinstance(request, MapJob):
+            return self.library.build_map(request.space)
         assert isinstance(request, RefreshJob)
         return self.library.refresh(progress)
 

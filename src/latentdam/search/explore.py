@@ -4,8 +4,14 @@ of the space (every asset a point; near points, similar assets).
 
 Clusters are k-means (scikit-learn's MiniBatchKMeans: seconds at 100k vectors) on the unit
 vectors, about sqrt(n / 4) of them; labels are the words whose mean TF-IDF weight in a
-cluster's texts most exceeds their mean over the whole library. The map is a PCA projection: fast and stable,
-but it flattens; neighbours on the map are neighbours in the space, not always the reverse.
+cluster's texts most exceeds their mean over the whole library.
+
+The map is a UMAP projection (umap-learn, cosine metric): it keeps an asset's nearest
+neighbours near it on the map, which PCA does not (measured on the bench library: 20 % of each
+asset's 10 nearest neighbours are among its 10 nearest on the UMAP map, 5 % on PCA's; 86 % and
+12 % on the grown 10k library). It takes seconds to minutes, so a server computes it as a
+background job and the library keeps it (store/maps.py). Tiny libraries (under 16 assets)
+get PCA: UMAP needs neighbours to work with.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from latentdam.embed.space import Space
 from latentdam.store.store import LibraryStore
 
 MAX_CLUSTERS = 48
+UMAP_MIN_ASSETS = 16
 SAMPLES = 6  # assets shown per cluster
 LABEL_WORDS = 3
 
@@ -34,6 +41,11 @@ class Neighbourhood(BaseModel):
 class ExploreMap(BaseModel):
     space: str
     version: int = Field(description="the library version it was computed at")
+    projection: str = Field(default="pca", description="how the 2-D map was made: umap or pca")
+    stale: bool = Field(default=False, description="the library has changed since it was computed")
+    refreshing: str | None = Field(
+        default=None, description="the id of the job computing a current map, while one runs"
+    )
     neighbourhoods: list[Neighbourhood]
     ids: list[str] = Field(description="every mapped asset; x, y and cluster are in the same order")
     x: list[float] = Field(description="map coordinates in [0, 1]")
@@ -66,6 +78,21 @@ def _labels(texts: list[str], assignment: np.ndarray, k: int) -> list[list[str]]
     return out
 
 
+def project(vectors: np.ndarray) -> tuple[np.ndarray, str]:
+    """2-D coordinates for unit vectors, and the method's name."""
+    n = len(vectors)
+    if n < 3:
+        return np.zeros((n, 2)), "pca"
+    if n < UMAP_MIN_ASSETS:
+        return PCA(n_components=2, random_state=0).fit_transform(vectors), "pca"
+    import umap  # numba compiles on first use: loaded only when a map is made
+
+    # unseeded: seeding makes umap-learn run on one thread (6x slower here); the map is
+    # computed once per library version and kept, so it is stable where it matters
+    reducer = umap.UMAP(n_components=2, n_neighbors=min(15, n - 1), metric="cosine", low_memory=True)
+    return np.asarray(reducer.fit_transform(vectors), dtype=np.float64), "umap"
+
+
 def build_map(store: LibraryStore, space: Space) -> ExploreMap:
     """Cluster and project every asset with a vector in `space`."""
     version = store.version
@@ -81,7 +108,7 @@ def build_map(store: LibraryStore, space: Space) -> ExploreMap:
         assignment, centres = model.labels_, model.cluster_centers_
     else:
         assignment, centres = np.zeros(n, dtype=int), vectors.mean(axis=0, keepdims=True)
-    xy = PCA(n_components=2, random_state=0).fit_transform(vectors) if n >= 3 else np.zeros((n, 2))
+    xy, projection = project(vectors)
     span = np.ptp(xy, axis=0)
     xy = (xy - xy.min(axis=0)) / np.where(span > 0, span, 1.0)
     texts = {i: r["embed_text"] or "" for i, r in store.rows(ids, columns=["id", "embed_text"]).items()}
@@ -100,6 +127,7 @@ def build_map(store: LibraryStore, space: Space) -> ExploreMap:
     return ExploreMap(
         space=space.name,
         version=version,
+        projection=projection,
         neighbourhoods=neighbourhoods,
         ids=ids,
         x=np.round(xy[:, 0], 4).tolist(),
