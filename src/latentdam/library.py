@@ -380,6 +380,7 @@ class Library:
         include_all: bool = False,
         explain: bool = False,
         sort: Sort | str | None = None,
+        space: str | None = None,
     ) -> SearchResult:
         """Hybrid search under `filters` (all must hold), fused over every signal that applies:
         text → semantic (prompt space), image (joint CLIP/SigLIP space) and keyword (BM25);
@@ -394,7 +395,8 @@ class Library:
         `no_match` and `closest` holds the best candidate with `closest_why`; when the filters
         leave nothing, `status` is `no_candidates`. `include_all` shows everything. `sort`
         ("date": newest first, "name") orders the relevant results instead of relevance.
-        `explain` attaches an Explanation to every hit.
+        `explain` attaches an Explanation to every hit. `space` answers from that space in
+        place of the active one of its kind (a migration's new space, before it is active).
         """
         try:
             query = SearchQuery(
@@ -409,6 +411,7 @@ class Library:
                 include_all=include_all,
                 explain=explain,
                 sort=Sort(sort) if sort is not None else None,
+                space=space,
             )
         except ValidationError as exc:
             raise invalid_query(exc) from None

@@ -22,7 +22,7 @@ from latentdam.embed.vectors import embed_assets
 from latentdam.errors import ExtractError
 from latentdam.extract.file import read_pixels
 from latentdam.ingest import IngestProgress, Skipped
-from latentdam.search.signal import signal_of
+from latentdam.search.signal import signal_of, switched_to
 from latentdam.store.store import LibraryStore
 
 
@@ -107,6 +107,5 @@ class Reembedder:
         """The new space replaces the active space of the same kind (text, joint or visual)."""
         kind = signal_of(space)
         replaced = [s for s in self.store.active if signal_of(s) is kind and s != space]
-        kept = [s for s in self.store.active if signal_of(s) is not kind]
-        self.store.set_active([*kept, space])
+        self.store.set_active(switched_to(self.store.active, space))
         return replaced[0].name if replaced else None

@@ -60,3 +60,20 @@ def test_cancelled_reembed_never_activates_half_a_space(
     assert "tiny_clip_a" not in {s.name for s in library.store.active}
     resumed = library.reembed(str(tiny_clip_dirs[0]))
     assert resumed.embedded == 6 and resumed.activated
+
+
+def test_a_half_embedded_space_answers_a_search_pinned_to_it(
+    library: Library, make_a1111: MakeA1111, tiny_clip_dirs: tuple[Path, Path], text_embedder: TextEmbedder
+) -> None:
+    """While a migration runs, the gallery compares the old and the new space on one query:
+    the new space answers from the assets it has embedded so far, the current one from all."""
+    library.ingest([_images(make_a1111, 10)])
+    library.reembed(str(tiny_clip_dirs[0]), _CancelAfter(4))
+    embedded = set(library.store.all_vectors(library.store.space("tiny_clip_a"))[0])
+    assert len(embedded) == 4
+    current = library.search("a lighthouse on a rocky coast", limit=10, include_all=True)
+    preview = library.search("a lighthouse on a rocky coast", limit=10, include_all=True, space="tiny_clip_a")
+    assert "tiny_clip_a" in preview.spaces and "tiny_clip_a" not in current.spaces
+    joint = {h.id for h in preview.results if "image" in h.signals}
+    assert joint and joint <= embedded  # the new space ranks only what it holds
+    assert "tiny_clip_a" not in {s.name for s in library.store.active}  # still not answering by default

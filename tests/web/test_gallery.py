@@ -440,6 +440,34 @@ def test_switch_the_model_from_the_library_page(page: Page, server: Server, arti
     page.screenshot(path=artifacts / "library-reembed.png", full_page=True)
 
 
+def test_compare_a_new_space_with_the_current_one(page: Page, server: Server, artifacts: Path) -> None:
+    from latentdam.testing.tiny_models import save_tiny_clip
+
+    root = Path(_api(server, "/v1/stats")["path"]).parent
+    save_tiny_clip(root / "models" / "clip-next", seed=5)
+    job = _api(server, "/v1/jobs/reembed", model="models/clip-next", activate=False)
+    for _ in range(240):
+        if _api(server, f"/v1/jobs/{job['id']}")["state"] not in ("queued", "running"):
+            break
+        page.wait_for_timeout(500)
+    waiting = [s for s in _api(server, "/v1/spaces")["spaces"] if not s["active"] and s["coverage"] > 0]
+    assert [s["name"] for s in waiting] == ["clip_next"]
+    page.goto(f"{server.url}/?page=library")
+    compare = page.get_by_role("search", name="Compare the current and the new space")
+    expect(compare).to_be_visible()
+    compare.get_by_role("textbox").fill("a lighthouse at dusk")
+    compare.get_by_role("button", name="Compare").click()
+    columns = page.locator(".compare-column")
+    expect(columns).to_have_count(2)
+    expect(columns.nth(1).locator("h3")).to_contain_text(
+        "After switching to clip_next (100% embedded so far)"
+    )
+    expect(columns.nth(1)).to_contain_text("clip_next")  # the spaces that answered
+    expect(columns.nth(0)).not_to_contain_text("clip_next")
+    expect(columns.nth(1).locator(".card").first).to_be_visible()
+    page.screenshot(path=artifacts / "library-compare-spaces.png", full_page=True)
+
+
 def test_the_api_docs_render_offline(page: Page, server: Server) -> None:
     page.goto(f"{server.url}/docs")
     expect(page.locator(".opblock").first).to_be_visible(timeout=20_000)  # Swagger UI, served locally

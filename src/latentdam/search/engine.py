@@ -311,6 +311,8 @@ class SearchEngine:
         """One page of results: `offset` results in, `query.limit` of them; `cursor` makes
         the opaque cursor of the next page from its offset, when there is one."""
         snap = self.snapshot()
+        if query.space is not None:
+            snap = snap.answering_from(self.store.space(query.space))
         page = Page(offset, query.limit, cursor, snap.version)
         if query.similar_to is not None:
             return self._similar(query, snap, page)

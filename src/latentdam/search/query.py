@@ -100,6 +100,9 @@ class SearchQuery(BaseModel):
     sort: Sort | None = None
     # Count the matching set by tool, model, LoRA, sampler and month (`result.facets`).
     facets: bool = False
+    # Answer from this space instead of the active one of its kind (a migration's new space
+    # answers with the assets it has embedded so far: compare it with the current one).
+    space: str | None = Field(default=None, max_length=200, pattern=r"^[\w.-]+$")
     # The `next_cursor` of the previous page of this same query (None: the first page).
     cursor: str | None = Field(default=None, max_length=512)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from latentdam.embed.space import Modality, Space
@@ -22,3 +23,11 @@ def signal_of(space: Space) -> Signal:
     if not space.embeds(Modality.IMAGE):
         return Signal.SEMANTIC
     return Signal.IMAGE if space.embeds(Modality.TEXT) else Signal.VISUAL
+
+
+def switched_to(active: Sequence[Space], space: Space) -> list[Space]:
+    """The active spaces once `space` answers: it replaces the active space of its own kind
+    (text, joint or visual) and the others stay. A reembed activates this way; a search
+    pinned to a migration's new space previews it."""
+    kind = signal_of(space)
+    return [*(s for s in active if signal_of(s) is not kind), space]

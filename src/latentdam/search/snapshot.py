@@ -4,11 +4,12 @@ relevance models), parsed once per manifest version instead of read several time
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from latentdam.embed.space import Modality, Space
 from latentdam.search.calibration import Calibration, calibration_key
 from latentdam.search.relevance import RelevanceModel, prior
+from latentdam.search.signal import switched_to
 from latentdam.store.manifest import Manifest
 
 
@@ -29,6 +30,11 @@ class Snapshot:
             },
             relevance={k: RelevanceModel.from_dict(v) for k, v in (manifest.get("relevance") or {}).items()},
         )
+
+    def answering_from(self, space: Space) -> Snapshot:
+        """This snapshot with `space` answering in place of the active space of its kind:
+        what searches would see after switching to it."""
+        return replace(self, active=tuple(switched_to(self.active, space)))
 
     def calibration(self, space: Space, query: Modality) -> Calibration | None:
         return self.calibrations.get(calibration_key(space, query))

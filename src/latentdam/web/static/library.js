@@ -1,7 +1,8 @@
 // The library page: statistics, uploads and server-side ingest, jobs with live progress,
 // embedding spaces and re-embedding.
-import { ApiError, call, followJob } from "./api.js";
+import { ApiError, call, followJob, search } from "./api.js";
 import { $, el, fileName, fill, showError, toast } from "./dom.js";
+import { card, shownHit } from "./results.js";
 
 export async function renderLibrary() {
   try {
@@ -28,7 +29,42 @@ async function renderSpaces() {
       return el("li", { className: "space" }, el("strong", { textContent: s.name }), ` ${s.model_id || ""} · ${s.active ? "active" : "not answering searches"} · ${Math.round(s.coverage * 100)}% embedded `, bar);
     }),
   );
+  renderCompare(spaces);
 }
+
+// While a migration runs (or a new space waits, not active), one query side by side: what
+// searches answer now, and what they would answer from the new space with what it holds.
+let comparing = [];
+
+function renderCompare(spaces) {
+  comparing = spaces.filter((s) => !s.active && s.coverage > 0);
+  $("migration").hidden = comparing.length === 0;
+  const pick = $("compare-space");
+  const was = pick.value;
+  fill(pick, comparing.map((s) => el("option", { value: s.name, textContent: `${s.name} (${Math.round(s.coverage * 100)}% embedded)`, selected: s.name === was })));
+}
+
+$("compare-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = $("compare-q").value.trim();
+  const space = comparing.find((s) => s.name === $("compare-space").value);
+  if (!text || !space) return;
+  const body = { text, limit: 12 };
+  try {
+    const [now, after] = await Promise.all([search(body), search({ ...body, space: space.name })]);
+    const column = (title, result) =>
+      el(
+        "section",
+        { className: "compare-column" },
+        el("h3", { textContent: title }),
+        el("p", { className: "hint", textContent: result.status === "no_match" ? "No asset matches." : `${result.results.length} results · ${result.spaces.join(", ")}` }),
+        el("ul", { className: "grid" }, result.results.map((hit) => card(shownHit(hit)))),
+      );
+    fill($("compare-results"), column("Now", now), column(`After switching to ${space.name} (${Math.round(space.coverage * 100)}% embedded so far)`, after));
+  } catch (error) {
+    showError(error);
+  }
+});
 
 $("reembed-form").addEventListener("submit", async (event) => {
   event.preventDefault();
