@@ -406,6 +406,37 @@ def guarded_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     thread.join(timeout=30)
 
 
+def test_wander_from_an_asset_to_its_neighbours_neighbours(
+    page: Page, server: Server, artifacts: Path
+) -> None:
+    page.goto(f"{server.url}/?q=lighthouse")
+    page.locator("#grid .card-button").first.click()
+    start = page.locator("#grid .card").first.get_attribute("data-id")
+    page.get_by_role("button", name="Wander from here").click()
+    wander = page.get_by_role("region", name="Wander")
+    expect(wander).to_be_visible()
+    expect(page).to_have_url(re.compile(f"page=explore.*wander={start}"))
+    near = wander.locator(".wander-near")
+    expect(near).to_have_count(6)
+    further = wander.locator(".wander-far")
+    expect(further.first).to_be_visible()
+    shown = [
+        start,
+        *near.evaluate_all("ts => ts.map(t => t.dataset.id)"),
+        *further.evaluate_all("ts => ts.map(t => t.dataset.id)"),
+    ]
+    assert len(shown) == len(set(shown))  # a neighbour's neighbours are the ones not shown yet
+    expected = [h["id"] for h in _api(server, f"/v1/assets/{start}/similar?limit=6")["results"]]
+    assert shown[1:7] == expected  # the public similar API, in its order
+    page.screenshot(path=artifacts / "wander.png", full_page=True)
+    step = further.first.get_attribute("data-id")
+    further.first.click()  # walk on, two steps from the start
+    expect(page).to_have_url(re.compile(f"wander={step}"))
+    expect(wander.locator(".wander-centre .wander-tile")).to_have_attribute("data-id", step)
+    page.go_back()
+    expect(wander.locator(".wander-centre .wander-tile")).to_have_attribute("data-id", start)
+
+
 def test_a_server_that_needs_a_key_asks_for_it_once(page: Page, guarded_server: tuple[str, str]) -> None:
     url, token = guarded_server
     page.goto(f"{url}/?q=a+cat")

@@ -9,6 +9,7 @@ import { renderLibrary } from "./library.js";
 import { onRender, state } from "./nav.js";
 import { fillHistory, freeText, renderChips } from "./omnibox.js";
 import { forgetSearch, renderSearch } from "./results.js";
+import { renderWander } from "./wander.js";
 
 function render() {
   for (const page of ["search", "library", "duplicates", "explore"]) $(`page-${page}`).hidden = state.page !== page;
@@ -18,10 +19,13 @@ function render() {
   $("q").value = freeText(state.q);
   $("sort").value = state.sort;
   renderChips();
-  if (state.page !== "search") forgetSearch();
+  if (state.page !== "search") {
+    forgetSearch();
+    if ($("detail").open) $("detail").close(); // "wander from here" leaves the detail
+  }
   if (state.page === "library") return renderLibrary();
   if (state.page === "duplicates") return renderDuplicates();
-  if (state.page === "explore") return renderExplore();
+  if (state.page === "explore") return Promise.all([renderWander(), renderExplore()]);
   renderSearch();
   if (state.open) openDetail(state.open);
   else if ($("detail").open) $("detail").close();

@@ -44,6 +44,7 @@ export async function openDetail(id) {
     el("button", { type: "button", textContent: "Copy prompt", onclick: () => copy(r.prompt, "Prompt copied") }),
     el("button", { type: "button", textContent: "Copy parameters", onclick: () => copy(a1111Block(asset), "Parameters copied") }),
     el("button", { type: "button", textContent: "More like this", onclick: () => go({ similar: asset.id, image: null, open: null }) }),
+    el("button", { type: "button", textContent: "Wander from here", onclick: () => go({ page: "explore", wander: asset.id, open: null }) }),
     r.prompt ? el("button", { type: "button", textContent: "Search this prompt", onclick: () => go({ q: `"${r.prompt.slice(0, 200).replaceAll('"', "")}"`, similar: null, image: null, open: null }) }) : null,
     workflowButton(asset),
   );

@@ -172,6 +172,7 @@ export function readState(search = location.search) {
     weight: p.has("weight") ? Number(p.get("weight")) : 0.5,
     all: p.get("all") === "1",
     open: p.get("open") || null,
+    wander: p.get("wander") || null, // the asset a wander on the explore page stands at
   };
 }
 
@@ -185,6 +186,7 @@ export function stateUrl(state) {
   if (state.image && state.q && state.weight !== 0.5) p.set("weight", String(state.weight));
   if (state.all) p.set("all", "1");
   if (state.open) p.set("open", state.open);
+  if (state.wander) p.set("wander", state.wander);
   const s = p.toString();
   return s ? `/?${s}` : "/";
 }
