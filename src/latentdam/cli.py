@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -37,6 +38,7 @@ from latentdam.search.signal import Signal
 from latentdam.store.asset import Asset
 
 if TYPE_CHECKING:
+    from latentdam.extract.provenance import Provenance as ProvenanceRecord
     from latentdam.library import Library
 
 # The model loaders' own progress bars would interleave with ours; errors still show.
@@ -69,6 +71,19 @@ LibraryOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
+
+
+class Provenance(StrEnum):
+    """--provenance: the state of a file's Content Credentials (extract/provenance.py)."""
+
+    VALID = "valid"
+    UNTRUSTED = "untrusted"
+    TAMPERED = "tampered"
+    INVALID = "invalid"
+    REMOTE = "remote"
+    NONE = "none"
+
+
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
@@ -239,6 +254,18 @@ def search(
     max_height: Annotated[int | None, typer.Option(help="At most this many pixels high.")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="Has this keyword tag (repeatable: all).")] = None,
     path: Annotated[str | None, typer.Option("--path", help="File path matches this glob.")] = None,
+    ai_made: Annotated[
+        bool | None,
+        typer.Option(
+            "--ai-made/--not-ai-made",
+            help="Its Content Credentials (C2PA) say a model made it / say it was not.",
+            show_default=False,
+        ),
+    ] = None,
+    provenance: Annotated[
+        Provenance | None,
+        typer.Option(help="The state of its Content Credentials (C2PA); none: it has none."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many results.")] = 10,
     min_confidence: Annotated[
         float | None,
@@ -296,6 +323,8 @@ def search(
 
       latentdam search "neon alley" --signal keyword --signal semantic
 
+      latentdam search "a fox" --ai-made --provenance valid
+
     Results are ordered by their confidence: P(relevant), from a model the library fits on
     itself (strong / related / weak). An asset that carries what the query names literally
     (a "quoted phrase", a checkpoint or LoRA file, "by an artist", a seed) is a match
@@ -317,6 +346,8 @@ def search(
             max_height=max_height,
             tags=tag or [],
             path=path,
+            ai_made=ai_made,
+            provenance=provenance.value if provenance is not None else None,
         )
         query = SearchQuery(
             text=text,
@@ -701,6 +732,7 @@ def _print_asset(asset: Asset) -> None:
         ("tags", ", ".join(rec.tags)),
         ("job id", rec.job_id),
         ("software", rec.software),
+        ("credentials", _credentials(rec.provenance)),
         ("metadata", ", ".join(rec.raw)),
         ("warnings", "\n".join(asset.warnings)),
     ]
@@ -708,6 +740,20 @@ def _print_asset(asset: Asset) -> None:
         if value not in (None, "", []):
             table.add_row(name, escape(str(value)))
     out.print(table)
+
+
+def _credentials(provenance: ProvenanceRecord | None) -> str | None:
+    """Content Credentials (C2PA) in a few lines: the verdict, then what they say."""
+    if provenance is None:
+        return None
+    lines = [provenance.describe()]
+    if provenance.actions:
+        lines.append("actions: " + ", ".join(provenance.actions))
+    if provenance.ingredients:
+        lines.append("made from: " + ", ".join(provenance.ingredients))
+    if provenance.problems:
+        lines.append("problems: " + ", ".join(provenance.problems))
+    return "\n".join(lines)
 
 
 @app.command()

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Pillow's own bomb guard is ~179 MP; 100 MP is more than any generator writes today.
     max_megapixels: float = Field(default=100.0, gt=0)
     thumbnail_size: int = Field(default=256, ge=16)
+    # A PEM bundle of the signers whose Content Credentials (C2PA) count as valid, e.g. the
+    # C2PA trust list; without one, signed files read `untrusted` (the signature still checks).
+    c2pa_trust_anchors: Path | None = None
     fusion: FusionWeights = Field(default_factory=FusionWeights)
     # Reciprocal rank fusion constant: 60 is the value of Cormack et al. (2009), a robust default.
     rrf_k: int = Field(default=60, ge=1)

@@ -47,6 +47,7 @@ class Ingestor:
         batch_size: int,
         max_pixels: int,
         thumbnail_size: int,
+        trust_anchors: str | None = None,
         exists: Callable[[str], bool] = os.path.exists,
         within: Sequence[Path] | None = None,
     ) -> None:
@@ -55,6 +56,7 @@ class Ingestor:
         self.batch_size = batch_size
         self.max_pixels = max_pixels
         self.thumbnail_size = thumbnail_size
+        self.trust_anchors = trust_anchors  # PEM: signers whose Content Credentials are valid
         self.exists = exists
         self.within = within  # read only files inside these folders, links resolved (a server's roots)
 
@@ -97,7 +99,10 @@ class Ingestor:
                 continue
             try:
                 item = extract_file(
-                    Path(path), max_pixels=self.max_pixels, thumbnail_size=self.thumbnail_size
+                    Path(path),
+                    max_pixels=self.max_pixels,
+                    thumbnail_size=self.thumbnail_size,
+                    trust_anchors=self.trust_anchors,
                 )
             except ExtractError as exc:
                 report.failed.append(Skipped(path, str(exc)))

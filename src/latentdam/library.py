@@ -20,7 +20,14 @@ from latentdam.config import Settings, library_location
 from latentdam.embed import Embedder, ImageEmbedder, TextEmbedder, resolve_embedder, resolve_space
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
-from latentdam.errors import AssetNotFound, ExtractError, InvalidQuery, LibraryExists, QueryError
+from latentdam.errors import (
+    AssetNotFound,
+    ExtractError,
+    InvalidQuery,
+    InvalidSetting,
+    LibraryExists,
+    QueryError,
+)
 from latentdam.extract.file import extract_bytes, extract_file, read_image, read_pixels
 from latentdam.extract.record import GenerationRecord
 from latentdam.extract.text import TEXT_RECIPE
@@ -230,6 +237,21 @@ class Library:
         return self._writer.holder()
 
     @property
+    def trust_anchors(self) -> str | None:
+        """The PEM bundle of signers whose Content Credentials count as valid (None: no
+        signer is trusted, so signed files read `untrusted`)."""
+        path = self.settings.c2pa_trust_anchors
+        if path is None:
+            return None
+        try:
+            return path.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidSetting(
+                f"c2pa_trust_anchors: cannot read {path} as a PEM bundle ({exc});"
+                " set LATENTDAM_C2PA_TRUST_ANCHORS to a readable .pem file, or unset it"
+            ) from None
+
+    @property
     def max_pixels(self) -> int:
         """The decompression-bomb guard every decode of this library uses, in pixels."""
         return int(self.settings.max_megapixels * 1_000_000)
@@ -251,6 +273,7 @@ class Library:
             batch_size=self.settings.batch_size,
             max_pixels=self.max_pixels,
             thumbnail_size=self.settings.thumbnail_size,
+            trust_anchors=self.trust_anchors,
             within=within,
         )
         with self._writer.hold("ingest"):

@@ -174,6 +174,42 @@ def test_same_prompt_other_seeds_and_models(
     expect(page).to_have_url(re.compile(f"open={first}"))
 
 
+def test_detail_shows_content_credentials(page: Page, server: Server, artifacts: Path) -> None:
+    import io
+
+    from latentdam.testing.credentials import firefly_manifest, sign, tamper
+
+    jpeg = io.BytesIO()
+    make_image(9300, (96, 64)).save(jpeg, "JPEG")
+    files = {
+        "firefly.jpg": sign(jpeg.getvalue(), "image/jpeg", firefly_manifest()),
+        "firefly-retouched.jpg": tamper(
+            sign(jpeg.getvalue(), "image/jpeg", firefly_manifest("retouched.jpg"))
+        ),
+    }
+    uploaded = httpx.post(
+        f"{server.url}/v1/uploads",
+        files=[("files", (name, data, "image/jpeg")) for name, data in files.items()],
+        timeout=60,
+    ).json()
+    for _ in range(240):
+        if _api(server, f"/v1/jobs/{uploaded['job']['id']}")["state"] == "done":
+            break
+        page.wait_for_timeout(500)
+    ids = {f["name"]: f["id"] for f in uploaded["files"]}
+    page.goto(f"{server.url}/?q=tool:firefly&open={ids['firefly.jpg']}")
+    box = page.get_by_role("region", name="Content Credentials")
+    expect(box).to_contain_text("Signed and intact; the signer is not among this server's trust anchors")
+    expect(box).to_contain_text("trainedAlgorithmicMedia (AI-made)")
+    expect(box).to_contain_text("Adobe Firefly")
+    expect(page.locator("#detail .params").first).to_contain_text("firefly")  # the tool
+    page.screenshot(path=artifacts / "detail-credentials.png")
+    page.goto(f"{server.url}/?q=tool:firefly&open={ids['firefly-retouched.jpg']}")
+    expect(page.get_by_role("region", name="Content Credentials")).to_contain_text(
+        "Tampered: the file no longer matches what was signed"
+    )
+
+
 def test_nothing_matches_is_said_plainly(page: Page, server: Server, artifacts: Path) -> None:
     text = "quarterly tax spreadsheet with pivot tables"
     assert _api(server, "/v1/search", text=text)["status"] == "no_match"  # the premise, from the API

@@ -14,7 +14,8 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from latentdam.errors import ExtractError, ImageTooLarge, UnsupportedFormat
-from latentdam.extract.metadata import read_generation
+from latentdam.extract.metadata import read_generation, with_provenance
+from latentdam.extract.provenance import read_provenance
 from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.record import GenerationRecord
 
@@ -96,7 +97,9 @@ def read_image(image: Image.Image, *, max_pixels: int) -> tuple[GenerationRecord
     return read_generation(read_raw(image)).record, _pixels(image)
 
 
-def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> ExtractedFile:
+def extract_file(
+    path: Path, *, max_pixels: int, thumbnail_size: int, trust_anchors: str | None = None
+) -> ExtractedFile:
     """Everything latentdam stores about one file, or an ExtractError saying why not."""
     try:
         stat = path.stat()
@@ -104,15 +107,27 @@ def extract_file(path: Path, *, max_pixels: int, thumbnail_size: int) -> Extract
     except OSError as exc:
         raise ExtractError(f"cannot read file: {exc.strerror or exc}", path) from exc
     return extract_bytes(
-        data, path, max_pixels=max_pixels, thumbnail_size=thumbnail_size, mtime_ns=stat.st_mtime_ns
+        data,
+        path,
+        max_pixels=max_pixels,
+        thumbnail_size=thumbnail_size,
+        mtime_ns=stat.st_mtime_ns,
+        trust_anchors=trust_anchors,
     )
 
 
 def extract_bytes(
-    data: bytes, path: Path, *, max_pixels: int, thumbnail_size: int, mtime_ns: int = 0
+    data: bytes,
+    path: Path,
+    *,
+    max_pixels: int,
+    thumbnail_size: int,
+    mtime_ns: int = 0,
+    trust_anchors: str | None = None,
 ) -> ExtractedFile:
     """`extract_file` for bytes already in memory (an upload, a query image); `path` names
-    them in errors and records (it is never opened)."""
+    them in errors and records (it is never opened). `trust_anchors` (PEM) are the signers
+    whose Content Credentials count as valid (extract/provenance.py)."""
     if not data:
         raise UnsupportedFormat("file is empty", path)
 
@@ -143,6 +158,7 @@ def extract_bytes(
     if meta.format not in ("PNG", "JPEG", "WEBP"):
         raise UnsupportedFormat(f"{meta.format} images are not supported (PNG, JPEG, WebP are)", path)
     extraction = read_generation(meta)
+    with_provenance(extraction.record, read_provenance(data, meta.format, trust_anchors))
     return ExtractedFile(
         id=hash_bytes(data),
         path=path,

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from latentdam.errors import CorruptMetadata
+from latentdam.extract.provenance import Provenance
 from latentdam.extract.raw import RawMetadata
 from latentdam.extract.readers import GENERATOR_READERS
 from latentdam.extract.readers.descriptive import read_descriptive
-from latentdam.extract.record import GenerationRecord
+from latentdam.extract.record import GenerationRecord, Tool
 
 _DESCRIPTIVE_FIELDS = ("title", "description", "created_at", "software")
 
@@ -45,3 +46,28 @@ def read_generation(meta: RawMetadata) -> Extraction:
     record.tags = list(dict.fromkeys([*record.tags, *plain.tags]))
     record.raw = meta.blocks()
     return Extraction(record, warnings)
+
+
+def with_provenance(record: GenerationRecord, provenance: Provenance | None) -> GenerationRecord:
+    """Add a file's Content Credentials to its record. A tool no generator block named is
+    taken from them (Firefly, DALL·E and others sign instead of writing parameters), and
+    so is the software."""
+    if provenance is None:
+        return record
+    record.provenance = provenance
+    if record.tool is Tool.UNKNOWN:
+        record.tool = _tool_of(provenance)
+    if record.software is None:
+        record.software = provenance.software_agent or provenance.claim_generator
+    return record
+
+
+def _tool_of(provenance: Provenance) -> Tool:
+    named = f"{provenance.software_agent or ''} {provenance.claim_generator or ''}".lower()
+    if "firefly" in named:
+        return Tool.FIREFLY
+    if any(word in named for word in ("dall", "openai", "chatgpt")):
+        return Tool.DALLE
+    if "midjourney" in named:
+        return Tool.MIDJOURNEY
+    return Tool.UNKNOWN

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from latentdam.extract.provenance import Provenance
+
 
 class Tool(StrEnum):
     """Which generator made an asset. Stored as a plain string column, filterable."""
@@ -59,6 +61,7 @@ class GenerationRecord:
     tags: list[str] = field(default_factory=list)
     job_id: str | None = None  # Midjourney job id, NovelAI/other request ids
     software: str | None = None
+    provenance: Provenance | None = None  # Content Credentials (C2PA), when the file has them
     raw: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

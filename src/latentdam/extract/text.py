@@ -163,7 +163,19 @@ def embedding_text(record: GenerationRecord) -> str:
     tools = Glossary.load().meanings_for_record(record, kinds=TOOL_KINDS)
     if tools:
         parts.append("Made with " + "; ".join(tools))
+    parts.append(_provenance_text(record))
     return ". ".join(p.strip() for p in parts if p and p.strip())
+
+
+def _provenance_text(record: GenerationRecord) -> str:
+    """What a file's Content Credentials say it is, in words a search would use (empty
+    without credentials, so the texts of other assets are unchanged)."""
+    credentials = record.provenance
+    if credentials is None:
+        return ""
+    tool = credentials.software_agent or credentials.claim_generator
+    made = "AI-generated image" if credentials.ai_made else "Image"
+    return f"{made}{f' made with {tool}' if tool else ''}, with Content Credentials"
 
 
 def keyword_text(record: GenerationRecord, path: str) -> str:
@@ -181,6 +193,7 @@ def keyword_text(record: GenerationRecord, path: str) -> str:
         PurePath(path).stem,
         " ".join(prompt_embeddings(record.prompt)),
         " ".join(jargon_words(jargon)),
+        _provenance_text(record),
     ]
     return "\n".join(p for p in parts if p)
 

@@ -230,6 +230,28 @@ def clauses(filters: Filters) -> list[Clause]:
                 lambda a: a.path,
             )
         )
+    if filters.ai_made is not None:
+        made = filters.ai_made
+        out.append(
+            Clause(
+                "made by AI, say its Content Credentials"
+                if made
+                else "not AI-made, say its Content Credentials",
+                f"ai_made = {'TRUE' if made else 'FALSE'}",
+                lambda a: a.record.provenance is not None and a.record.provenance.ai_made is made,
+                lambda a: a.record.provenance.describe() if a.record.provenance else None,
+            )
+        )
+    if filters.provenance is not None:
+        state = filters.provenance
+        out.append(
+            Clause(
+                "no Content Credentials" if state == "none" else f"Content Credentials {state}",
+                "provenance_state IS NULL" if state == "none" else f"provenance_state = {quote(state)}",
+                lambda a: (a.record.provenance.state if a.record.provenance else "none") == state,
+                lambda a: a.record.provenance.state if a.record.provenance else "none",
+            )
+        )
     if filters.any_of:
         out.append(_any_clause(filters.any_of))
     out += [_exclude_clause(branch) for branch in filters.exclude]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -38,6 +39,14 @@ class Filters(BaseModel):
     max_height: int | None = Field(default=None, ge=0)
     tags: list[str] = Field(default_factory=list, description="exact tags, each must be present")
     path: str | None = Field(default=None, description="glob on the file path, e.g. '*/portraits/*.png'")
+    ai_made: bool | None = Field(
+        default=None,
+        description="Content Credentials say a model made it (true), or say it was not (false)",
+    )
+    provenance: Literal["valid", "untrusted", "tampered", "invalid", "remote", "none"] | None = Field(
+        default=None,
+        description="the state of the file's Content Credentials (C2PA); none: it has none",
+    )
     any_of: list[Filters] = Field(
         default_factory=list, description="or-branches: an asset passes when at least one holds"
     )

@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from latentdam.extract.file import ExtractedFile
+from latentdam.extract.provenance import from_json as provenance_from_json
+from latentdam.extract.provenance import to_json as provenance_json
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 from latentdam.extract.text import embedding_text, keyword_text
 
@@ -88,6 +90,9 @@ def to_row(item: ExtractedFile, paths: list[str], ingested_at: datetime) -> dict
         "tags": rec.tags,
         "job_id": rec.job_id,
         "software": rec.software,
+        "provenance": provenance_json(rec.provenance),
+        "provenance_state": rec.provenance.state if rec.provenance else None,
+        "ai_made": rec.provenance.ai_made if rec.provenance else None,
         "raw_metadata": json.dumps(rec.raw, ensure_ascii=False),
         "warnings": item.warnings,
         "thumbnail": item.thumbnail,
@@ -122,6 +127,7 @@ def from_row(row: dict[str, Any]) -> Asset:
         tags=list(row.get("tags") or []),
         job_id=row.get("job_id"),
         software=row.get("software"),
+        provenance=provenance_from_json(row.get("provenance")),
         raw=json.loads(row["raw_metadata"]) if row.get("raw_metadata") else {},
     )
     return Asset(

@@ -6,8 +6,9 @@ import pyarrow as pa
 
 from latentdam.embed.space import Space
 
-# Bump on any incompatible change and add a migration step in store/migrations.py.
-SCHEMA_VERSION = 1
+# Bump on any change and say in store.py's _check_version how an older library catches up.
+# 2: Content Credentials (provenance, provenance_state, ai_made), null in older rows.
+SCHEMA_VERSION = 2
 
 ASSETS_TABLE = "assets"
 FILES_TABLE = "files"
@@ -15,6 +16,14 @@ MANIFEST_TABLE = "manifest"
 
 # The column the full-text (BM25) index is built on; see extract/text.py for what it holds.
 KEYWORD_COLUMN = "search_text"
+
+
+# Content Credentials (C2PA): the record's Provenance as JSON, and two columns to filter on
+PROVENANCE_FIELDS = (
+    pa.field("provenance", pa.string()),
+    pa.field("provenance_state", pa.string()),  # valid, untrusted, tampered, invalid, remote; null: none
+    pa.field("ai_made", pa.bool_()),  # the credentials say a model made it (null: they say nothing)
+)
 
 
 def assets_schema(spaces: list[Space]) -> pa.Schema:
@@ -50,6 +59,7 @@ def assets_schema(spaces: list[Space]) -> pa.Schema:
         pa.field("tags", pa.list_(pa.string())),
         pa.field("job_id", pa.string()),
         pa.field("software", pa.string()),
+        *PROVENANCE_FIELDS,
         pa.field("raw_metadata", pa.string()),  # JSON: every block as found in the file
         pa.field("warnings", pa.list_(pa.string())),
         pa.field("thumbnail", pa.binary()),  # WebP

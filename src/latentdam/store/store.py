@@ -31,6 +31,7 @@ from latentdam.store.schema import (
     KEYWORD_COLUMN,
     MANIFEST_SCHEMA,
     MANIFEST_TABLE,
+    PROVENANCE_FIELDS,
     SCHEMA_VERSION,
     assets_schema,
 )
@@ -147,9 +148,9 @@ class LibraryStore:
         self._db = db
         self._manifest_table = self._open_or_create(MANIFEST_TABLE, MANIFEST_SCHEMA)
         self._manifest = ManifestReader(self._manifest_table)
-        self._check_version()
         self.files = self._open_or_create(FILES_TABLE, FILES_SCHEMA)
         self.assets = self._open_or_create(ASSETS_TABLE, assets_schema(list(self.manifest().spaces)))
+        self._check_version()
         self._ann_columns = self._vector_indexed()
 
     def _vector_indexed(self) -> set[str]:
@@ -249,6 +250,13 @@ class LibraryStore:
     def _check_version(self) -> None:
         version = self.get_meta("schema_version")
         if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif version < SCHEMA_VERSION:
+            # every step so far only adds columns, null in the rows already there
+            names = set(self.assets.schema.names)
+            missing = [f for f in PROVENANCE_FIELDS if f.name not in names]
+            if missing:
+                self.assets.add_columns(missing)
             self.set_meta("schema_version", SCHEMA_VERSION)
         elif version > SCHEMA_VERSION:
             raise SchemaTooNew(

@@ -58,10 +58,42 @@ export async function openDetail(id) {
     actions,
     el("dl", { className: "params" }, rows.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: String(v) })])),
     hit?.explanation ? why(hit) : null,
+    credentials(r.provenance),
     variantsSection(asset),
     comfyStages(asset),
     asset.warnings?.length ? el("p", { className: "hint", textContent: `Read with warnings: ${asset.warnings.join("; ")}` }) : null,
   );
+}
+
+// Content Credentials (C2PA): the verdict first, in words, then what they say.
+const VERDICT = {
+  valid: "Signed, intact, by a trusted signer",
+  untrusted: "Signed and intact; the signer is not among this server's trust anchors",
+  tampered: "Tampered: the file no longer matches what was signed",
+  invalid: "The credentials do not verify",
+  remote: "Credentials are linked, not in the file (never fetched)",
+};
+
+function credentials(p) {
+  if (!p) return null;
+  const rows = [
+    ["Made", p.digital_source_type ? `${p.digital_source_type}${p.ai_made ? " (AI-made)" : ""}` : null],
+    ["Tool", p.software_agent],
+    ["Signed with", p.claim_generator],
+    ["Signer", p.signer],
+    ["Actions", p.actions.join(", ")],
+    ["Made from", p.ingredients.join(", ")],
+    ["Problems", p.problems.join(", ")],
+  ].filter(([, v]) => v);
+  const section = el(
+    "section",
+    { className: "credentials" },
+    el("h3", { textContent: "Content Credentials" }),
+    el("p", { className: `verdict verdict-${p.state}`, textContent: VERDICT[p.state] || p.state }),
+    el("dl", { className: "params" }, rows.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: v })])),
+  );
+  section.setAttribute("aria-label", "Content Credentials");
+  return section;
 }
 
 // Same prompt, other seeds and models: a strip of the other renders, each captioned by the
