@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +51,8 @@ def test_search_by_json_returns_the_library_result_shape(client: TestClient, fil
         "/v1/search", json={"filters": {"path": "*.png"}, "facets": True, "limit": 1}
     ).json()
     assert faceted["facets"]["matching"] == 4 and faceted["facets"]["tool"] == {"a1111": 4}
+    sizes = faceted["facets"]["size"]
+    assert sum(sizes.values()) == 4 and all(re.fullmatch(r"\d+x\d+", s) for s in sizes)
 
 
 def test_search_by_uploaded_image_and_by_asset(client: TestClient, filled: Library) -> None:

@@ -96,6 +96,23 @@ def test_search_refine_with_a_facet_and_reload_the_shared_url(
     expect(page).not_to_have_url(re.compile("tool"))
 
 
+def test_refine_by_picture_size(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/?q=a+picture&all=1")
+    size = page.locator("#facets section", has_text="Size").locator(".facet-value").first
+    expect(size).to_be_visible()
+    value, count = size.locator(".facet-name").inner_text(), int(size.locator(".count").inner_text())
+    size.click()
+    expect(page.locator("#chips .chip")).to_contain_text(f"size: {value}")
+    expect(page.locator("#facets .hint").first).to_have_text(f"{count} matching")
+    width, height = map(int, value.split("x"))
+    for asset_id in _cards(page):
+        asset = _api(server, f"/v1/assets/{asset_id}")
+        assert (asset["width"], asset["height"]) == (width, height)
+    page.locator("#q").fill("size:big")
+    page.locator("#q").press("Enter")
+    expect(page.locator("#status")).to_contain_text("size:big is not a size")
+
+
 def test_exclude_a_facet_value_and_field_syntax(page: Page, server: Server) -> None:
     page.goto(server.url)
     _search(page, "portrait -tool:a1111")

@@ -1,4 +1,5 @@
-"""Facets: how the matching set divides by generator, checkpoint, LoRA, sampler and month,
+"""Facets: how the matching set divides by generator, checkpoint, LoRA, sampler, picture
+size and month,
 so a client can offer "made with / created in" refinements with counts."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-FACET_COLUMNS = ["tool", "model", "lora_names", "sampler", "created_at"]
+FACET_COLUMNS = ["tool", "model", "lora_names", "sampler", "width", "height", "created_at"]
 TOP_VALUES = 20  # per facet, most frequent first
 
 
@@ -20,6 +21,7 @@ class Facets(BaseModel):
     model: dict[str, int] = Field(default_factory=dict)
     lora: dict[str, int] = Field(default_factory=dict)
     sampler: dict[str, int] = Field(default_factory=dict)
+    size: dict[str, int] = Field(default_factory=dict, description="the file's pixel size, WIDTHxHEIGHT")
     month: dict[str, int] = Field(default_factory=dict, description="YYYY-MM of creation, newest first")
 
 
@@ -47,7 +49,7 @@ def field_values(rows: Iterable[Mapping[str, Any]], column: str, contains: str, 
 def count_facets(rows: Iterable[Mapping[str, Any]]) -> Facets:
     """Counts over rows holding FACET_COLUMNS (an asset without a value is not counted)."""
     counters: dict[str, Counter[str]] = {
-        name: Counter() for name in ("tool", "model", "lora", "sampler", "month")
+        name: Counter() for name in ("tool", "model", "lora", "sampler", "size", "month")
     }
     matching = 0
     for row in rows:
@@ -60,6 +62,8 @@ def count_facets(rows: Iterable[Mapping[str, Any]]) -> Facets:
             if value:
                 counters[name][str(value)] += 1
         counters["lora"].update(set(row.get("lora_names") or []))
+        if row.get("width") and row.get("height"):
+            counters["size"][f"{row['width']}x{row['height']}"] += 1
         created = row.get("created_at")
         if isinstance(created, datetime):
             counters["month"][f"{created:%Y-%m}"] += 1

@@ -8,6 +8,7 @@ const FACETS = [
   ["model", "model", "Checkpoint"],
   ["lora", "lora", "LoRA"],
   ["sampler", "sampler", "Sampler"],
+  ["size", "size", "Size"],
   ["month", "month", "Month"],
 ];
 

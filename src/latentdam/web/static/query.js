@@ -12,6 +12,7 @@ export const FIELDS = {
   after: "after",
   before: "before",
   month: "month",
+  size: "size",
   path: "path",
 };
 
@@ -103,6 +104,12 @@ function termFilter(t) {
       return dateValue(v) ? { created_before: dateValue(v) } : `before:${v} is not a date (YYYY-MM-DD)`;
     case "month":
       return monthRange(v) || `month:${v} is not a month (YYYY-MM)`;
+    case "size": {
+      const m = /^(\d+)[x×](\d+)$/i.exec(v);
+      if (!m) return `size:${v} is not a size (WIDTHxHEIGHT, e.g. 1024x1024)`;
+      const [w, h] = [Number(m[1]), Number(m[2])];
+      return { min_width: w, max_width: w, min_height: h, max_height: h };
+    }
     default:
       return `unknown field ${t.field}`;
   }
