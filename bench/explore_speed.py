@@ -5,7 +5,11 @@ and from memory after, the JSON a browser downloads, and how well each projectio
 asset's 10 nearest neighbours (in the space) among its 10 nearest on the map, UMAP against
 PCA, on 1,000 sampled assets.
 
-    .venv/bin/python bench/explore_speed.py [--workdir /tmp/latentdam-bench]
+    .venv/bin/python bench/explore_speed.py [--workdir /tmp/latentdam-bench] [--synthetic 100000]
+
+--synthetic N also times the map's two costly steps (k-means, UMAP) on N vectors grown from
+the bench library's 998 real prompt vectors, each copy with a little Gaussian noise (as
+bench/vector_search_speed.py grows them): the compute of a 100k library without ingesting one.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from quality import bench_parser
+from quality import bench_parser, open_bench_library
+from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
 from latentdam import Library, Settings
-from latentdam.search.explore import project
+from latentdam.search.explore import MAX_CLUSTERS, project
 
 
 def neighbours_kept(vectors: np.ndarray, xy: np.ndarray, k: int = 10, sample: int = 1000) -> float:
@@ -61,8 +66,28 @@ def measure(path: Path) -> None:
         print(f"    {hood.size:5d}  {' · '.join(hood.label)}")
 
 
+def synthetic(workdir: Path, n: int) -> None:
+    base = open_bench_library(workdir).vectors
+    rng = np.random.default_rng(0)
+    noise = rng.standard_normal((n, base.shape[1])) * (0.6 / np.sqrt(base.shape[1]))
+    vectors = base[rng.integers(0, len(base), n)] + noise
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    k = int(np.clip(round(np.sqrt(n / 4)), 1, MAX_CLUSTERS))
+    started = time.perf_counter()
+    MiniBatchKMeans(n_clusters=k, random_state=0, n_init=3, batch_size=2048).fit(vectors)
+    kmeans = time.perf_counter() - started
+    started = time.perf_counter()
+    _, method = project(vectors)
+    took = time.perf_counter() - started
+    print(f"{n} synthetic vectors: k-means ({k}) {kmeans:.1f} s, {method} {took:.1f} s")
+
+
 def main() -> int:
-    args = bench_parser(__doc__).parse_args()
+    parser = bench_parser(__doc__)
+    parser.add_argument("--synthetic", type=int, default=0, help="also time k-means + UMAP on N vectors")
+    args = parser.parse_args()
+    if args.synthetic:
+        synthetic(args.workdir, args.synthetic)
     for path in (args.workdir / "library", args.workdir / "grown-10000" / "library"):
         if path.exists():
             measure(path)
