@@ -8,12 +8,12 @@ and filters on. Made on first use, so libraries that never served are unchanged.
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
+from latentdam.store.side import SideTable
 from latentdam.store.store import LibraryStore, in_list, quote
 
 JOBS_TABLE = "jobs"
@@ -31,14 +31,7 @@ class JobLog:
     """Read and write job records (plain dicts; jobs/record.py gives them their type)."""
 
     def __init__(self, store: LibraryStore) -> None:
-        self._store = store
-        self._table: Any = None
-        self._writes = threading.Lock()  # one commit at a time from this process: no conflicts
-
-    def _open(self, create: bool) -> Any:
-        if self._table is None:
-            self._table = self._store.side_table(JOBS_TABLE, _SCHEMA if create else None)
-        return self._table
+        self._side = SideTable(store, JOBS_TABLE, _SCHEMA, key="id")
 
     def save(self, job: dict[str, Any]) -> None:
         row = {
@@ -47,14 +40,10 @@ class JobLog:
             "created_at": datetime.fromisoformat(job["created_at"]),
             "body": json.dumps(job),
         }
-        with self._writes:
-            table = self._open(create=True)
-            table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
-                pa.Table.from_pylist([row], schema=_SCHEMA)
-            )
+        self._side.upsert(row)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
-        table = self._open(create=False)
+        table = self._side.table()
         if table is None:
             return None
         rows = table.search().where(f"id = {quote(job_id)}").select(["body"]).limit(1).to_list()
@@ -62,7 +51,7 @@ class JobLog:
 
     def recent(self, limit: int, states: list[str] | None = None) -> list[dict[str, Any]]:
         """The newest jobs first (of the given states, if any)."""
-        table = self._open(create=False)
+        table = self._side.table()
         if table is None:
             return []
         query = table.search()

@@ -8,12 +8,12 @@ that were never explored are unchanged.
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
+from latentdam.store.side import SideTable
 from latentdam.store.store import LibraryStore, quote
 
 MAPS_TABLE = "maps"
@@ -29,23 +29,12 @@ _SCHEMA = pa.schema(
 
 class MapStore:
     def __init__(self, store: LibraryStore) -> None:
-        self._store = store
-        self._table: Any = None
-        self._writes = threading.Lock()
-
-    def _open(self, create: bool) -> Any:
-        if self._table is None:
-            self._table = self._store.side_table(MAPS_TABLE, _SCHEMA if create else None)
-        return self._table
+        self._side = SideTable(store, MAPS_TABLE, _SCHEMA, key="space")
 
     def save(self, space: str, version: int, body: str) -> None:
         """Keep a space's map (`body`: search.explore.ExploreMap as JSON) as of a version."""
         row = {"space": space, "version": version, "computed_at": datetime.now(UTC), "body": body}
-        with self._writes:
-            table = self._open(create=True)
-            table.merge_insert("space").when_matched_update_all().when_not_matched_insert_all().execute(
-                pa.Table.from_pylist([row], schema=_SCHEMA)
-            )
+        self._side.upsert(row)
 
     def version(self, space: str) -> int | None:
         """The library version the kept map of a space was computed at (None: no map)."""
@@ -57,7 +46,7 @@ class MapStore:
         return str(rows[0]["body"]) if rows else None
 
     def _rows(self, space: str, columns: list[str]) -> list[dict[str, Any]]:
-        table = self._open(create=False)
+        table = self._side.table()
         if table is None:
             return []
         table.checkout_latest()  # another process (the server's job) may have written it

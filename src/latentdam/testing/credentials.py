@@ -101,66 +101,35 @@ def signing_credentials() -> SigningCredentials:
     )
 
 
-def firefly_manifest(title: str = "Firefly image.jpg") -> dict[str, Any]:
+def _manifest(generator: dict[str, str], title: str, actions: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "claim_generator_info": [{"name": "Adobe Firefly", "version": "3.0.1"}],
+        "claim_generator_info": [generator],
         "title": title,
-        "assertions": [
-            {
-                "label": "c2pa.actions",
-                "data": {
-                    "actions": [
-                        {
-                            "action": "c2pa.created",
-                            "softwareAgent": {"name": "Adobe Firefly"},
-                            "digitalSourceType": f"{IPTC}trainedAlgorithmicMedia",
-                        }
-                    ]
-                },
-            }
-        ],
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": actions}}],
     }
+
+
+def _created(source: str, agent: str | None = None) -> dict[str, Any]:
+    action: dict[str, Any] = {"action": "c2pa.created", "digitalSourceType": f"{IPTC}{source}"}
+    if agent:
+        action["softwareAgent"] = {"name": agent}
+    return action
+
+
+def firefly_manifest(title: str = "Firefly image.jpg") -> dict[str, Any]:
+    generator = {"name": "Adobe Firefly", "version": "3.0.1"}
+    return _manifest(generator, title, [_created("trainedAlgorithmicMedia", "Adobe Firefly")])
 
 
 def dalle_manifest(title: str = "image.png") -> dict[str, Any]:
-    return {
-        "claim_generator_info": [{"name": "ChatGPT"}],
-        "title": title,
-        "assertions": [
-            {
-                "label": "c2pa.actions",
-                "data": {
-                    "actions": [
-                        {
-                            "action": "c2pa.created",
-                            "softwareAgent": {"name": "DALL-E"},
-                            "digitalSourceType": f"{IPTC}trainedAlgorithmicMedia",
-                        },
-                        {"action": "c2pa.converted"},
-                    ]
-                },
-            }
-        ],
-    }
+    actions = [_created("trainedAlgorithmicMedia", "DALL-E"), {"action": "c2pa.converted"}]
+    return _manifest({"name": "ChatGPT"}, title, actions)
 
 
 def photo_edit_manifest(title: str = "edited.jpg") -> dict[str, Any]:
     """A camera's photo, then colour-corrected: credentials, but nothing a model made."""
-    return {
-        "claim_generator_info": [{"name": "Photo Editor", "version": "1.2"}],
-        "title": title,
-        "assertions": [
-            {
-                "label": "c2pa.actions",
-                "data": {
-                    "actions": [
-                        {"action": "c2pa.created", "digitalSourceType": f"{IPTC}digitalCapture"},
-                        {"action": "c2pa.color_adjustments"},
-                    ]
-                },
-            }
-        ],
-    }
+    actions = [_created("digitalCapture"), {"action": "c2pa.color_adjustments"}]
+    return _manifest({"name": "Photo Editor", "version": "1.2"}, title, actions)
 
 
 def sign(image: bytes, mime: str, manifest: dict[str, Any]) -> bytes:
