@@ -11,6 +11,7 @@ from latentdam.extract.raw import RawMetadata
 from latentdam.extract.readers import GENERATOR_READERS
 from latentdam.extract.readers.descriptive import read_descriptive
 from latentdam.extract.record import GenerationRecord, Tool
+from latentdam.extract.sanitize import sanitized
 
 _DESCRIPTIVE_FIELDS = ("title", "description", "created_at", "software")
 
@@ -45,7 +46,8 @@ def read_generation(meta: RawMetadata) -> Extraction:
             setattr(record, name, getattr(plain, name))
     record.tags = list(dict.fromkeys([*record.tags, *plain.tags]))
     record.raw = meta.blocks()
-    return Extraction(record, warnings)
+    record, problems = sanitized(record)
+    return Extraction(record, warnings + problems)
 
 
 def with_provenance(record: GenerationRecord, provenance: Provenance | None) -> GenerationRecord:

@@ -1,0 +1,62 @@
+"""The reader boundary: hostile values in a file's metadata never cost the image. Each file
+is written as A1111 writes its `parameters` block, with the value a hostile file carries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import MakeA1111
+from latentdam import Library
+from latentdam.extract.record import GenerationRecord, LoRA
+from latentdam.extract.sanitize import MAX_TEXT, sanitized
+from latentdam.testing.formats import make_image, write_png
+
+
+def test_out_of_range_numbers_are_dropped_not_fatal(library: Library, make_a1111: MakeA1111) -> None:
+    folder = make_a1111("huge.png", "a lighthouse", Steps=2**31, Seed=2**70, Size="5000000000x2").parent
+    make_a1111("fine.png", "a harbour at dawn", Steps=30, Seed=7)
+    report = library.ingest([folder])
+    assert report.added == 2 and not report.failed
+    huge = library.get(str(folder / "huge.png"))
+    assert huge.record.steps is None and huge.record.seed is None and huge.record.width is None
+    assert any("steps" in w and "out of range" in w for w in huge.warnings)
+    assert library.get(str(folder / "fine.png")).record.steps == 30  # the good one is untouched
+
+
+def test_surrogates_nuls_and_a_giant_prompt_land_cleaned(library: Library, make_a1111: MakeA1111) -> None:
+    folder = make_a1111("giant.png", "a red kite " * 500_000).parent  # 5.5 million characters
+    # JSON escapes decode to what no UTF-8 column holds: a lone surrogate, a NUL
+    graph = (
+        '{"1": {"class_type": "KSampler", "inputs": {"seed": 5, "steps": 20, "positive": ["2", 0]}},'
+        ' "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "a fox \\ud800in the snow\\u0000"}}}'
+    )
+    write_png(folder / "surrogate.png", make_image(4), {"prompt": graph})
+    report = library.ingest([folder])
+    assert report.added == 2 and not report.failed
+    fox = library.get(str(folder / "surrogate.png")).record
+    assert fox.prompt == "a fox in the snow"
+    giant = library.get(str(folder / "giant.png"))
+    assert len(giant.record.prompt) == MAX_TEXT
+    assert any("kept the first" in w for w in giant.warnings)
+    assert library.search("a red kite").results  # embedded from its first MAX_TEXT characters
+
+
+def test_sanitized_keeps_what_is_sane() -> None:
+    record = GenerationRecord(prompt="a cat", steps=20, cfg=7.5, seed=2**63, loras=[LoRA("detail", 0.8)])
+    clean, warnings = sanitized(record)
+    assert clean == record and warnings == []
+    weird = GenerationRecord(cfg=float("nan"), loras=[LoRA("x\x00y", float("inf"))], steps=10**400)
+    clean, warnings = sanitized(weird)
+    assert clean.cfg is None and clean.steps is None and clean.loras == [LoRA("xy", None)]
+    assert len(warnings) == 2
+
+
+def test_the_sanitiser_runs_for_every_reader(tmp_path: Path) -> None:
+    """Not only A1111: the boundary is after whichever reader read the file."""
+    from latentdam.extract.file import extract_file
+
+    target = tmp_path / "comfy.png"
+    graph = '{"1": {"class_type": "KSampler", "inputs": {"seed": -5, "steps": 99999999999, "cfg": 7}}}'
+    write_png(target, make_image(3), {"prompt": graph})
+    item = extract_file(target, max_pixels=10**8, thumbnail_size=16)
+    assert item.record.steps is None and item.record.seed is None
