@@ -60,3 +60,24 @@ def test_the_sanitiser_runs_for_every_reader(tmp_path: Path) -> None:
     write_png(target, make_image(3), {"prompt": graph})
     item = extract_file(target, max_pixels=10**8, thumbnail_size=16)
     assert item.record.steps is None and item.record.seed is None
+
+
+def test_only_regular_files_are_read(library: Library, make_a1111: MakeA1111) -> None:
+    """A named pipe would block a read forever and a link to /dev/zero never end: neither
+    is opened, the good file beside them lands."""
+    import os
+    import signal
+
+    folder = make_a1111("good.png", "a windmill in a tulip field").parent
+    os.mkfifo(folder / "pipe.png")
+    (folder / "zero.png").symlink_to("/dev/zero")
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("ingest hung")))
+    signal.alarm(60)
+    try:
+        report = library.ingest([folder])
+    finally:
+        signal.alarm(0)
+    assert report.added == 1
+    reasons = {Path(s.path).name: s.reason for s in report.failed}
+    assert set(reasons) == {"pipe.png", "zero.png"}
+    assert all("not a regular file" in r for r in reasons.values())

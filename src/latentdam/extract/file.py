@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 from PIL import Image, UnidentifiedImageError
 
@@ -20,6 +21,7 @@ from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.record import GenerationRecord
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+MAX_FILE_BYTES = 512 * 2**20  # a 100-megapixel 16-bit PNG is about 600 MB raw, far less encoded
 # Pixels kept for image embedders: larger than CLIP's 224 and SigLIP's 384 inputs, so no
 # embedder upsamples, yet small enough that a batch of 64 stays under ~30 MB.
 EMBED_SIDE = 384
@@ -102,8 +104,17 @@ def extract_file(
 ) -> ExtractedFile:
     """Everything latentdam stores about one file, or an ExtractError saying why not."""
     try:
-        stat = path.stat()
-        data = path.read_bytes()
+        stat = path.stat()  # links followed: a link to /dev/zero is a device
+        if not S_ISREG(stat.st_mode):
+            raise ExtractError("not a regular file (a pipe, a device or a socket); not read", path)
+        if stat.st_size > MAX_FILE_BYTES:
+            raise ExtractError(
+                f"file is {stat.st_size / 2**20:,.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB"
+                " latentdam reads (no generator writes images that large)",
+                path,
+            )
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while read
     except OSError as exc:
         raise ExtractError(f"cannot read file: {exc.strerror or exc}", path) from exc
     return extract_bytes(
