@@ -76,8 +76,8 @@ function mapPoint(i, canvas) {
   return [pad + explored.x[i] * (canvas.width - 2 * pad) * view.scale + view.x, pad + explored.y[i] * (canvas.height - 2 * pad) * view.scale + view.y];
 }
 
-// Points are drawn cluster by cluster (one fill colour each) as small squares: 100k points
-// draw in a few milliseconds, where an arc each took ten times that.
+// Points are drawn cluster by cluster (one fill colour each) as small squares: no path and
+// no colour change per point, which is what a map of 100k points needs (not yet measured).
 let order = null; // point indices grouped by cluster, for the current map
 
 function drawMap() {
