@@ -36,6 +36,7 @@ class _Batch:
     moved: dict[str, list[str]] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
     states: list[FileState] = field(default_factory=list)
+    added: set[str] = field(default_factory=set)  # paths the report counts as added (else updated)
 
 
 class Ingestor:
@@ -116,7 +117,7 @@ class Ingestor:
         existing = self.store.rows(list({item.id for item in extracted}), columns=["id", "paths"])
         for item in extracted:
             self._place(item, known.get(str(item.path)), existing, batch, report)
-        self._commit(batch)
+        self._commit(batch, report)
 
     def _place(
         self,
@@ -155,13 +156,24 @@ class Ingestor:
             batch.new_paths[item.id] = [path]
             if previous is None:
                 report.added += 1
+                batch.added.add(path)
             else:  # new content at a known path
                 report.updated += 1
 
-    def _commit(self, batch: _Batch) -> None:
+    def _commit(self, batch: _Batch, report: IngestReport) -> None:
         now = datetime.now(UTC)
-        items = list(batch.new.values())
-        rows = [to_row(item, batch.new_paths[item.id], now) for item in items]
+        items, rows = [], []
+        for item in batch.new.values():
+            try:  # the texts are derived here: a record no reader guarded against fails alone
+                rows.append(to_row(item, batch.new_paths[item.id], now))
+                items.append(item)
+            except Exception as exc:
+                paths = set(batch.new_paths[item.id])
+                report.failed += [Skipped(p, f"unexpected error: {type(exc).__name__}: {exc}") for p in paths]
+                added = len(paths & batch.added)  # counted when placed; not stored after all
+                report.added -= added
+                report.updated -= len(paths) - added
+                batch.states = [s for s in batch.states if s.path not in paths]  # retried next time
         texts = [row["embed_text"] for row in rows]
         # every space present gets the new assets, the active ones and any being backfilled
         for space in self.store.spaces:

@@ -81,3 +81,32 @@ def test_only_regular_files_are_read(library: Library, make_a1111: MakeA1111) ->
     reasons = {Path(s.path).name: s.reason for s in report.failed}
     assert set(reasons) == {"pipe.png", "zero.png"}
     assert all("not a regular file" in r for r in reasons.values())
+
+
+def test_pathological_prompts_are_read_in_linear_time(library: Library, make_a1111: MakeA1111) -> None:
+    """Long runs that made a regex backtrack quadratically (minutes at this size): a run of
+    digits (NovelAI weights), "a-a-a-…" (artist credits), unclosed "<lora:" tags. A hang
+    guard, not a speed goal: together they took about 100 s before."""
+    import signal
+
+    folder = make_a1111("digits.png", "1" * 40_000).parent
+    make_a1111("dashes.png", "a-" * 20_000)
+    make_a1111("loras.png", "<lora:" * 20_000)
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("a regex backtracked")))
+    signal.alarm(60)
+    try:
+        report = library.ingest([folder])
+    finally:
+        signal.alarm(0)
+    assert report.added == 3 and not report.failed
+
+
+def test_json_nested_past_the_decoder_costs_only_that_value(library: Library, make_a1111: MakeA1111) -> None:
+    """A `Hashes:` value nested 5,000 deep used to raise RecursionError while the texts were
+    built, outside every reader's guard, and stop the whole ingest."""
+    deep = '{"a":' * 5000 + "1" + "}" * 5000
+    folder = make_a1111("deep.png", "a cat on a windowsill", Hashes=deep).parent
+    make_a1111("plain.png", "a dog in the rain")
+    report = library.ingest([folder])
+    assert report.added == 2 and not report.failed
+    assert library.get(str(folder / "deep.png")).record.prompt == "a cat on a windowsill"

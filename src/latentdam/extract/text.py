@@ -55,7 +55,8 @@ _EMBEDDING = re.compile(
 _EMBEDDING_NAME = re.compile(r"(?<![\w<])\(?\s*embedding:([^\s,()<>:]+)", re.IGNORECASE)
 _EMBEDDING_FILE = re.compile(r"\.(?:pt|safetensors|bin)$", re.IGNORECASE)
 # NovelAI 4: `1.3::words::` -> words ; Midjourney multi-prompt weights `word::2` -> word
-_NOVELAI_WEIGHT = re.compile(r"-?\d+(?:\.\d+)?::(.+?)::")
+# (starting only where a number starts, and possessive: a long run of digits stays linear)
+_NOVELAI_WEIGHT = re.compile(r"(?<![\d.])-?\d++(?:\.\d++)?::(.+?)::")
 _MJ_WEIGHT = re.compile(r"::\s*-?\d+(?:\.\d+)?(?![\d:])")
 # (word:1.3) -> word ; [word] and (word) emphasis brackets -> word
 _WEIGHTED = re.compile(r"\(([^():]+):\s*-?[\d.]+\s*\)")
@@ -72,7 +73,8 @@ _SPACES = re.compile(r"\s+")
 _COMMAS = re.compile(r"\s*,[\s,]*")  # runs of commas and the spaces around them
 _WORDS = re.compile(r"[a-z0-9]+")
 # Who a prompt imitates, to the end of its phrase: "by Greg Rutkowski", "in the style of Moebius"
-_BY = re.compile(r"(?:\b(?P<word>[\w-]+)\s+)?(?<![\w-])by\s+(?P<who>[^,.;|\n]+)", re.IGNORECASE)
+# (the word before "by" starts only where a word starts, possessively: "a-a-a-…" stays linear)
+_BY = re.compile(r"(?:(?<![\w-])(?P<word>[\w-]++)\s+)?(?<![\w-])by\s+(?P<who>[^,.;|\n]+)", re.IGNORECASE)
 _STYLE_OF = re.compile(r"\b(?:in\s+the\s+)?style\s+of\s+[^,.;|\n]+", re.IGNORECASE)
 # "painted by X" names an artist; "surrounded by X", "lit by X" do not
 _CREDIT_VERBS = frozenset((

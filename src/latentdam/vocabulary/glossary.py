@@ -618,6 +618,6 @@ def _json_object(text: str | None) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # a hostile file's JSON, nested thousands deep
         return {}
     return data if isinstance(data, dict) else {}

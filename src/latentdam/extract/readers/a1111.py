@@ -26,7 +26,8 @@ _NEGATIVE = "Negative prompt:"
 _KEY = re.compile(r"\s*(\w[\w \-/]*):\s*")
 _SIZE = re.compile(r"^(\d+)\s*x\s*(\d+)$")
 # <lora:name:0.8>, <lyco:name:0.8:0.5>, <lora:name:te=0.8:unet=0.6>, <lora:name>
-_NETWORK_TAG = re.compile(r"<(lora|lyco):([^:>]+)((?::[^:>]*)*)>", re.IGNORECASE)
+# (never across another "<": an unclosed tag fails at the next one, so many stay linear)
+_NETWORK_TAG = re.compile(r"<(lora|lyco):([^:<>]+)((?::[^:<>]*)*)>", re.IGNORECASE)
 _TRAILING_HASH = re.compile(r"\s*\[[0-9a-fA-F]{6,}\]$")
 _JSON = json.JSONDecoder()
 
@@ -67,7 +68,7 @@ def _read_value(line: str, pos: int) -> tuple[str, int]:
     if pos < len(line) and line[pos] in '"{[':
         try:
             value, stop = _JSON.raw_decode(line, pos)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the decoder's depth: plain text
             pass
         else:
             if isinstance(value, str):
@@ -174,7 +175,7 @@ def _civitai_hash_loras(value: str | None) -> list[str]:
         return []
     try:
         data = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     if not isinstance(data, dict):
         return []

@@ -175,7 +175,7 @@ def _is_json(text: str) -> bool:
         return False
     try:
         return isinstance(json.loads(text), (dict, list))
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
