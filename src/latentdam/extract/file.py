@@ -43,8 +43,17 @@ class ExtractedFile:
 
 
 def scan(paths: Iterable[Path]) -> Iterator[Path]:
-    """Image files under the given files/folders, recursive, in a stable order, absolute.
-    Paths are made absolute without resolving links, so reports name what the user sees."""
+    """Image files under the given files/folders, recursive, in a stable order, absolute,
+    each once (`ingest samples samples/a1111` overlaps). Paths are made absolute without
+    resolving links, so reports name what the user sees."""
+    seen: set[Path] = set()
+    for path in _scan(paths):
+        if path not in seen:
+            seen.add(path)
+            yield path
+
+
+def _scan(paths: Iterable[Path]) -> Iterator[Path]:
     for root in paths:
         root = root.expanduser()
         if root.is_dir():

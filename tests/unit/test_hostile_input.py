@@ -1,5 +1,7 @@
-"""The reader boundary: hostile values in a file's metadata never cost the image. Each file
-is written as A1111 writes its `parameters` block, with the value a hostile file carries."""
+"""Hostile and odd input never costs a good file: values a reader hands on out of range or
+unclean (the reader boundary, extract/sanitize.py), files that are not files, metadata that
+makes a parser recurse or a regex backtrack, inputs that overlap. The A1111 files are written
+as A1111 writes its `parameters` block, with the value a hostile file carries."""
 
 from __future__ import annotations
 
@@ -110,3 +112,13 @@ def test_json_nested_past_the_decoder_costs_only_that_value(library: Library, ma
     report = library.ingest([folder])
     assert report.added == 2 and not report.failed
     assert library.get(str(folder / "deep.png")).record.prompt == "a cat on a windowsill"
+
+
+def test_overlapping_inputs_list_each_file_once(library: Library, make_a1111: MakeA1111) -> None:
+    """`ingest samples samples/a1111 samples/a1111/x.png`: three ways to name one file."""
+    one = make_a1111("one.png", "a tram in the fog", folder="images/city")
+    make_a1111("two.png", "a bridge at night", folder="images")
+    root = one.parent.parent
+    report = library.ingest([root, one.parent, one])
+    assert (report.added, report.updated, report.unchanged, report.seen) == (2, 0, 0, 2)
+    assert library.get(str(one)).paths == [str(one)]
