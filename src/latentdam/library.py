@@ -576,11 +576,15 @@ class Library:
         if not prompt.strip():
             return PromptVariants(id=asset.id, prompt="", total=0, varies=[], variants=[])
         where = f"prompt = {quote(prompt)} AND id != {quote(asset.id)}"
-        total = self.store.assets.count_rows(where)
-        rows = self.store.matching(where, limit, newest_first=True)
-        variants = [from_row(row) for row in rows]
+        newest = self.store.filter_ids(where, limit)
+        rows = self.store.rows(newest)
+        variants = [from_row(rows[i]) for i in newest]
         return PromptVariants(
-            id=asset.id, prompt=prompt, total=total, varies=varying([asset, *variants]), variants=variants
+            id=asset.id,
+            prompt=prompt,
+            total=self.store.count(where),
+            varies=varying([asset, *variants]),
+            variants=variants,
         )
 
     def values(self, field: str, contains: str = "", limit: int = 20) -> dict[str, int]:

@@ -625,14 +625,6 @@ class LibraryStore:
             query = query.where(where)
         return query.to_arrow().to_pylist()
 
-    def matching(self, where: str, k: int, newest_first: bool = False) -> list[dict[str, Any]]:
-        """Up to `k` whole rows matching a filter (newest first when asked)."""
-        query = self.assets.search().where(where).limit(None if newest_first else k)
-        if not newest_first:
-            return query.to_list()
-        table = query.to_arrow().sort_by([("created_at", "descending")])
-        return table.slice(0, k).to_pylist()
-
     def filter_ids(self, where: str | None, k: int) -> list[str]:
         """Ids matching a filter, newest first (for queries with filters and no text)."""
         query = self.assets.search().select(["id", "created_at"]).limit(None)
