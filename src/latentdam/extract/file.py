@@ -15,7 +15,7 @@ from stat import S_ISREG
 from PIL import Image, UnidentifiedImageError
 
 from latentdam.errors import ExtractError, ImageTooLarge, UnsupportedFormat
-from latentdam.extract.metadata import read_generation, with_provenance
+from latentdam.extract.metadata import read_generation
 from latentdam.extract.provenance import read_provenance
 from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.record import GenerationRecord
@@ -177,8 +177,7 @@ def extract_bytes(
 
     if meta.format not in ("PNG", "JPEG", "WEBP"):
         raise UnsupportedFormat(f"{meta.format} images are not supported (PNG, JPEG, WebP are)", path)
-    extraction = read_generation(meta)
-    with_provenance(extraction.record, read_provenance(data, meta.format, trust_anchors))
+    extraction = read_generation(meta, read_provenance(data, meta.format, trust_anchors))
     return ExtractedFile(
         id=hash_bytes(data),
         path=path,

@@ -22,9 +22,10 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_generation(meta: RawMetadata) -> Extraction:
+def read_generation(meta: RawMetadata, provenance: Provenance | None = None) -> Extraction:
     """First reader whose marker is present wins; a broken block is a warning, not a failure:
-    the asset is still indexed, with whatever the other blocks say."""
+    the asset is still indexed, with whatever the other blocks say. `provenance`: the file's
+    Content Credentials, read from its bytes (extract/provenance.py)."""
     warnings: list[str] = []
     record = GenerationRecord()
     for reader in GENERATOR_READERS:
@@ -46,6 +47,7 @@ def read_generation(meta: RawMetadata) -> Extraction:
             setattr(record, name, getattr(plain, name))
     record.tags = list(dict.fromkeys([*record.tags, *plain.tags]))
     record.raw = meta.blocks()
+    with_provenance(record, provenance)  # before the boundary: the software it names is file text too
     record, problems = sanitized(record)
     return Extraction(record, warnings + problems)
 

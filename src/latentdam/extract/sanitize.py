@@ -20,7 +20,6 @@ MAX_TEXT = 32_000
 MAX_NAME = 1_000
 MAX_ITEMS = 200
 MAX_RAW = 1_000_000  # a raw metadata block kept whole up to this; the rest is cut
-_INT32 = 2**31 - 1
 _BAD_CHARS = re.compile(r"[\ud800-\udfff\x00]")  # lone surrogates (from "\ud800" escapes), NULs
 
 # field -> the valid range; outside it the value is dropped (None)
