@@ -192,3 +192,12 @@ def test_a_library_from_before_credentials_gains_their_columns(
         reopened.search(filters={"provenance": "none"}).results[0].asset.record.prompt
         == "a red fox in the snow"
     )
+
+
+def test_the_cli_offers_every_state_the_reader_gives() -> None:
+    from typing import get_args
+
+    from latentdam.cli import Provenance as Choice
+    from latentdam.extract.provenance import ProvenanceState
+
+    assert {c.value for c in Choice} == {*get_args(ProvenanceState), "none"}

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from latentdam.errors import InvalidQuery
+from latentdam.extract.provenance import ProvenanceState
 from latentdam.extract.record import Tool
 from latentdam.search.signal import Signal
 
@@ -43,7 +44,7 @@ class Filters(BaseModel):
         default=None,
         description="Content Credentials say a model made it (true), or say it was not (false)",
     )
-    provenance: Literal["valid", "untrusted", "tampered", "invalid", "remote", "none"] | None = Field(
+    provenance: ProvenanceState | Literal["none"] | None = Field(
         default=None,
         description="the state of the file's Content Credentials (C2PA); none: it has none",
     )
