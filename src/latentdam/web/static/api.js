@@ -98,6 +98,13 @@ export async function imageSource(path) {
   return fetched;
 }
 
+/** Point an <img> at one of an asset's pictures ("thumbnail" or "file"), through the key
+ * when there is one; a picture that cannot load marks the img `broken`. Returns the img. */
+export function showPicture(img, id, which = "thumbnail") {
+  imageSource(`/v1/assets/${id}/${which}`).then((src) => (img.src = src), () => img.classList.add("broken"));
+  return img;
+}
+
 // A job's server-sent events, read with fetch (EventSource cannot send the key).
 export async function followJob(id, onEvent, signal) {
   const response = await fetch(`/v1/jobs/${id}/events`, { headers: headers(), signal });

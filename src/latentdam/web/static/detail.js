@@ -1,6 +1,6 @@
 // The detail view: the full picture, every generation parameter and ComfyUI stage, why it
 // is among the results, and what to do next (copy, more like this, same prompt).
-import { call, imageSource, search, searchByImage } from "./api.js";
+import { call, imageSource, search, searchByImage, showPicture } from "./api.js";
 import { $, copy, el, fileName, fill } from "./dom.js";
 import { droppedImage, go, state } from "./nav.js";
 import { BAND_LABEL, pageOf, request } from "./results.js";
@@ -20,7 +20,7 @@ export async function openDetail(id) {
   const img = $("detail-img");
   img.alt = asset.record.prompt?.slice(0, 200) || fileName(asset.path);
   img.removeAttribute("src");
-  imageSource(`/v1/assets/${asset.id}/file`).then((src) => (img.src = src), () => imageSource(`/v1/assets/${asset.id}/thumbnail`).then((s) => (img.src = s)));
+  imageSource(`/v1/assets/${asset.id}/file`).then((src) => (img.src = src), () => showPicture(img, asset.id));
   const r = asset.record;
   const hit = await explained(asset.id);
   const rows = [
@@ -120,8 +120,7 @@ function variantsSection(asset) {
         "ul",
         { className: "variant-strip" },
         variants.map((a) => {
-          const img = el("img", { alt: caption(a), loading: "lazy" });
-          imageSource(`/v1/assets/${a.id}/thumbnail`).then((src) => (img.src = src));
+          const img = showPicture(el("img", { alt: caption(a), loading: "lazy" }), a.id);
           return el("li", {}, el("button", { type: "button", onclick: () => go({ open: a.id }) }, img, el("span", { className: "hint", textContent: caption(a) })));
         }),
       ),

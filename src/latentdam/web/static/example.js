@@ -1,6 +1,6 @@
 // Search by example: an image dropped or pasted anywhere, or an asset of the library, with a
 // text ↔ image weight when both are given.
-import { imageSource } from "./api.js";
+import { showPicture } from "./api.js";
 import { $, el, fill } from "./dom.js";
 import { upload } from "./library.js";
 import { droppedImage, go, setDroppedImage, state } from "./nav.js";
@@ -17,7 +17,7 @@ export function renderQueryImage() {
   box.hidden = false;
   const img = el("img", { alt: "the query image" });
   if (droppedImage) img.src = URL.createObjectURL(droppedImage);
-  else imageSource(`/v1/assets/${state.image}/thumbnail`).then((src) => (img.src = src));
+  else showPicture(img, state.image);
   const parts = [img];
   if (parsed.text) {
     const slider = el("input", { type: "range", min: 0, max: 1, step: 0.05, value: state.weight, ariaLabel: "Weight of the image against the text" });

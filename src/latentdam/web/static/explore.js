@@ -1,5 +1,5 @@
 // Explore: the library's neighbourhoods and a zoomable map of the active space.
-import { call, imageSource } from "./api.js";
+import { call, showPicture } from "./api.js";
 import { $, el, fill } from "./dom.js";
 import { go } from "./nav.js";
 
@@ -52,8 +52,7 @@ export async function renderExplore() {
           "div",
           { className: "thumbs" },
           hood.samples.map((id) => {
-            const img = el("img", { alt: "", loading: "lazy" });
-            imageSource(`/v1/assets/${id}/thumbnail`).then((src) => (img.src = src));
+            const img = showPicture(el("img", { alt: "", loading: "lazy" }), id);
             const b = el("button", { type: "button", onclick: () => go({ page: "search", open: id }) }, img);
             b.setAttribute("aria-label", `Open a picture of ${title}`);
             return b;
@@ -128,7 +127,7 @@ function thumbnailFor(id) {
   const img = new Image();
   img.onload = () => requestAnimationFrame(drawMap);
   thumbs.set(id, img);
-  imageSource(`/v1/assets/${id}/thumbnail`).then((src) => (img.src = src));
+  showPicture(img, id);
   return null;
 }
 

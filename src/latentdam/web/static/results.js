@@ -1,6 +1,6 @@
 // The search view: a query's pages of results, fetched by cursor as the grid scrolls, and
 // the honest states around them (no match, nothing to search, the welcome).
-import { call, imageSource, search, searchByImage } from "./api.js";
+import { call, search, searchByImage, showPicture } from "./api.js";
 import { $, el, fileName, fill, showError } from "./dom.js";
 import { renderQueryImage } from "./example.js";
 import { renderFacets } from "./facets.js";
@@ -202,8 +202,7 @@ export function shownHit(hit) {
 export function card(item, closest = false, box = null) {
   const { id, band, name } = item;
   const size = box ? { width: Math.round(box.width), height: Math.round(box.height) } : { width: Math.round(200 * item.ratio), height: 200 };
-  const img = el("img", { alt: item.alt, loading: "lazy", decoding: "async", ...size });
-  imageSource(`/v1/assets/${id}/thumbnail`).then((src) => (img.src = src), () => img.classList.add("broken"));
+  const img = showPicture(el("img", { alt: item.alt, loading: "lazy", decoding: "async", ...size }), id);
   const button = el(
     "button",
     {

@@ -1,6 +1,6 @@
 // Selection across searches (click, Ctrl/Shift+click, x), and what a selection can do:
 // compare 2–4 side by side, export a zip, copy paths, tag or untag.
-import { ApiError, apiKey, call, followJob, imageSource } from "./api.js";
+import { ApiError, apiKey, call, followJob, showPicture } from "./api.js";
 import { $, copy, el, fileName, fill, showError, toast } from "./dom.js";
 import { rerender } from "./nav.js";
 import { forgetSearch, resultIds } from "./results.js";
@@ -79,8 +79,7 @@ async function openCompare() {
   body.style.setProperty("--n", String(assets.length));
   const cells = [el("span")];
   for (const a of assets) {
-    const img = el("img", { alt: fileName(a.path) });
-    imageSource(`/v1/assets/${a.id}/file`).then((src) => (img.src = src));
+    const img = showPicture(el("img", { alt: fileName(a.path) }), a.id, "file");
     cells.push(el("figure", { style: "margin:0" }, img, el("figcaption", { className: "hint", textContent: fileName(a.path) })));
   }
   cells.push(el("span", { className: "label", textContent: "Prompt" }));

@@ -1,6 +1,6 @@
 // Wander: from any asset to its neighbours, and on to their neighbours — a walk through the
 // embedding space, one click a step (Back walks back). Every step is the public similar API.
-import { call, imageSource } from "./api.js";
+import { call, showPicture } from "./api.js";
 import { $, el, fileName, fill, showError } from "./dom.js";
 import { go, state } from "./nav.js";
 
@@ -8,8 +8,7 @@ const NEAR = 6; // neighbours of the asset
 const FURTHER = 3; // of each neighbour's own neighbours, the ones not shown yet
 
 function tile(asset, size, label) {
-  const img = el("img", { alt: asset.record.prompt?.slice(0, 120) || fileName(asset.path), loading: "lazy" });
-  imageSource(`/v1/assets/${asset.id}/thumbnail`).then((src) => (img.src = src), () => {});
+  const img = showPicture(el("img", { alt: asset.record.prompt?.slice(0, 120) || fileName(asset.path), loading: "lazy" }), asset.id);
   const button = el("button", { type: "button", className: `wander-tile wander-${size}`, onclick: () => go({ wander: asset.id }) }, img);
   button.setAttribute("aria-label", `${label}: ${fileName(asset.path)}; wander from it`);
   button.dataset.id = asset.id;
