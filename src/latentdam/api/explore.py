@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from latentdam.api.deps import LibraryDep, require
 from latentdam.api.jobs import RunnerDep
 from latentdam.api.keys import ApiKey, Scope
+from latentdam.embed.space import SPACE_NAME
 from latentdam.errors import LibraryBusy
 from latentdam.jobs import Job, MapJob
 from latentdam.search.explore import ExploreMap
@@ -33,7 +34,7 @@ async def explore(
     lib: LibraryDep,
     runner: RunnerDep,
     key: SearchKey,
-    space: Annotated[str | None, Query(max_length=200, pattern=r"^[\w.-]+$")] = None,
+    space: Annotated[str | None, Query(pattern=SPACE_NAME)] = None,
 ) -> Any:
     """The library's neighbourhoods (clusters named by their typical prompt words, with the
     assets nearest each centre) and a 2-D map of the space. Asking for it keeps it current:

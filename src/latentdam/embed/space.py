@@ -65,6 +65,10 @@ class Space:
         )
 
 
+# What a request may name a space by (space_name() makes only these): no path, no SQL.
+SPACE_NAME = r"^[\w.-]{1,200}$"
+
+
 def space_name(model_id: str) -> str:
     """A column-safe space name from a model id: 'openai/clip-vit-base-patch32' ->
     'clip_vit_base_patch32' (the organisation is dropped; the model name is what people say)."""

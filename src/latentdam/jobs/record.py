@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from latentdam.embed.space import SPACE_NAME
 from latentdam.store.asset import ASSET_ID
 
 JOB_ID = r"^[0-9a-f]{16}$"
@@ -83,9 +84,7 @@ class MapJob(BaseModel):
     `GET /v1/explore` queues one itself when the kept map is missing or stale."""
 
     kind: Literal[JobKind.MAP] = JobKind.MAP
-    space: str | None = Field(
-        default=None, max_length=200, pattern=r"^[\w.-]+$", description="default: the active text space"
-    )
+    space: str | None = Field(default=None, pattern=SPACE_NAME, description="default: the active text space")
 
 
 JobRequest = Annotated[IngestJob | ReembedJob | RefreshJob | TagJob | MapJob, Field(discriminator="kind")]

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from latentdam.embed.space import SPACE_NAME
 from latentdam.errors import InvalidQuery
 from latentdam.extract.provenance import ProvenanceState
 from latentdam.extract.record import Tool
@@ -112,7 +113,7 @@ class SearchQuery(BaseModel):
     facets: bool = False
     # Answer from this space instead of the active one of its kind (a migration's new space
     # answers with the assets it has embedded so far: compare it with the current one).
-    space: str | None = Field(default=None, max_length=200, pattern=r"^[\w.-]+$")
+    space: str | None = Field(default=None, pattern=SPACE_NAME)
     # The `next_cursor` of the previous page of this same query (None: the first page).
     cursor: str | None = Field(default=None, max_length=512)
 
