@@ -11,7 +11,11 @@ import { fillHistory, freeText, renderChips } from "./omnibox.js";
 import { forgetSearch, renderSearch } from "./results.js";
 import { renderWander } from "./wander.js";
 
+let shownPage = null; // the page drawn last: a step of a wander stays on it
+
 function render() {
+  const arrived = state.page !== shownPage;
+  shownPage = state.page;
   for (const page of ["search", "library", "duplicates", "explore"]) $(`page-${page}`).hidden = state.page !== page;
   for (const link of document.querySelectorAll("[data-page]")) {
     link.toggleAttribute("aria-current", link.dataset.page === state.page);
@@ -25,7 +29,9 @@ function render() {
   }
   if (state.page === "library") return renderLibrary();
   if (state.page === "duplicates") return renderDuplicates();
-  if (state.page === "explore") return Promise.all([renderWander(), renderExplore()]);
+  // the map is fetched on arriving (it is megabytes at 100k assets), not on every wander step;
+  // while it is computed or stale, explore.js looks again by itself
+  if (state.page === "explore") return Promise.all([renderWander(), arrived ? renderExplore() : null]);
   renderSearch();
   if (state.open) openDetail(state.open);
   else if ($("detail").open) $("detail").close();
