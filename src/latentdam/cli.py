@@ -30,7 +30,7 @@ from rich.text import Text
 
 from latentdam.config import load_settings
 from latentdam.errors import InvalidQuery, InvalidSetting, LatentdamError, QueryError
-from latentdam.extract.record import Tool
+from latentdam.extract.record import Stage, Tool
 from latentdam.reports import IngestProgress, IngestReport, Report
 from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
 from latentdam.search.result import SearchResult, Status
@@ -721,6 +721,7 @@ def _print_asset(asset: Asset) -> None:
             "loras",
             ", ".join(f"{lo.name}:{lo.weight:g}" if lo.weight is not None else lo.name for lo in rec.loras),
         ),
+        ("models", " → ".join(rec.diffusion_models()) if len(rec.diffusion_models()) > 1 else None),
         ("controlnets", ", ".join(rec.controlnets)),
         ("sampler", " / ".join(x for x in (rec.sampler, rec.scheduler) if x)),
         ("steps", rec.steps),
@@ -732,6 +733,12 @@ def _print_asset(asset: Asset) -> None:
         ("tags", ", ".join(rec.tags)),
         ("job id", rec.job_id),
         ("software", rec.software),
+        (
+            "stages",
+            "\n".join(_stage_line(i, st) for i, st in enumerate(rec.stages, 1))
+            if len(rec.stages) > 1
+            else None,
+        ),
         ("credentials", _credentials(rec.provenance)),
         ("metadata", ", ".join(rec.raw)),
         ("warnings", "\n".join(asset.warnings)),
@@ -740,6 +747,25 @@ def _print_asset(asset: Asset) -> None:
         if value not in (None, "", []):
             table.add_row(name, escape(str(value)))
     out.print(table)
+
+
+def _stage_line(number: int, stage: Stage) -> str:
+    """One sampling pass on a line or two: its settings, then its prompt when it has one."""
+    settings = [
+        stage.model or "",
+        " / ".join(x for x in (stage.sampler, stage.scheduler) if x),
+        f"{stage.steps} steps" if stage.steps is not None else "",
+        f"cfg {stage.cfg:g}" if stage.cfg is not None else "",
+        f"seed {stage.seed}" if stage.seed is not None else "",
+        f"denoise {stage.denoise:g}" if stage.denoise is not None else "",
+        f"{stage.width}×{stage.height}" if stage.width and stage.height else "",
+        ", ".join(f"{lo.name}:{lo.weight:g}" if lo.weight is not None else lo.name for lo in stage.loras),
+        ", ".join(
+            f"{c.name}:{c.strength:g}" if c.strength is not None else c.name for c in stage.controlnets
+        ),
+    ]
+    line = f"{number}. " + ", ".join(x for x in settings if x)
+    return line + (f"\n   {stage.positive}" if stage.positive else "")
 
 
 def _credentials(provenance: ProvenanceRecord | None) -> str | None:

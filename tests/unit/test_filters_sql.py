@@ -20,7 +20,7 @@ def test_glob_to_like_escapes_sql_wildcards() -> None:
 def test_filters_compile_to_one_anded_predicate() -> None:
     sql = to_sql(Filters(tool="comfyui", model="SDXL", seed=7, min_width=512, tags=["o'neil"]))
     assert sql == (
-        "(tool = 'comfyui') AND (lower(model) LIKE '%sdxl%') AND (seed = 7) AND (width >= 512)"
+        "(tool = 'comfyui') AND (lower(array_to_string(models, '\n')) LIKE '%sdxl%') AND (seed = 7) AND (width >= 512)"
         " AND (array_has(tags, 'o''neil'))"
     )
     assert to_sql(Filters()) is None
@@ -52,7 +52,8 @@ def test_or_branches_and_exclusions_compile_and_nest() -> None:
         exclude=[Filters(tags=["draft"])],
     )
     assert to_sql(filters) == (
-        "(tool = 'a1111') AND (((lower(model) LIKE '%sdxl%')) OR ((lower(model) LIKE '%flux%')"
+        "(tool = 'a1111') AND (((lower(array_to_string(models, '\n')) LIKE '%sdxl%'))"
+        " OR ((lower(array_to_string(models, '\n')) LIKE '%flux%')"
         " AND (((lower(sampler) = 'euler'))))) AND (NOT COALESCE(((array_has(tags, 'draft'))), FALSE))"
     )
     with pytest.raises(ValidationError, match="levels deep"):

@@ -17,7 +17,7 @@ from latentdam import Library, Settings
 from latentdam.embed import TextEmbedder
 from latentdam.extract.provenance import read_provenance
 from latentdam.extract.record import Tool
-from latentdam.store.schema import PROVENANCE_FIELDS
+from latentdam.store.schema import PROVENANCE_FIELDS, SCHEMA_VERSION, STAGE_FIELDS
 from latentdam.testing.credentials import (
     dalle_manifest,
     firefly_manifest,
@@ -177,10 +177,11 @@ def test_a_library_from_before_credentials_gains_their_columns(
 ) -> None:
     lib = _library(tmp_path, text_embedder, trusted=False)
     lib.ingest([signed / "a1111.png"])
-    lib.store.assets.drop_columns([f.name for f in PROVENANCE_FIELDS])  # as schema 1 wrote it
+    # as schema 1 wrote it
+    lib.store.assets.drop_columns([f.name for f in (*PROVENANCE_FIELDS, *STAGE_FIELDS)])
     lib.store.set_meta("schema_version", 1)
     reopened = Library.open(settings=lib.settings)
-    assert reopened.store.get_meta("schema_version") == 2
+    assert reopened.store.get_meta("schema_version") == SCHEMA_VERSION
     assert {f.name for f in PROVENANCE_FIELDS} <= set(reopened.store.assets.schema.names)
     reopened.ingest([signed])
     assert {Path(h.asset.path).name for h in reopened.search(filters={"ai_made": True}, limit=9).results} == {

@@ -1,23 +1,34 @@
 """ComfyUI: the `prompt` API graph (PNG tEXt or WebP EXIF), the `workflow` UI graph as fallback.
 
+A multi-pass graph is described by the sampler that made the saved image (the last one on the
+way to the first Save node); every pass is kept in `stages` (test_comfyui_stages.py).
+
 Measured against sd-parsers 0.6's ComfyUIParser with a throwaway script (not a test): each graph
-below saved as a ComfyUI PNG, facts = the non-empty expected fields (prompt, negative, model,
-LoRAs with weights in order, ControlNets, sampler, scheduler, steps, cfg/guidance, seed,
-width/height). sd-parsers was scored generously: a fact counts if *any* of its samplers, or its
+below saved as a ComfyUI PNG with both chunks, facts = the non-empty expected fields (prompt,
+negative, model, every diffusion model, LoRAs with weights, ControlNets, sampler, scheduler,
+steps, cfg/guidance, seed, width/height). sd-parsers lists every sampler without saying which
+made the image, so it was scored generously: a fact counts if *any* of its samplers, or its
 leftover-node metadata, holds the right value.
 
-    graph            facts  sd-parsers  ours   sd-parsers misses
-    sd15                10          10    10
-    sdxl_refiner        10          10    10
-    hires_fix           11          11    11
-    lora_stack          11           9    11   model (takes LoraLoader's `model` link), LoRAs
-    flux_dev             9           2     9   prompt, model, sampler, scheduler, steps, cfg, seed
-    flux_power_lora     10           3    10   same as flux_dev
-    controlnet          11           9    11   prompt, negative (both through ControlNetApplyAdvanced)
-    primitives          10           8    10   prompt (linked text), seed (linked seed node)
-    qwen_edit            8           6     8   prompt (`prompt` input), model
-    kontext              7           5     7   model, cfg (FluxGuidance)
-    total               97     73 (75%)   97
+    graph                          facts  sd-parsers  ours   sd-parsers misses
+    sd15                              11          11    11
+    sdxl_refiner                      11          11    11
+    hires_fix                         12          10    12   LoRA weight, height (1.5x upscale)
+    latent_upscale_new_checkpoint     11          11    11
+    stable_cascade                    10          10    10
+    unclip_two_pass                   11          11    11
+    noisy_latent_composition          11          11    11
+    area_composition                  11          11    11
+    model_merge                       11          10    11   the second merged model
+    hidream_e1                         9           4     9   prompt, negative, model, sampler
+    lora_stack                        12           9    12   model (takes LoraLoader's `model` link), LoRAs
+    flux_dev                          10           6    10   prompt, model, sampler
+    flux_power_lora                   11           7    11   same as flux_dev
+    controlnet                        12          12    12
+    primitives                        11          10    11   prompt (linked text)
+    qwen_edit                          9           6     9   prompt (`prompt` input), model
+    kontext                            8           5     8   model, cfg (FluxGuidance)
+    total                            181   155 (86%)   181
 
 With only one of the two chunks (prompt-only or workflow-only files) sd-parsers returns nothing.
 """
@@ -77,10 +88,11 @@ CASES: dict[str, tuple[Builder, dict[str, Any]]] = {
     "sdxl_refiner": (
         graphs.sdxl_base_refiner,
         {
-            # first stage (base); the refiner's `noise_seed` 0 with add_noise disabled is ignored
+            # the refiner made the saved image; it adds no noise, so its seed is the base's
             "prompt": "a majestic snow leopard on a rocky ledge, golden hour, national geographic",
             "negative_prompt": "cartoon, painting, blurry, deformed",
-            "model": "sd_xl_base_1.0.safetensors",
+            "model": "sd_xl_refiner_1.0.safetensors",
+            "models": ["sd_xl_base_1.0.safetensors", "sd_xl_refiner_1.0.safetensors"],
             "sampler": "euler",
             "scheduler": "normal",
             "steps": 25,
@@ -93,18 +105,132 @@ CASES: dict[str, tuple[Builder, dict[str, Any]]] = {
     "hires_fix": (
         graphs.sd15_hires_fix,
         {
-            # first pass for settings and size; the LoRA only the hires pass uses is still listed
+            # the hires pass's settings, at the upscaled size (512x768 by 1.5)
             "prompt": "a red fox in a misty autumn forest, highly detailed",
             "negative_prompt": "lowres, bad anatomy",
             "model": "dreamshaper_8.safetensors",
             "loras": [LoRA("detail_tweaker_xl.safetensors", 0.5)],
+            "sampler": "euler_ancestral",
+            "scheduler": "normal",
+            "steps": 15,
+            "cfg": 5.0,
+            "seed": 9902,
+            "width": 768,
+            "height": 1152,
+        },
+    ),
+    "latent_upscale_new_checkpoint": (
+        graphs.latent_upscale_new_checkpoint,
+        {
+            "prompt": "a medieval castle on a hill, sharp stone detail, banners, golden hour",
+            "negative_prompt": "blurry, lowres",
+            "model": "epicrealism_naturalSinRC1VAE.safetensors",
+            "models": ["v1-5-pruned-emaonly.safetensors", "epicrealism_naturalSinRC1VAE.safetensors"],
+            "sampler": "dpmpp_2m",
+            "scheduler": "karras",
+            "steps": 14,
+            "cfg": 5.5,
+            "seed": 2222,
+            "width": 1024,
+            "height": 1024,
+        },
+    ),
+    "stable_cascade": (
+        graphs.stable_cascade,
+        {
+            "prompt": "an evil looking robot in a cyberpunk city, neon signs, rain",
+            "model": "stable_cascade_stage_b.safetensors",
+            "models": ["stable_cascade_stage_c.safetensors", "stable_cascade_stage_b.safetensors"],
+            "sampler": "euler_ancestral",
+            "scheduler": "simple",
+            "steps": 10,
+            "cfg": 1.1,
+            "seed": 676767,
+            "width": 1024,
+            "height": 1024,
+        },
+    ),
+    "unclip_two_pass": (
+        graphs.unclip_two_pass,
+        {
+            "prompt": "a portrait of a woman in a field of sunflowers",
+            "negative_prompt": "ugly, deformed",
+            "model": "v2-1_768-ema-pruned.safetensors",
+            "models": ["sd21-unclip-h.ckpt", "v2-1_768-ema-pruned.safetensors"],
+            "sampler": "dpmpp_2m",
+            "scheduler": "karras",
+            "steps": 14,
+            "cfg": 7.0,
+            "seed": 5151,
+            "width": 1152,
+            "height": 1152,
+        },
+    ),
+    "noisy_latent_composition": (
+        graphs.noisy_latent_composition,
+        {
+            # the finishing pass adds no noise: the seed is the background's, whose latent it continues
+            "prompt": "a girl with long blue hair and a red fox in a beautiful forest, river, sunlight, masterpiece",
+            "negative_prompt": "(hands), text, error, cropped",
+            "model": "Anything-V3.0.ckpt",
+            "sampler": "dpmpp_sde",
+            "scheduler": "normal",
+            "steps": 30,
+            "cfg": 8.0,
+            "seed": 335608130539327,
+            "width": 1024,
+            "height": 512,
+        },
+    ),
+    "area_composition": (
+        graphs.area_composition,
+        {
+            "prompt": "\n".join(
+                [
+                    "a beautiful winter landscape at night, masterpiece, best quality",
+                    "night sky full of stars, milky way",
+                    "snow covered mountains, pine trees",
+                    "a frozen lake reflecting the sky",
+                ]
+            ),
+            "negative_prompt": "(worst quality, low quality:1.4)",
+            "model": "AOM3A1.safetensors",
             "sampler": "dpmpp_2m",
             "scheduler": "karras",
             "steps": 25,
-            "cfg": 7.0,
-            "seed": 3301,
+            "cfg": 7.5,
+            "seed": 8566257,
+            "width": 1280,
+            "height": 704,
+        },
+    ),
+    "model_merge": (
+        graphs.model_merge,
+        {
+            "prompt": "a watercolor hummingbird, white background",
+            "negative_prompt": "photo",
+            "model": "dreamshaper_8.safetensors",
+            "models": ["dreamshaper_8.safetensors", "realisticVisionV60B1_v51HyperVAE.safetensors"],
+            "sampler": "euler_ancestral",
+            "scheduler": "normal",
+            "steps": 24,
+            "cfg": 6.0,
+            "seed": 777,
             "width": 512,
-            "height": 768,
+            "height": 512,
+        },
+    ),
+    "hidream_e1": (
+        graphs.hidream_e1_edit,
+        {
+            "prompt": "Convert the image into a Ghibli style",  # not cond2's negative text
+            "negative_prompt": "low resolution, blur",
+            "model": "hidream_e1_1_bf16.safetensors",
+            "sampler": "euler",
+            "scheduler": "normal",
+            "steps": 28,
+            "cfg": 5.0,
+            "seed": 3141592,
         },
     ),
     "lora_stack": (
@@ -218,11 +344,16 @@ CASES: dict[str, tuple[Builder, dict[str, Any]]] = {
 }
 
 # the generation fields every case pins (ComfyUI graphs carry no model hash or software name)
-GENERATION_FIELDS = tuple(f for f in READER_FIELDS if f not in ("tool", "model_hash", "software"))
+GENERATION_FIELDS = (
+    *(f for f in READER_FIELDS if f not in ("tool", "model_hash", "software")),
+    "models",
+)
 
 
 def expected_record(facts: dict[str, Any]) -> dict[str, Any]:
     empty = GenerationRecord(tool=Tool.COMFYUI)
+    if "models" not in facts:  # one diffusion model: the one `model` names
+        facts = facts | {"models": [facts["model"]] if facts.get("model") else []}
     return {name: facts.get(name, getattr(empty, name)) for name in GENERATION_FIELDS}
 
 

@@ -227,6 +227,24 @@ def test_detail_shows_content_credentials(page: Page, server: Server, artifacts:
     )
 
 
+def test_detail_shows_every_sampling_pass(page: Page, server: Server, artifacts: Path) -> None:
+    """The SDXL base + refiner sample: the refiner made the saved image, the base pass is kept."""
+    found = _api(server, "/v1/search", text="corgi", filters={"model": "sd_xl_base"}, limit=3)
+    corgi = next(h for h in found["results"] if Path(h["asset"]["path"]).name == "ComfyUI_00027_.png")
+    page.goto(f"{server.url}/?q=corgi&open={corgi['id']}")
+    params = page.locator("#detail .params").first
+    expect(params).to_contain_text("sd_xl_refiner_1.0.safetensors")  # the checkpoint of the image
+    expect(params).to_contain_text("sd_xl_base_1.0.safetensors → sd_xl_refiner_1.0.safetensors")
+    passes = page.get_by_role("region", name="Sampling passes")
+    expect(passes.locator("li")).to_have_count(2)
+    expect(passes.locator("li").first).to_contain_text("Pass 1")
+    expect(passes.locator("li").first).to_contain_text("sd_xl_base_1.0.safetensors")
+    expect(passes.locator("li").last).to_contain_text("Final pass")
+    expect(passes.locator("li").last).to_contain_text("seed 887461230055412")  # the base's noise
+    passes.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "detail-sampling-passes.png")
+
+
 def test_nothing_matches_is_said_plainly(page: Page, server: Server, artifacts: Path) -> None:
     text = "quarterly tax spreadsheet with pivot tables"
     assert _api(server, "/v1/search", text=text)["status"] == "no_match"  # the premise, from the API

@@ -1,6 +1,7 @@
 """Which words of a record are embedded and which are keyword-indexed: one deliberate choice.
 
-Embedded (semantic) text = what the image *shows*: the positive prompt with generator syntax
+Embedded (semantic) text = what the image *shows*: the positive prompt (every distinct one of a
+multi-pass workflow, the saved image's own first) with generator syntax
 stripped (weights, LoRA/embedding tags, BREAK, prompt editing, Midjourney parameters: every
 syntax entry of the glossary, `latentdam/vocabulary/glossary.toml`) and without artist credits
 ("by Greg Rutkowski", "in the style of Moebius": a small sentence model reads names as word
@@ -19,7 +20,7 @@ they are on nearly every asset and say little about the picture, and every appen
 dilutes the prompt (see `TOOL_KINDS`); they are found by keyword.
 
 Keyword text = everything a person may type literally: the cleaned prompt (credits included),
-title, description, tags, checkpoint, LoRAs, ControlNets, sampler, tool, the file name, the names of
+title, description, tags, every checkpoint, LoRAs, ControlNets, sampler, tool, the file name, the names of
 textual-inversion embeddings used in the prompt, and the words of the term and every alias
 of each glossary entry the record used (each word once), so "controlnet depth" finds
 `control_v11f1p_sd15_depth` assets and "sdxl" finds `sd_xl_base_1.0` ones.
@@ -36,7 +37,8 @@ from latentdam.vocabulary.glossary import TOOL_KINDS, Glossary, GlossaryEntry
 # The version of the recipe below. Bump it whenever embedding_text or keyword_text change what
 # they produce: libraries store both texts, and `latentdam refresh` brings older ones up to date.
 # 2: artist credits left out of the embedded text.
-TEXT_RECIPE = 2
+# 3: every pass's prompt of a multi-pass workflow, and every diffusion model (base + refiner).
+TEXT_RECIPE = 3
 
 # Midjourney: everything from the first `--param` on is parameters (also the `—` iOS makes of `--`)
 _MJ_PARAMS = re.compile(
@@ -157,7 +159,7 @@ def semantic_text(text: str) -> str:
 
 def embedding_text(record: GenerationRecord) -> str:
     parts = [
-        semantic_text(clean_prompt(record.prompt)),
+        *(semantic_text(clean_prompt(prompt)) for prompt in record.prompts()),
         record.title or "",
         record.description or "",
         ", ".join(record.tags),
@@ -183,17 +185,17 @@ def _provenance_text(record: GenerationRecord) -> str:
 def keyword_text(record: GenerationRecord, path: str) -> str:
     jargon = Glossary.load().entries_for_record(record)
     parts = [
-        clean_prompt(record.prompt),
+        *(clean_prompt(prompt) for prompt in record.prompts()),
         record.title or "",
         record.description or "",
         " ".join(record.tags),
-        record.model or "",
+        " ".join(record.diffusion_models()),
         " ".join(lora.name for lora in record.loras),
         " ".join(record.controlnets),
         record.sampler or "",
         str(record.tool),
         PurePath(path).stem,
-        " ".join(prompt_embeddings(record.prompt)),
+        " ".join(prompt_embeddings("\n".join(record.prompts()))),
         " ".join(jargon_words(jargon)),
         _provenance_text(record),
     ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-FACET_COLUMNS = ["tool", "model", "lora_names", "sampler", "width", "height", "created_at"]
+FACET_COLUMNS = ["tool", "models", "lora_names", "sampler", "width", "height", "created_at"]
 TOP_VALUES = 20  # per facet, most frequent first
 
 
@@ -31,7 +31,7 @@ def most_common(counter: Counter[str], n: int = TOP_VALUES) -> dict[str, int]:
 
 
 # What a field term names, by the column holding it (`values` suggests from these).
-VALUE_COLUMNS = {"tool": "tool", "model": "model", "lora": "lora_names", "sampler": "sampler", "tag": "tags"}
+VALUE_COLUMNS = {"tool": "tool", "model": "models", "lora": "lora_names", "sampler": "sampler", "tag": "tags"}
 
 
 def field_values(rows: Iterable[Mapping[str, Any]], column: str, contains: str, n: int) -> dict[str, int]:
@@ -54,13 +54,10 @@ def count_facets(rows: Iterable[Mapping[str, Any]]) -> Facets:
     matching = 0
     for row in rows:
         matching += 1
-        for name, value in (
-            ("tool", row.get("tool")),
-            ("model", row.get("model")),
-            ("sampler", row.get("sampler")),
-        ):
+        for name, value in (("tool", row.get("tool")), ("sampler", row.get("sampler"))):
             if value:
                 counters[name][str(value)] += 1
+        counters["model"].update(set(row.get("models") or []))  # base and refiner both count
         counters["lora"].update(set(row.get("lora_names") or []))
         if row.get("width") and row.get("height"):
             counters["size"][f"{row['width']}x{row['height']}"] += 1

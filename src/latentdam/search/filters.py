@@ -79,6 +79,20 @@ def _first_or_all(names: list[str], wanted: Callable[[str], bool]) -> str | None
     return next((n for n in names if wanted(n)), None) or (", ".join(names) or None)
 
 
+def _model_clause(needle: str) -> Clause:
+    """Any diffusion model that shaped the image: base or refiner, either side of a merge."""
+
+    def wanted(name: str) -> bool:
+        return needle.lower() in name.lower()
+
+    return Clause(
+        f"model contains '{needle}'",
+        f"lower(array_to_string(models, '\n')) LIKE {quote('%' + _like_escape(needle.lower()) + '%')}",
+        lambda a: any(wanted(m) for m in a.record.diffusion_models()),
+        lambda a: _first_or_all(a.record.diffusion_models(), wanted),
+    )
+
+
 def _lora_clause(needle: str) -> Clause:
     def wanted(name: str) -> bool:
         return needle.lower() in name.lower()
@@ -179,15 +193,7 @@ def clauses(filters: Filters) -> list[Clause]:
             )
         )
     if filters.model:
-        model = filters.model
-        out.append(
-            Clause(
-                f"model contains '{model}'",
-                f"lower(model) LIKE {quote('%' + _like_escape(model.lower()) + '%')}",
-                lambda a: a.record.model is not None and model.lower() in a.record.model.lower(),
-                lambda a: a.record.model,
-            )
-        )
+        out.append(_model_clause(filters.model))
     out += [_lora_clause(needle) for needle in filters.lora]
     if filters.sampler:
         sampler = filters.sampler

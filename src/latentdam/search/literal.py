@@ -93,7 +93,7 @@ def _name_pattern(needle: str) -> str:
 
 
 _NAME_COLUMNS = (
-    "model",
+    "array_to_string(models, ' ')",
     "array_to_string(lora_names, ' ')",
     "array_to_string(controlnets, ' ')",
     "file_name",

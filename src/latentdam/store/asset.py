@@ -7,6 +7,7 @@ metadata blocks out (`record.raw` is empty there); `Library.get` reads them."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, Field
 from latentdam.extract.file import ExtractedFile
 from latentdam.extract.provenance import from_json as provenance_from_json
 from latentdam.extract.provenance import to_json as provenance_json
-from latentdam.extract.record import GenerationRecord, LoRA, Tool
+from latentdam.extract.record import ControlNet, GenerationRecord, LoRA, Stage, Tool
 from latentdam.extract.text import embedding_text, keyword_text
 
 _UINT64_MAX = (1 << 64) - 1
@@ -55,6 +56,22 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def stages_json(stages: list[Stage]) -> str | None:
+    """A record's sampling stages as the `stages` column holds them (None: a one-pass tool)."""
+    return json.dumps([asdict(stage) for stage in stages], ensure_ascii=False) if stages else None
+
+
+def stages_from_json(text: str | None) -> list[Stage]:
+    if not text:
+        return []
+    stages = []
+    for data in json.loads(text):
+        loras = [LoRA(**lora) for lora in data.pop("loras", [])]
+        nets = [ControlNet(**net) for net in data.pop("controlnets", [])]
+        stages.append(Stage(**data, loras=loras, controlnets=nets))
+    return stages
+
+
 def to_row(item: ExtractedFile, paths: list[str], ingested_at: datetime) -> dict[str, Any]:
     """The assets-table row for an extracted file (vector columns are added by the caller)."""
     rec = item.record
@@ -74,6 +91,7 @@ def to_row(item: ExtractedFile, paths: list[str], ingested_at: datetime) -> dict
         "prompt": rec.prompt,
         "negative_prompt": rec.negative_prompt,
         "model": rec.model,
+        "models": rec.diffusion_models(),
         "model_hash": rec.model_hash,
         "lora_names": [lora.name for lora in rec.loras],
         "lora_weights": [lora.weight for lora in rec.loras],
@@ -93,6 +111,7 @@ def to_row(item: ExtractedFile, paths: list[str], ingested_at: datetime) -> dict
         "provenance": provenance_json(rec.provenance),
         "provenance_state": rec.provenance.state if rec.provenance else None,
         "ai_made": rec.provenance.ai_made if rec.provenance else None,
+        "stages": stages_json(rec.stages),
         "raw_metadata": json.dumps(rec.raw, ensure_ascii=False),
         "warnings": item.warnings,
         "thumbnail": item.thumbnail,
@@ -108,6 +127,7 @@ def from_row(row: dict[str, Any]) -> Asset:
         prompt=row.get("prompt") or "",
         negative_prompt=row.get("negative_prompt") or "",
         model=row.get("model"),
+        models=list(row.get("models") or ([row["model"]] if row.get("model") else [])),
         model_hash=row.get("model_hash"),
         loras=[
             LoRA(name, weights[i] if i < len(weights) else None)
@@ -128,6 +148,7 @@ def from_row(row: dict[str, Any]) -> Asset:
         job_id=row.get("job_id"),
         software=row.get("software"),
         provenance=provenance_from_json(row.get("provenance")),
+        stages=stages_from_json(row.get("stages")),
         raw=json.loads(row["raw_metadata"]) if row.get("raw_metadata") else {},
     )
     return Asset(

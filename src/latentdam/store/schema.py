@@ -8,7 +8,9 @@ from latentdam.embed.space import Space
 
 # Bump on any change and say in store.py's _check_version how an older library catches up.
 # 2: Content Credentials (provenance, provenance_state, ai_made), null in older rows.
-SCHEMA_VERSION = 2
+# 3: every diffusion model (models, filled from `model` in older rows) and every sampling stage
+#    (stages, null in older rows until they are ingested again).
+SCHEMA_VERSION = 3
 
 ASSETS_TABLE = "assets"
 FILES_TABLE = "files"
@@ -24,6 +26,17 @@ PROVENANCE_FIELDS = (
     pa.field("provenance_state", pa.string()),  # valid, untrusted, tampered, invalid, remote; null: none
     pa.field("ai_made", pa.bool_()),  # the credentials say a model made it (null: they say nothing)
 )
+
+
+# Multi-pass workflows: every diffusion model that shaped the image (filtered like `model`), and
+# each sampling pass as JSON (a list of extract.record.Stage)
+STAGE_FIELDS = (
+    pa.field("models", pa.list_(pa.string())),
+    pa.field("stages", pa.string()),
+)
+
+# The columns each schema version added, for libraries written before it
+ADDED_FIELDS: dict[int, tuple[pa.Field, ...]] = {2: PROVENANCE_FIELDS, 3: STAGE_FIELDS}
 
 
 def assets_schema(spaces: list[Space]) -> pa.Schema:
@@ -60,6 +73,7 @@ def assets_schema(spaces: list[Space]) -> pa.Schema:
         pa.field("job_id", pa.string()),
         pa.field("software", pa.string()),
         *PROVENANCE_FIELDS,
+        *STAGE_FIELDS,
         pa.field("raw_metadata", pa.string()),  # JSON: every block as found in the file
         pa.field("warnings", pa.list_(pa.string())),
         pa.field("thumbnail", pa.binary()),  # WebP

@@ -25,13 +25,13 @@ from latentdam.embed.space import Space
 from latentdam.errors import LibraryNotFound, SchemaTooNew, StoreError, UnknownSpace
 from latentdam.store.manifest import Manifest, ManifestReader
 from latentdam.store.schema import (
+    ADDED_FIELDS,
     ASSETS_TABLE,
     FILES_SCHEMA,
     FILES_TABLE,
     KEYWORD_COLUMN,
     MANIFEST_SCHEMA,
     MANIFEST_TABLE,
-    PROVENANCE_FIELDS,
     SCHEMA_VERSION,
     assets_schema,
 )
@@ -254,9 +254,19 @@ class LibraryStore:
         elif version < SCHEMA_VERSION:
             # every step so far only adds columns, null in the rows already there
             names = set(self.assets.schema.names)
-            missing = [f for f in PROVENANCE_FIELDS if f.name not in names]
+            missing = [
+                f
+                for v, fields in sorted(ADDED_FIELDS.items())
+                if v > version
+                for f in fields
+                if f.name not in names
+            ]
             if missing:
                 self.assets.add_columns(missing)
+            if version < 3:  # one diffusion model per asset before: `models` is that one
+                self.assets.update(
+                    where="models IS NULL AND model IS NOT NULL", values_sql={"models": "make_array(model)"}
+                )
             self.set_meta("schema_version", SCHEMA_VERSION)
         elif version > SCHEMA_VERSION:
             raise SchemaTooNew(

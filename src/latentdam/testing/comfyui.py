@@ -76,6 +76,20 @@ OUTPUTS: dict[str, list[tuple[str, str]]] = {
     "StringConcatenate": [_STRING],
     "Seed (rgthree)": [("SEED", "INT")],
     "SaveImage": [],
+    "PreviewImage": [],
+    "LatentUpscale": [_LATENT],
+    "LatentComposite": [_LATENT],
+    "ConditioningSetArea": [_COND],
+    "ConditioningCombine": [_COND],
+    "ModelMergeSimple": [_MODEL],
+    "StableCascade_EmptyLatentImage": [("stage_c", "LATENT"), ("stage_b", "LATENT")],
+    "StableCascade_StageB_Conditioning": [_COND],
+    "unCLIPCheckpointLoader": [_MODEL, _CLIP, _VAE, ("CLIP_VISION", "CLIP_VISION")],
+    "CLIPVisionEncode": [("CLIP_VISION_OUTPUT", "CLIP_VISION_OUTPUT")],
+    "unCLIPConditioning": [_COND],
+    "QuadrupleCLIPLoader": [_CLIP],
+    "ModelSamplingSD3": [_MODEL],
+    "DualCFGGuider": [("GUIDER", "GUIDER")],
 }
 # Default titles the frontend puts in the API graph's `_meta` (the node's display name).
 _DISPLAY_NAMES = {
@@ -98,6 +112,11 @@ _DISPLAY_NAMES = {
     "PrimitiveStringMultiline": "String (Multiline)",
     "StringConcatenate": "Concatenate",
     "TextEncodeQwenImageEdit": "TextEncodeQwenImageEdit",
+    "LatentUpscale": "Upscale Latent",
+    "ConditioningSetArea": "Conditioning (Set Area)",
+    "ConditioningCombine": "Conditioning (Combine)",
+    "StableCascade_EmptyLatentImage": "StableCascade_EmptyLatentImage",
+    "unCLIPCheckpointLoader": "unCLIPCheckpointLoader",
 }
 # Node classes whose seed widget is followed by the frontend's `control_after_generate` value.
 _SEED_CONTROL = {"KSampler", "KSamplerAdvanced", "RandomNoise", "SamplerCustom"}
@@ -578,6 +597,239 @@ def flux_kontext_edit(
     return b.build()
 
 
+def latent_upscale_new_checkpoint(
+    prompt: str = "a medieval castle on a hill, matte painting",
+    second_prompt: str = "a medieval castle on a hill, sharp stone detail, banners, golden hour",
+) -> tuple[Graph, Graph]:
+    """Hires fix with a second model and prompt: pass 1 with one checkpoint at 512x512 (a
+    PreviewImage of it), LatentUpscale to 1024x1024, pass 2 (denoise 0.55, its own seed) with
+    another checkpoint and a new, more detailed prompt encoded by that checkpoint's CLIP."""
+    b = GraphBuilder()
+    first_ckpt = b.add("CheckpointLoaderSimple", {"ckpt_name": "v1-5-pruned-emaonly.safetensors"})
+    second_ckpt = b.add("CheckpointLoaderSimple", {"ckpt_name": "epicrealism_naturalSinRC1VAE.safetensors"})
+    pos = b.add("CLIPTextEncode", {"text": prompt, "clip": Out(first_ckpt, 1)})
+    neg = b.add("CLIPTextEncode", {"text": "blurry", "clip": Out(first_ckpt, 1)})
+    latent = b.add("EmptyLatentImage", {"width": 512, "height": 512, "batch_size": 1})
+    first = b.add(
+        "KSampler",
+        ksampler_inputs(1111, 20, 7.0, "euler", "normal", Out(first_ckpt), Out(pos), Out(neg), Out(latent)),
+    )
+    preview = b.add("VAEDecode", {"samples": Out(first), "vae": Out(first_ckpt, 2)})
+    b.add("PreviewImage", {"images": Out(preview)})
+    up = {"upscale_method": "nearest-exact", "width": 1024, "height": 1024, "crop": "disabled"}
+    upscaled = b.add("LatentUpscale", {**up, "samples": Out(first)})
+    pos2 = b.add("CLIPTextEncode", {"text": second_prompt, "clip": Out(second_ckpt, 1)})
+    neg2 = b.add("CLIPTextEncode", {"text": "blurry, lowres", "clip": Out(second_ckpt, 1)})
+    second = ksampler_inputs(
+        2222, 14, 5.5, "dpmpp_2m", "karras", Out(second_ckpt), Out(pos2), Out(neg2), Out(upscaled)
+    )
+    second["denoise"] = 0.55
+    final = b.add("KSampler", second)
+    dec = b.add("VAEDecode", {"samples": Out(final), "vae": Out(second_ckpt, 2)})
+    b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(dec)})
+    return b.build()
+
+
+def stable_cascade(
+    prompt: str = "an evil looking robot in a cyberpunk city, neon signs, rain",
+    negative: str = "",
+) -> tuple[Graph, Graph]:
+    """The Stable Cascade text-to-image example: stage C and stage B checkpoints, one
+    StableCascade_EmptyLatentImage (its stage_c and stage_b latents), a stage C KSampler, its
+    latent handed to stage B through StableCascade_StageB_Conditioning, the stage B negative a
+    ConditioningZeroOut, and stage B's KSampler (cfg 1.1, 10 steps) making the image."""
+    b = GraphBuilder()
+    stage_c = b.add("CheckpointLoaderSimple", {"ckpt_name": "stable_cascade_stage_c.safetensors"})
+    stage_b = b.add("CheckpointLoaderSimple", {"ckpt_name": "stable_cascade_stage_b.safetensors"})
+    pos = b.add("CLIPTextEncode", {"text": prompt, "clip": Out(stage_c, 1)})
+    neg = b.add("CLIPTextEncode", {"text": negative, "clip": Out(stage_c, 1)})
+    empty = {"width": 1024, "height": 1024, "compression": 42, "batch_size": 1}
+    latent = b.add("StableCascade_EmptyLatentImage", empty)
+    c = b.add(
+        "KSampler",
+        ksampler_inputs(
+            676767, 20, 4.0, "euler_ancestral", "simple", Out(stage_c), Out(pos), Out(neg), Out(latent, 0)
+        ),
+    )
+    cond_b = b.add("StableCascade_StageB_Conditioning", {"conditioning": Out(pos), "stage_c": Out(c)})
+    zero = b.add("ConditioningZeroOut", {"conditioning": Out(pos)})
+    b_inputs = ksampler_inputs(
+        676767, 10, 1.1, "euler_ancestral", "simple", Out(stage_b), Out(cond_b), Out(zero), Out(latent, 1)
+    )
+    stage_b_sampler = b.add("KSampler", b_inputs)
+    dec = b.add("VAEDecode", {"samples": Out(stage_b_sampler), "vae": Out(stage_b, 2)})
+    b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(dec)})
+    return b.build()
+
+
+def unclip_two_pass(prompt: str = "a portrait of a woman in a field of sunflowers") -> tuple[Graph, Graph]:
+    """The unCLIP example's two-pass version: unCLIPCheckpointLoader's CLIP_VISION encodes a
+    reference image into unCLIPConditioning for pass 1 at 768x768; LatentUpscale to 1152x1152 and
+    pass 2 (denoise 0.5) with a plain SD2.1 checkpoint and its own prompt encoding."""
+    b = GraphBuilder()
+    unclip = b.add("unCLIPCheckpointLoader", {"ckpt_name": "sd21-unclip-h.ckpt"})
+    sd21 = b.add("CheckpointLoaderSimple", {"ckpt_name": "v2-1_768-ema-pruned.safetensors"})
+    img = b.add("LoadImage", {"image": "sunflowers_reference.png", "upload": "image"})
+    vision = b.add("CLIPVisionEncode", {"crop": "center", "clip_vision": Out(unclip, 3), "image": Out(img)})
+    pos = b.add("CLIPTextEncode", {"text": prompt, "clip": Out(unclip, 1)})
+    neg = b.add("CLIPTextEncode", {"text": "ugly, deformed", "clip": Out(unclip, 1)})
+    conditioned = {"strength": 1.0, "noise_augmentation": 0.1}
+    un = b.add(
+        "unCLIPConditioning", {**conditioned, "conditioning": Out(pos), "clip_vision_output": Out(vision)}
+    )
+    latent = b.add("EmptyLatentImage", {"width": 768, "height": 768, "batch_size": 1})
+    first = b.add(
+        "KSampler",
+        ksampler_inputs(5150, 20, 10.0, "dpmpp_2m", "karras", Out(unclip), Out(un), Out(neg), Out(latent)),
+    )
+    up = {"upscale_method": "bilinear", "width": 1152, "height": 1152, "crop": "disabled"}
+    upscaled = b.add("LatentUpscale", {**up, "samples": Out(first)})
+    pos2 = b.add("CLIPTextEncode", {"text": prompt, "clip": Out(sd21, 1)})
+    neg2 = b.add("CLIPTextEncode", {"text": "ugly, deformed", "clip": Out(sd21, 1)})
+    second = ksampler_inputs(
+        5151, 14, 7.0, "dpmpp_2m", "karras", Out(sd21), Out(pos2), Out(neg2), Out(upscaled)
+    )
+    second["denoise"] = 0.5
+    final = b.add("KSampler", second)
+    dec = b.add("VAEDecode", {"samples": Out(final), "vae": Out(sd21, 2)})
+    b.add("SaveImage", {"filename_prefix": "unclip", "images": Out(dec)})
+    return b.build()
+
+
+def noisy_latent_composition() -> tuple[Graph, Graph]:
+    """The noisy latent composition example: a background and two subjects sampled apart by
+    KSamplerAdvanced (steps 0-12 of 30, leftover noise kept), pasted with LatentComposite onto the
+    background, and finished by one KSamplerAdvanced (steps 12-end, no added noise)."""
+    b = GraphBuilder()
+    ckpt = b.add("CheckpointLoaderSimple", {"ckpt_name": "Anything-V3.0.ckpt"})
+    neg = b.add("CLIPTextEncode", {"text": "(hands), text, error, cropped", "clip": Out(ckpt, 1)})
+    stage = {"steps": 30, "cfg": 8.0, "sampler_name": "dpmpp_sde", "scheduler": "normal"}
+
+    def first_steps(text: str, seed: int, size: tuple[int, int]) -> int:
+        pos = b.add("CLIPTextEncode", {"text": text, "clip": Out(ckpt, 1)})
+        latent = b.add("EmptyLatentImage", {"width": size[0], "height": size[1], "batch_size": 1})
+        inputs = {"add_noise": "enable", "noise_seed": seed, **stage, "start_at_step": 0, "end_at_step": 12}
+        inputs |= {"return_with_leftover_noise": "enable", "model": Out(ckpt), "positive": Out(pos)}
+        inputs |= {"negative": Out(neg), "latent_image": Out(latent)}
+        return b.add("KSamplerAdvanced", inputs)
+
+    background = first_steps("a beautiful forest, river, sunlight, masterpiece", 335608130539327, (1024, 512))
+    girl = first_steps("a girl with long blue hair standing, forest background", 1089, (384, 512))
+    fox = first_steps("a red fox sitting, forest background", 2048, (256, 256))
+    paste = {"x": 128, "y": 0, "feather": 0}
+    one = b.add("LatentComposite", {**paste, "samples_to": Out(background), "samples_from": Out(girl)})
+    paste = {"x": 640, "y": 256, "feather": 16}
+    two = b.add("LatentComposite", {**paste, "samples_to": Out(one), "samples_from": Out(fox)})
+    whole = "a girl with long blue hair and a red fox in a beautiful forest, river, sunlight, masterpiece"
+    pos = b.add("CLIPTextEncode", {"text": whole, "clip": Out(ckpt, 1)})
+    finish = {"add_noise": "disable", "noise_seed": 0, **stage, "start_at_step": 12, "end_at_step": 1000}
+    finish |= {"return_with_leftover_noise": "disable", "model": Out(ckpt), "positive": Out(pos)}
+    finish |= {"negative": Out(neg), "latent_image": Out(two)}
+    final = b.add("KSamplerAdvanced", finish)
+    dec = b.add("VAEDecode", {"samples": Out(final), "vae": Out(ckpt, 2)})
+    b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": Out(dec)})
+    return b.build()
+
+
+def area_composition(
+    areas: Sequence[tuple[str, tuple[int, int, int, int]]] = (
+        ("night sky full of stars, milky way", (1280, 320, 0, 0)),
+        ("snow covered mountains, pine trees", (1280, 384, 0, 320)),
+        ("a frozen lake reflecting the sky", (1280, 320, 0, 384)),
+    ),
+    overall: str = "a beautiful winter landscape at night, masterpiece, best quality",
+) -> tuple[Graph, Graph]:
+    """The area composition example: one overall prompt plus one prompt per area
+    (ConditioningSetArea: width, height, x, y, strength), joined by a chain of
+    ConditioningCombine into one KSampler."""
+    b = GraphBuilder()
+    ckpt = b.add("CheckpointLoaderSimple", {"ckpt_name": "AOM3A1.safetensors"})
+    combined = b.add("CLIPTextEncode", {"text": overall, "clip": Out(ckpt, 1)})
+    for text, (w, h, x, y) in areas:
+        enc = b.add("CLIPTextEncode", {"text": text, "clip": Out(ckpt, 1)})
+        area = b.add(
+            "ConditioningSetArea",
+            {"width": w, "height": h, "x": x, "y": y, "strength": 1.0, "conditioning": Out(enc)},
+        )
+        combined = b.add(
+            "ConditioningCombine", {"conditioning_1": Out(combined), "conditioning_2": Out(area)}
+        )
+    neg = b.add("CLIPTextEncode", {"text": "(worst quality, low quality:1.4)", "clip": Out(ckpt, 1)})
+    latent = b.add("EmptyLatentImage", {"width": 1280, "height": 704, "batch_size": 1})
+    ks = b.add(
+        "KSampler",
+        ksampler_inputs(
+            8566257, 25, 7.5, "dpmpp_2m", "karras", Out(ckpt), Out(combined), Out(neg), Out(latent)
+        ),
+    )
+    dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(ckpt, 2)})
+    b.add("SaveImage", {"filename_prefix": "area", "images": Out(dec)})
+    return b.build()
+
+
+def model_merge(
+    first: str = "dreamshaper_8.safetensors", second: str = "realisticVisionV60B1_v51HyperVAE.safetensors"
+) -> tuple[Graph, Graph]:
+    """Two checkpoints merged on the fly (ModelMergeSimple, ratio 0.6: 60% of model1) into one
+    KSampler; the text encoders use the first checkpoint's CLIP."""
+    b = GraphBuilder()
+    one = b.add("CheckpointLoaderSimple", {"ckpt_name": first})
+    two = b.add("CheckpointLoaderSimple", {"ckpt_name": second})
+    merged = b.add("ModelMergeSimple", {"ratio": 0.6, "model1": Out(one), "model2": Out(two)})
+    pos = b.add("CLIPTextEncode", {"text": "a watercolor hummingbird, white background", "clip": Out(one, 1)})
+    neg = b.add("CLIPTextEncode", {"text": "photo", "clip": Out(one, 1)})
+    latent = b.add("EmptyLatentImage", {"width": 512, "height": 512, "batch_size": 1})
+    ks = b.add(
+        "KSampler",
+        ksampler_inputs(
+            777, 24, 6.0, "euler_ancestral", "normal", Out(merged), Out(pos), Out(neg), Out(latent)
+        ),
+    )
+    dec = b.add("VAEDecode", {"samples": Out(ks), "vae": Out(one, 2)})
+    b.add("SaveImage", {"filename_prefix": "merge", "images": Out(dec)})
+    return b.build()
+
+
+def hidream_e1_edit(
+    instruction: str = "Convert the image into a Ghibli style",
+    negative: str = "low resolution, blur",
+) -> tuple[Graph, Graph]:
+    """The HiDream E1.1 editing template: the instruction and the negative are both encoded and
+    given the input image as a ReferenceLatent; DualCFGGuider takes the instruction as `cond1`,
+    the negative-with-reference as `cond2` (the middle term of its two CFGs) and the plain
+    negative as `negative`; SamplerCustomAdvanced samples the VAE-encoded input."""
+    b = GraphBuilder()
+    unet = b.add("UNETLoader", {"unet_name": "hidream_e1_1_bf16.safetensors", "weight_dtype": "default"})
+    clips = {
+        "clip_name1": "clip_l_hidream.safetensors",
+        "clip_name2": "clip_g_hidream.safetensors",
+        "clip_name3": "t5xxl_fp8_e4m3fn_scaled.safetensors",
+        "clip_name4": "llama_3.1_8b_instruct_fp8_scaled.safetensors",
+    }
+    clip = b.add("QuadrupleCLIPLoader", clips)
+    vae = b.add("VAELoader", {"vae_name": "ae.safetensors"})
+    sampling = b.add("ModelSamplingSD3", {"shift": 3.0, "model": Out(unet)})
+    img = b.add("LoadImage", {"image": "city_street.png", "upload": "image"})
+    enc = b.add("VAEEncode", {"pixels": Out(img), "vae": Out(vae)})
+    pos = b.add("CLIPTextEncode", {"text": instruction, "clip": Out(clip)})
+    neg = b.add("CLIPTextEncode", {"text": negative, "clip": Out(clip)})
+    pos_ref = b.add("ReferenceLatent", {"conditioning": Out(pos), "latent": Out(enc)})
+    neg_ref = b.add("ReferenceLatent", {"conditioning": Out(neg), "latent": Out(enc)})
+    guider = {"cfg_conds": 5.0, "cfg_cond2_negative": 2.0, "style": "regular", "model": Out(sampling)}
+    guider |= {"cond1": Out(pos_ref), "cond2": Out(neg_ref), "negative": Out(neg)}
+    dual = b.add("DualCFGGuider", guider)
+    select = b.add("KSamplerSelect", {"sampler_name": "euler"})
+    sched = b.add(
+        "BasicScheduler", {"scheduler": "normal", "steps": 28, "denoise": 1.0, "model": Out(sampling)}
+    )
+    noise = b.add("RandomNoise", {"noise_seed": 3141592})
+    custom = {"noise": Out(noise), "guider": Out(dual), "sampler": Out(select), "sigmas": Out(sched)}
+    sampler = b.add("SamplerCustomAdvanced", {**custom, "latent_image": Out(enc)})
+    dec = b.add("VAEDecode", {"samples": Out(sampler, 0), "vae": Out(vae)})
+    b.add("SaveImage", {"filename_prefix": "hidream_e1", "images": Out(dec)})
+    return b.build()
+
+
 GRAPHS: dict[str, Callable[[], tuple[Graph, Graph]]] = {
     "sd15_txt2img": sd15_txt2img,
     "sd15_hires_fix": sd15_hires_fix,
@@ -588,6 +840,13 @@ GRAPHS: dict[str, Callable[[], tuple[Graph, Graph]]] = {
     "primitive_prompt": primitive_prompt,
     "qwen_image_edit": qwen_image_edit,
     "flux_kontext_edit": flux_kontext_edit,
+    "latent_upscale_new_checkpoint": latent_upscale_new_checkpoint,
+    "stable_cascade": stable_cascade,
+    "unclip_two_pass": unclip_two_pass,
+    "noisy_latent_composition": noisy_latent_composition,
+    "area_composition": area_composition,
+    "model_merge": model_merge,
+    "hidream_e1_edit": hidream_e1_edit,
 }
 """Every builder with its defaults, for the sample library and benchmarks."""
 

@@ -26,6 +26,7 @@ export async function openDetail(id) {
   const rows = [
     ["Tool", r.tool],
     ["Checkpoint", r.model],
+    ["Models", r.models?.length > 1 ? r.models.join(" → ") : null],
     ["Sampler", [r.sampler, r.scheduler].filter(Boolean).join(" · ")],
     ["Steps", r.steps],
     ["CFG", r.cfg],
@@ -60,6 +61,7 @@ export async function openDetail(id) {
     hit?.explanation ? why(hit) : null,
     credentials(r.provenance),
     variantsSection(asset),
+    samplingPasses(r.stages),
     comfyStages(asset),
     asset.warnings?.length ? el("p", { className: "hint", textContent: `Read with warnings: ${asset.warnings.join("; ")}` }) : null,
   );
@@ -196,6 +198,36 @@ function why(hit) {
 function rawBlock(asset, name) {
   const raw = asset.record.raw || {};
   return raw[name] ?? Object.entries(raw).find(([key]) => key.endsWith(`:${name}`))?.[1] ?? null;
+}
+
+// The sampling passes of a multi-pass workflow (base + refiner, hires fix, detailers...),
+// earliest first: the last one made the saved image, and the record above speaks for it.
+function samplingPasses(stages) {
+  if (!stages || stages.length < 2) return null;
+  const named = (items, weight) => items.map((x) => (x[weight] == null ? x.name : `${x.name} (${x[weight]})`)).join(", ");
+  const items = stages.map((st, i) => {
+    const settings = [
+      st.model,
+      [st.sampler, st.scheduler].filter(Boolean).join(" · "),
+      st.steps != null && `${st.steps} steps`,
+      st.cfg != null && `CFG ${st.cfg}`,
+      st.seed != null && `seed ${st.seed}`,
+      st.denoise != null && `denoise ${st.denoise}`,
+      st.width && st.height && `${st.width}×${st.height}`,
+      named(st.loras, "weight"),
+      named(st.controlnets, "strength"),
+    ].filter(Boolean);
+    return el(
+      "li",
+      {},
+      el("strong", { textContent: i === stages.length - 1 ? "Final pass" : `Pass ${i + 1}` }),
+      el("div", { className: "hint", textContent: settings.join(" · ") }),
+      st.positive ? el("p", { className: "prompt", textContent: st.positive }) : null,
+    );
+  });
+  const section = el("section", { className: "passes" }, el("h3", { textContent: `Sampling passes (${stages.length})` }), el("ol", {}, items));
+  section.setAttribute("aria-label", "Sampling passes");
+  return section;
 }
 
 // Every stage of a ComfyUI graph (the API-format `prompt` block): node type and the inputs

@@ -54,6 +54,37 @@ class Graph:
         slot = self.outputs.get(ref) if ref else None
         return slot[1] if slot else None
 
+    def sources(self, node_id: NodeId) -> list[NodeId]:
+        """The nodes `node_id` takes a link from (dangling links left out)."""
+        node = self.nodes.get(node_id)
+        if node is None:
+            return []
+        return [src[0] for value in node.inputs.values() if (src := self.source(value)) is not None]
+
+    def topological_order(self) -> list[NodeId]:
+        """Every node after the nodes it takes links from (Kahn's algorithm, ties by id); nodes
+        on a cycle, which have no such place, come last by id."""
+        consumers: dict[NodeId, list[NodeId]] = {nid: [] for nid in self.nodes}
+        waiting: dict[NodeId, int] = {}
+        for nid in self.nodes:
+            sources = set(self.sources(nid))
+            waiting[nid] = len(sources)
+            for src in sources:
+                consumers[src].append(nid)
+        ready = sorted((nid for nid, n in waiting.items() if n == 0), key=id_order, reverse=True)
+        order: list[NodeId] = []
+        while ready:
+            nid = ready.pop()
+            order.append(nid)
+            for consumer in consumers[nid]:
+                waiting[consumer] -= 1
+                if waiting[consumer] == 0:
+                    ready.append(consumer)
+        if len(order) < len(self.nodes):
+            placed = set(order)
+            order += sorted((nid for nid in self.nodes if nid not in placed), key=id_order)
+        return order
+
     def upstream(self, start: NodeId) -> set[NodeId]:
         """Every node `start` depends on (iterative, so cycles and long chains are fine)."""
         seen: set[NodeId] = set()

@@ -30,7 +30,8 @@ COMPUTED_TEXT_MARKERS = frozenset({"model", "url", "system", "system_prompt", "s
 NUMBER_KEYS = ("seed", "noise_seed", "value", "int", "number", "float", "Number", "INT")
 CONCAT_PART = re.compile(r"^(?:text|string)_?([a-z]|\d+)$")
 MODEL_NAME_KEYS = ("ckpt_name", "unet_name", "model_path")
-LATENT_INPUTS = ("samples", "latent", "latent_image", "latents")
+# where a latent comes from; LatentComposite's destination (`samples_to`) sets the size
+LATENT_INPUTS = ("samples", "latent", "latent_image", "latents", "samples_to")
 SIZE_TEXT = re.compile(r"(\d{2,5})\s*[x×]\s*(\d{2,5})")
 # Stand-alone sampler/scheduler nodes name the algorithm by class, not by a widget.
 SAMPLER_NODE_NAMES = {
@@ -78,7 +79,7 @@ WIDGETS: dict[str, tuple[str, ...]] = {
     "SamplerCustom": ("add_noise", "noise_seed", "_", "cfg"),
     "RandomNoise": ("noise_seed", "_"),
     "CFGGuider": ("cfg",),
-    "DualCFGGuider": ("cfg_conds", "cfg_cond2_negative"),
+    "DualCFGGuider": ("cfg_conds", "cfg_cond2_negative", "style"),
     "KSamplerSelect": ("sampler_name",),
     "BasicScheduler": ("scheduler", "steps", "denoise"),
     "CheckpointLoaderSimple": ("ckpt_name",),
@@ -115,4 +116,13 @@ WIDGETS: dict[str, tuple[str, ...]] = {
     "String Literal": ("string",),
     "StringConcatenate": ("string_a", "string_b", "delimiter"),
     "Seed (rgthree)": ("seed",),
+    "LatentUpscale": ("upscale_method", "width", "height", "crop"),
+    "LatentUpscaleBy": ("upscale_method", "scale_by"),
+    "LatentComposite": ("x", "y", "feather"),
+    "ConditioningSetArea": ("width", "height", "x", "y", "strength"),
+    "ModelMergeSimple": ("ratio",),
+    "StableCascade_EmptyLatentImage": ("width", "height", "compression", "batch_size"),
+    "unCLIPCheckpointLoader": ("ckpt_name",),
+    "unCLIPConditioning": ("strength", "noise_augmentation"),
+    "CLIPVisionEncode": ("crop",),
 }

@@ -48,8 +48,7 @@ class ComfyUIReader:
 
     def read(self, meta: RawMetadata) -> GenerationRecord:
         graph = self._graph(*_chunks(meta))
-        tracer = Tracer(graph)
-        return record_from_stages([tracer.stage(nid) for nid in tracer.ordered_samplers()])
+        return record_from_stages(Tracer(graph).stages())
 
     def _graph(self, prompt: str | None, workflow: str | None) -> Graph:
         """The API graph typed by the UI graph; the UI graph alone when the API graph is absent

@@ -1,14 +1,14 @@
 """Following a sampler's links back to what made the image: conditioning to the text encoders
-(and ControlNets met on the way), model patches and LoRA loaders to the loader, the latent to
-its empty-latent node, SAMPLER/SIGMAS nodes to the sampler and schedule; and from the outputs
-back to the samplers, earliest stage first."""
+(and ControlNets met on the way), model patches, merges and LoRA loaders to the loaders, the
+latent to its empty-latent node, SAMPLER/SIGMAS nodes to the sampler and schedule; and from the
+saved image back to the sampler that made it and every sampler before it, earliest first."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from latentdam.extract.readers.comfyui.graph import Node, NodeId, Ref, id_order
+from latentdam.extract.readers.comfyui.graph import Graph, Node, NodeId, Ref, id_order
 from latentdam.extract.readers.comfyui.nodes import (
     LATENT_INPUTS,
     MODEL_NAME_KEYS,
@@ -19,8 +19,8 @@ from latentdam.extract.readers.comfyui.nodes import (
     TEXT_KEYS,
 )
 from latentdam.extract.readers.comfyui.resolve import MAX_DEPTH, ValueResolver, part_order
-from latentdam.extract.readers.comfyui.stage import Stage
-from latentdam.extract.record import LoRA
+from latentdam.extract.readers.comfyui.stage import TracedStage
+from latentdam.extract.record import ControlNet, LoRA
 
 
 def is_sampler(node: Node) -> bool:
@@ -38,9 +38,15 @@ def is_sampler(node: Node) -> bool:
 class Tracer(ValueResolver):
     """Walks the graph from samplers and outputs; link values come from `ValueResolver`."""
 
+    def __init__(self, graph: Graph) -> None:
+        super().__init__(graph)
+        # sampler -> the size of its latent, once its stage is traced: a later stage's size walk
+        # stops there, so a chain of samplers is walked once, not once per sampler
+        self._sizes: dict[NodeId, tuple[int | None, int | None]] = {}
+
     # ---- conditioning
 
-    def texts(self, value: Any, stage: Stage, positive: bool) -> list[str]:
+    def texts(self, value: Any, stage: TracedStage, positive: bool) -> list[str]:
         """Prompt texts that reach a sampler's conditioning input, in graph order; ControlNets
         and (positive side only) Flux guidance met on the way go into `stage`."""
         found: list[str] = []
@@ -48,7 +54,7 @@ class Tracer(ValueResolver):
         return list(dict.fromkeys(t for t in found if t))
 
     def _walk_conditioning(
-        self, value: Any, stage: Stage, positive: bool, found: list[str], seen: set[Ref], depth: int
+        self, value: Any, stage: TracedStage, positive: bool, found: list[str], seen: set[Ref], depth: int
     ) -> None:
         src = self.g.source(value)
         if src is None or depth > MAX_DEPTH or (src[0], src[2]) in seen:
@@ -69,10 +75,11 @@ class Tracer(ValueResolver):
             side = self._prompt_side(node_id, slot, positive)
             found.extend(_nonempty(self.string(inputs.get(side), side)))
             return
-        if "control_net" in inputs and self.number(inputs.get("strength"), "strength") != 0:
+        strength = self.number(inputs.get("strength"), "strength") if "control_net" in inputs else None
+        if "control_net" in inputs and strength != 0:
             name = self.controlnet(inputs["control_net"])
-            if name and name not in stage.controlnets:
-                stage.controlnets.append(name)
+            if name and all(c.name != name for c in stage.controlnets):
+                stage.controlnets.append(ControlNet(name, None if strength is None else float(strength)))
         for key in self._conditioning_inputs(node_id, slot, inputs):
             self._walk_conditioning(inputs[key], stage, positive, found, seen, depth + 1)
 
@@ -127,24 +134,29 @@ class Tracer(ValueResolver):
 
     # ---- model
 
-    def model(self, value: Any) -> tuple[str | None, list[LoRA]]:
-        """Follow the MODEL link back to the loader; LoRAs in the order they were applied."""
+    def model(self, value: Any) -> tuple[list[str], list[LoRA]]:
+        """Follow the MODEL link back to the loaders (every input of a merge: ModelMergeSimple's
+        model1 first); the names nearest the sampler first, LoRAs in the order they were applied."""
         per_node: list[list[LoRA]] = []  # nearest the sampler first
-        seen: set[NodeId] = set()
-        name: str | None = None
-        src = self.g.source(value)
+        names: list[str] = []
         if isinstance(value, str):
-            name = value  # some custom samplers/loaders take the model file name directly
-        while src is not None and src[0] not in seen:
+            names.append(value)  # some custom samplers/loaders take the model file name directly
+        seen: set[NodeId] = set()
+        queue = [value]
+        while queue:
+            src = self.g.source(queue.pop(0))
+            if src is None or src[0] in seen:
+                continue
             seen.add(src[0])
             inputs = src[1].inputs
             per_node.append(self.node_loras(inputs))
             name = self._model_name(inputs)
             if name is not None:
-                break
-            src = self.g.source(self._next_model_link(inputs))
+                names.append(name)
+            else:
+                queue += self._model_links(inputs)
         loras = [lora for group in reversed(per_node) for lora in group]
-        return name, loras
+        return list(dict.fromkeys(names)), loras
 
     def _model_name(self, inputs: dict[str, Any]) -> str | None:
         for key in MODEL_NAME_KEYS:
@@ -153,13 +165,16 @@ class Tracer(ValueResolver):
         model = inputs.get("model")
         return model if isinstance(model, str) else None
 
-    def _next_model_link(self, inputs: dict[str, Any]) -> Any:
-        if self.g.ref(inputs.get("model")) is not None:
-            return inputs["model"]
+    def _model_links(self, inputs: dict[str, Any]) -> list[Any]:
+        """The MODEL inputs of a patch or merge node: by the UI graph's link types when it has
+        them, else `model`, else every `model…` input (model1, model2 of a merge)."""
         links = [(k, v) for k, v in inputs.items() if self.g.ref(v) is not None]
         typed = [v for _, v in links if self.g.link_type(v) == "MODEL"]
-        named = [v for k, v in links if k.startswith("model")]  # ModelMergeSimple: model1 first
-        return (typed or named or [None])[0]
+        if typed:
+            return typed
+        if self.g.ref(inputs.get("model")) is not None:
+            return [inputs["model"]]
+        return [v for k, v in links if k.startswith("model")]
 
     def node_loras(self, inputs: dict[str, Any]) -> list[LoRA]:
         """LoRAs one node applies, in order: a LORA_STACK chain first, upstream stack first
@@ -223,36 +238,50 @@ class Tracer(ValueResolver):
         """Generation size from the empty-latent node; None for img2img (a VAE-encoded image:
         the input image's size is not in the graph)."""
         seen: set[NodeId] = set()
+        scale = 1.0  # LatentUpscaleBy on the way
         src = self.g.source(value)
         while src is not None and src[0] not in seen:
             seen.add(src[0])
+            if src[0] in self._sizes:  # an earlier stage's latent: its size, as traced already
+                width, height = self._sizes[src[0]]
+                return _scaled(width, scale), _scaled(height, scale)
             inputs = src[1].inputs
             for w, h in (("width", "height"), ("empty_latent_width", "empty_latent_height")):
                 if w in inputs and h in inputs:
-                    return self.integer(inputs[w], w), self.integer(inputs[h], h)
+                    return _scaled(self.integer(inputs[w], w), scale), _scaled(
+                        self.integer(inputs[h], h), scale
+                    )
             for key in ("dimensions", "resolution", "aspect_ratio"):  # "1024 x 1024 (square)"
                 match = SIZE_TEXT.search(self.string(inputs.get(key)) or "")
                 if match:
-                    return int(match[1]), int(match[2])
+                    return _scaled(int(match[1]), scale), _scaled(int(match[2]), scale)
             if "pixels" in inputs or "image" in inputs:
                 return None, None
+            by = self.number(inputs.get("scale_by"), "scale_by") if "scale_by" in inputs else None
+            if by is not None and 0 < by <= 64:
+                scale *= by
             nxt = next((inputs[k] for k in LATENT_INPUTS if self.g.ref(inputs.get(k))), None)
             src = self.g.source(nxt)
         return None, None
 
     # ---- samplers
 
-    def stage(self, node_id: NodeId) -> Stage:
+    def stage(self, node_id: NodeId) -> TracedStage:
         inputs = self.g.nodes[node_id].inputs
-        st = Stage(node_id)
+        st = TracedStage(node_id)
         conds = self._guider_inputs(inputs)
-        st.model, st.loras = self.model(conds.get("model"))
-        st.positive = [
-            t
-            for key in ("positive", "conditioning", "cond1", "cond2")
-            if key in conds
-            for t in self.texts(conds[key], st, positive=True)
-        ]
+        st.models, st.loras = self.model(conds.get("model"))
+        st.model = st.models[0] if st.models else None
+        # DualCFGGuider's cond2 is a second, "middle" conditioning (HiDream E1.1 wires the
+        # negative text there), not the prompt
+        st.positive = list(
+            dict.fromkeys(
+                t
+                for key in ("positive", "conditioning", "cond1")
+                if key in conds
+                for t in self.texts(conds[key], st, positive=True)
+            )
+        )
         if "negative" in conds:
             st.negative = self.texts(conds["negative"], st, positive=False)
         if "text_embeds" in inputs:  # WanVideoWrapper: WanVideoTextEncode holds both prompts
@@ -266,10 +295,40 @@ class Tracer(ValueResolver):
         st.steps = self.integer(inputs.get("steps"), "steps")
         st.sampler = self.string(inputs.get("sampler_name"), "sampler_name")
         st.scheduler = self.string(inputs.get("scheduler"), "scheduler")
+        denoise = self.number(inputs.get("denoise"), "denoise")
+        st.denoise = float(denoise) if denoise is not None else None
         self._custom_sampling(inputs, st)
-        latent = next((inputs[k] for k in ("latent_image", "latent", "samples") if k in inputs), None)
-        st.width, st.height = self.size(latent)
+        st.width, st.height = self.size(self._latent_input(inputs))
         return st
+
+    def _latent_input(self, inputs: dict[str, Any]) -> Any:
+        return next((inputs[k] for k in ("latent_image", "latent", "samples") if k in inputs), None)
+
+    def stages(self) -> list[TracedStage]:
+        """Every sampler stage of the saved image, earliest first; the last made the image. A
+        stage that adds no noise of its own (an SDXL refiner) takes the seed of the stage whose
+        latent it continues."""
+        order = self.sampler_order()
+        traced: dict[NodeId, TracedStage] = {}
+        for nid in order:
+            st = traced[nid] = self.stage(nid)
+            self._sizes[nid] = (st.width, st.height)
+            if st.seed is None and self._noise_disabled(self.g.nodes[nid].inputs):
+                before = self._sampler_before(nid)
+                st.seed = traced[before].seed if before in traced else None
+        return [traced[nid] for nid in order]
+
+    def _sampler_before(self, node_id: NodeId) -> NodeId | None:
+        """The sampler whose latent `node_id` continues (through upscales and other latent ops)."""
+        seen: set[NodeId] = {node_id}
+        src = self.g.source(self._latent_input(self.g.nodes[node_id].inputs))
+        while src is not None and src[0] not in seen and len(seen) <= MAX_DEPTH:
+            seen.add(src[0])
+            if is_sampler(src[1]):
+                return src[0]
+            inputs = src[1].inputs
+            src = self.g.source(next((inputs[k] for k in LATENT_INPUTS if self.g.ref(inputs.get(k))), None))
+        return None
 
     def _guider_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """Where model/conditioning/cfg live: on the sampler, or on its GUIDER node (CFGGuider:
@@ -278,15 +337,22 @@ class Tracer(ValueResolver):
         return guider[1].inputs if guider is not None else inputs
 
     def _seed(self, inputs: dict[str, Any]) -> int | None:
-        if inputs.get("add_noise") in ("disable", False):
+        if self._noise_disabled(inputs):
             return None  # the seed widget is there but no noise was drawn from it
         for key in ("seed", "noise_seed"):
             if key in inputs:
                 return self.integer(inputs[key], key)
-        noise = self.g.source(inputs.get("noise"))  # RandomNoise; DisableNoise has no seed
+        noise = self.g.source(inputs.get("noise"))  # RandomNoise
         return self.integer(noise[1].inputs.get("noise_seed"), "noise_seed") if noise else None
 
-    def _custom_sampling(self, inputs: dict[str, Any], st: Stage) -> None:
+    def _noise_disabled(self, inputs: dict[str, Any]) -> bool:
+        """KSamplerAdvanced with add_noise off, or a DisableNoise node as the NOISE input."""
+        if inputs.get("add_noise") in ("disable", False):
+            return True
+        noise = self.g.source(inputs.get("noise"))
+        return noise is not None and noise[1].class_type == "DisableNoise"
+
+    def _custom_sampling(self, inputs: dict[str, Any], st: TracedStage) -> None:
         """SamplerCustom(Advanced): sampler and schedule come from SAMPLER and SIGMAS nodes."""
         sampler = self.g.source(inputs.get("sampler"))
         if st.sampler is None and sampler is not None:
@@ -301,28 +367,37 @@ class Tracer(ValueResolver):
         if sigmas is not None:
             sched = sigmas[1]
             st.steps = st.steps or self.integer(sched.inputs.get("steps"), "steps")
+            if st.denoise is None and "denoise" in sched.inputs:
+                denoise = self.number(sched.inputs["denoise"], "denoise")
+                st.denoise = float(denoise) if denoise is not None else None
             name = self.string(sched.inputs.get("scheduler"), "scheduler")
             st.scheduler = st.scheduler or name or SCHEDULER_NODE_NAMES.get(sched.class_type)
 
-    def ordered_samplers(self) -> list[NodeId]:
-        """Samplers that feed the saved image, earliest stage first.
+    def sampler_order(self) -> list[NodeId]:
+        """The samplers behind the saved image, earliest first, the one that made it last.
 
-        Outputs are Save*/Preview* nodes (saves first), else nodes nothing consumes. A sampler's
-        stage is how many samplers sit upstream of it: base before refiner, first pass before
-        hires fix. With no sampler reachable from an output, every sampler in the graph counts.
+        The saved image is the first output (Save*/Preview* nodes, saves first, else nodes
+        nothing consumes) that a sampler reaches; the sampler that made it is the last one on
+        the way there, and its stages are the samplers upstream of it. With no sampler reaching
+        an output, every sampler counts. Linear in the graph (one topological order, a few
+        walks), whatever the number of samplers.
         """
         g = self.g
         samplers = {nid for nid, node in g.nodes.items() if is_sampler(node)}
         if not samplers:
             return []
-        found: dict[NodeId, None] = {}
-        for out in self._outputs():
-            ups = g.upstream(out)
-            for nid in sorted(ups & samplers, key=id_order):
-                found[nid] = None
-        candidates = list(found) or sorted(samplers, key=id_order)
-        depth = {nid: len(g.upstream(nid) & (samplers - {nid})) for nid in candidates}
-        return sorted(candidates, key=lambda nid: depth[nid])
+        order = g.topological_order()
+        sampled: set[NodeId] = set()  # nodes a sampler is at or upstream of
+        for nid in order:
+            if nid in samplers or any(src in sampled for src in g.sources(nid)):
+                sampled.add(nid)
+        output = next((o for o in self._outputs() if o in sampled), None)
+        if output is None:
+            return [nid for nid in order if nid in samplers]
+        before_output = g.upstream(output) | {output}
+        final = next(nid for nid in reversed(order) if nid in samplers and nid in before_output)
+        chain = g.upstream(final)
+        return [nid for nid in order if nid in samplers and nid in chain and nid != final] + [final]
 
     def _outputs(self) -> list[NodeId]:
         nodes = self.g.nodes
@@ -342,6 +417,10 @@ def _lora(name: Any, weight: float | None, clip: float | None, on: bool) -> list
     if weight == 0 and not clip:
         return []  # loaded at zero strength: a switched-off slot, not an applied LoRA
     return [LoRA(name, weight)]
+
+
+def _scaled(size: int | None, scale: float) -> int | None:
+    return size if size is None or scale == 1.0 else round(size * scale)
 
 
 def _nonempty(text: str | None) -> list[str]:
