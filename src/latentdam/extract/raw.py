@@ -20,6 +20,8 @@ class RawMetadata:
     - `iptc`: IPTC-IIM datasets by name (`ObjectName`, `Caption-Abstract`, `Keywords` (list),
       `DateCreated`, ...), decoded to str.
     - `width`/`height`: pixel size of the file.
+    - `hidden`: which of `text`'s blocks were hidden in the pixels ("stealth PNG info",
+      extract/stealth.py) rather than stored as chunks; a chunk of the same name wins.
     """
 
     format: str
@@ -29,10 +31,13 @@ class RawMetadata:
     exif: dict[str, Any] = field(default_factory=dict)
     xmp: str | None = None
     iptc: dict[str, Any] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
 
     def blocks(self) -> dict[str, str]:
         """All blocks flattened to name -> text, for keeping the raw metadata whole."""
-        out: dict[str, str] = {f"png:{k}": v for k, v in self.text.items()}
+        out: dict[str, str] = {
+            f"{'stealth' if k in self.hidden else 'png'}:{k}": v for k, v in self.text.items()
+        }
         out.update({f"exif:{k}": str(v) for k, v in self.exif.items()})
         if self.xmp:
             out["xmp"] = self.xmp

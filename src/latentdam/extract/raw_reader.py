@@ -8,6 +8,7 @@ from typing import Any
 from PIL import ExifTags, Image, IptcImagePlugin
 
 from latentdam.extract.raw import RawMetadata
+from latentdam.extract.stealth import hidden_blocks, read_stealth
 
 _EXIF_IFD = 0x8769
 _IPTC_NAMES = {
@@ -105,7 +106,8 @@ def _iptc(image: Image.Image) -> dict[str, Any]:
 
 
 def read_raw(image: Image.Image) -> RawMetadata:
-    """Collect text chunks, EXIF, XMP and IPTC of an opened (not yet decoded) image."""
+    """Collect text chunks, EXIF, XMP and IPTC of an opened image, and the text a PNG hides in
+    its pixels (which reads them: decoded images only)."""
     text: dict[str, Any] = {}
     if image.format == "PNG":
         # `.text` also reads chunks stored after the image data (ComfyUI, some A1111 forks)
@@ -115,11 +117,16 @@ def read_raw(image: Image.Image) -> RawMetadata:
             for k, v in chunks.items()
             if isinstance(v, (str, bytes)) and k not in ("xmp", "icc_profile", "exif", _XMP_PNG_KEY)
         }
+    text = {k: v for k, v in text.items() if isinstance(v, str)}
+    hidden: dict[str, str] = {}
+    if image.format == "PNG":
+        hidden = {k: v for k, v in hidden_blocks(read_stealth(image)).items() if k not in text}
     return RawMetadata(
         format=image.format or "UNKNOWN",
         width=image.width,
         height=image.height,
-        text={k: v for k, v in text.items() if isinstance(v, str)},
+        text=text | hidden,
+        hidden=frozenset(hidden),
         exif=_exif(image),
         xmp=_xmp(image),
         iptc=_iptc(image),

@@ -19,6 +19,7 @@ the readers without writing files.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -307,6 +308,38 @@ def write_png(
         params["exif"] = exif
     image.save(path, "PNG", **params)
     return path
+
+
+def stealth_image(
+    image: Image.Image, text: str, *, mode: str = "alpha", compressed: bool = True
+) -> Image.Image:
+    """`image` with `text` hidden in its pixels as sd-webui-stealth-pnginfo writes it
+    (scripts/stealth_pnginfo.py: `prepare_data` makes signature + 32-bit bit count + data, gzip
+    when compressed; `add_data` sets alpha to 255 in alpha mode, then walks `for x in
+    range(width): for y in range(height)` putting one bit in the alpha LSB, or three in the
+    red, green and blue LSBs)."""
+    signature = f"stealth_{'png' if mode == 'alpha' else 'rgb'}{'comp' if compressed else 'info'}"
+    payload = gzip.compress(text.encode("utf-8")) if compressed else text.encode("utf-8")
+    bits = "".join(format(byte, "08b") for byte in signature.encode("utf-8"))
+    bits += format(len(payload) * 8, "032b") + "".join(format(byte, "08b") for byte in payload)
+    out = image.convert("RGBA") if mode == "alpha" else image.convert("RGB")
+    if mode == "alpha":
+        out.putalpha(255)
+    pixels = out.load()
+    assert pixels is not None
+    index = 0
+    for x in range(out.width):
+        for y in range(out.height):
+            if index >= len(bits):
+                return out
+            values = list(pixels[x, y])  # type: ignore[arg-type]
+            channels = [3] if mode == "alpha" else [0, 1, 2]
+            for channel in channels:
+                if index < len(bits):
+                    values[channel] = (values[channel] & ~1) | int(bits[index])
+                    index += 1
+            pixels[x, y] = tuple(values)
+    raise ValueError(f"a {out.width}x{out.height} image cannot hide {len(bits)} bits")
 
 
 def write_jpeg(
