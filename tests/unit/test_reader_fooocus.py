@@ -133,4 +133,4 @@ def test_other_json_parameters_are_not_fooocus() -> None:
     meta = RawMetadata("PNG", 8, 8, text={"parameters": swarm})
     assert not READER.can_read(meta)
     assert not A1111Reader().can_read(meta)
-    assert read_generation(meta).record.tool is Tool.UNKNOWN
+    assert read_generation(meta).record.tool is Tool.SWARMUI  # test_reader_swarmui.py

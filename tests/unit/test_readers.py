@@ -242,6 +242,7 @@ def test_reader_order() -> None:
         "comfyui",
         "invokeai",
         "novelai",
+        "swarmui",
         "fooocus",
         "a1111",
         "midjourney",

@@ -18,6 +18,8 @@ class Tool(StrEnum):
     INVOKEAI = "invokeai"
     NOVELAI = "novelai"
     FOOOCUS = "fooocus"
+    SWARMUI = "swarmui"
+    CIVITAI = "civitai"  # Civitai's on-site generator (A1111-format text with its resources)
     MIDJOURNEY = "midjourney"
     DALLE = "dalle"
     FIREFLY = "firefly"

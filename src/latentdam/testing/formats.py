@@ -310,6 +310,82 @@ def write_png(
     return path
 
 
+def swarmui_parameters(
+    prompt: str,
+    negative: str = "",
+    *,
+    model: str = "OfficialStableDiffusion/sd_xl_base_1.0",
+    seed: int = 1893712649,
+    steps: int = 30,
+    cfg: float = 7.0,
+    size: tuple[int, int] = (1024, 1024),
+    sampler: str = "dpmpp_2m",
+    scheduler: str = "karras",
+    loras: Sequence[tuple[str, float]] = (),
+    refiner: str | None = None,
+    version: str = "0.9.5.2",
+) -> str:
+    """The metadata JSON SwarmUI saves (T2IParamInput.GenRawMetadata: parameter ids under
+    `sui_image_params`, LoRA weights as strings; timing and date in `sui_extra_data`; model files
+    in `sui_models`), indented as Newtonsoft's JObject.ToString() writes it."""
+    params: dict[str, Any] = {"prompt": prompt, "negativeprompt": negative, "model": model, "seed": seed}
+    params |= {"steps": steps, "cfgscale": cfg, "aspectratio": "Custom", "width": size[0], "height": size[1]}
+    params |= {"sampler": sampler, "scheduler": scheduler}
+    if loras:
+        params |= {"loras": [n for n, _ in loras], "loraweights": [str(w) for _, w in loras]}
+    if refiner:
+        params |= {"refinermodel": refiner, "refinercontrolpercentage": 0.2}
+    params["swarm_version"] = version
+    extra = {"date": "2025-03-14", "prep_time": "0.01 sec", "generation_time": "6.42 sec"}
+    models = [{"name": model.rsplit("/", 1)[-1] + ".safetensors", "param": "model", "hash": "0x31e35c80fc48"}]
+    return json.dumps({"sui_image_params": params, "sui_extra_data": extra, "sui_models": models}, indent=2)
+
+
+def civitai_parameters(
+    prompt: str,
+    negative: str = "",
+    *,
+    checkpoint: tuple[str, str] = ("DreamShaper", "8"),
+    loras: Sequence[tuple[str, str, float]] = (("Detail Tweaker LoRA", "v1.0", 0.8),),
+    settings: Mapping[str, object] | None = None,
+) -> str:
+    """The A1111-format block of an image from Civitai's generator, as civitai/civitai's
+    `automatic1111.encode` (src/utils/metadata/automatic.metadata.ts) writes it: the usual
+    settings, no `Model:`, then `Created Date`, `Civitai resources` (checkpoint and LoRAs by
+    name, version and id, LoRAs with their weight) and `Civitai metadata`, both as JSON."""
+    resources: list[dict[str, Any]] = [
+        {
+            "type": "checkpoint",
+            "modelVersionId": 128713,
+            "modelName": checkpoint[0],
+            "modelVersionName": checkpoint[1],
+        }
+    ]
+    for i, (name, version, weight) in enumerate(loras):
+        resources.append(
+            {
+                "type": "lora",
+                "weight": weight,
+                "modelVersionId": 62833 + i,
+                "modelName": name,
+                "modelVersionName": version,
+            }
+        )
+    base: dict[str, object] = {
+        "Steps": 25,
+        "Sampler": "DPM++ 2M Karras",
+        "CFG scale": 7,
+        "Seed": 2471902381,
+        "Size": "832x1216",
+        "Clip skip": 2,
+    }
+    text = a1111_parameters(prompt, negative, base | dict(settings or {}))
+    compact = (",", ":")
+    civitai = f"Civitai resources: {json.dumps(resources, separators=compact)}"
+    civitai += f", Civitai metadata: {json.dumps({'remixOfId': 51872301}, separators=compact)}"
+    return f"{text}, Created Date: 2025-02-03T18:22:41.6420000Z, {civitai}"
+
+
 def stealth_image(
     image: Image.Image, text: str, *, mode: str = "alpha", compressed: bool = True
 ) -> Image.Image:

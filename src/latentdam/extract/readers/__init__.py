@@ -10,11 +10,13 @@ from latentdam.extract.readers.fooocus import FooocusReader
 from latentdam.extract.readers.invokeai import InvokeAIReader
 from latentdam.extract.readers.midjourney import MidjourneyReader
 from latentdam.extract.readers.novelai import NovelAIReader
+from latentdam.extract.readers.swarmui import SwarmUIReader
 
 GENERATOR_READERS: list[MetadataReader] = [
     ComfyUIReader(),
     InvokeAIReader(),
     NovelAIReader(),
+    SwarmUIReader(),
     FooocusReader(),
     A1111Reader(),
     MidjourneyReader(),

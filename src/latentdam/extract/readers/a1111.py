@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from latentdam.extract.raw import RawMetadata
 from latentdam.extract.readers.values import text_float, text_int
@@ -184,6 +186,42 @@ def _civitai_hash_loras(value: str | None) -> list[str]:
     ]
 
 
+def civitai_resources(value: str | None) -> list[dict[str, Any]]:
+    """`Civitai resources: [{"type": "checkpoint", "modelName": ..., "modelVersionName": ...},
+    {"type": "lora", "weight": 0.8, "modelName": ...}]`, as Civitai's generator writes it."""
+    if not value:
+        return []
+    try:
+        data = json.loads(value)
+    except (ValueError, RecursionError):
+        return []
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+
+def _resource_name(item: dict[str, Any]) -> str | None:
+    name, version = item.get("modelName"), item.get("modelVersionName")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return (
+        f"{name.strip()} {version.strip()}" if isinstance(version, str) and version.strip() else name.strip()
+    )
+
+
+def _civitai_loras(resources: list[dict[str, Any]]) -> list[LoRA]:
+    out = []
+    for item in resources:
+        name = _resource_name(item)
+        if name and str(item.get("type", "")).lower() in ("lora", "locon", "lycoris", "dora"):
+            weight = item.get("weight")
+            out.append(LoRA(name, float(weight) if isinstance(weight, int | float) else None))
+    return out
+
+
+def is_civitai(settings: dict[str, str]) -> bool:
+    """Made by Civitai's on-site generator (it adds its resources and metadata to the block)."""
+    return "Civitai resources" in settings or "Civitai metadata" in settings
+
+
 def controlnet_models(settings: dict[str, str]) -> list[str]:
     """ControlNet model names from `ControlNet N: "Module: ..., Model: name [hash], ..."`
     (sd-webui-controlnet 1.1, Forge) or the old `ControlNet-N Model: name [hash]` keys."""
@@ -230,15 +268,24 @@ def record_from_parameters(params: A1111Parameters, tool: Tool) -> GenerationRec
     """The generation fields every A1111-format block shares."""
     s = params.settings
     width, height = parse_size(s.get("Size"))
+    resources = civitai_resources(s.get("Civitai resources"))
     loras = merge_loras(
-        prompt_loras(params.prompt),
+        [*prompt_loras(params.prompt), *_civitai_loras(resources)],
         [*hash_list_names(s.get("Lora hashes")), *_civitai_hash_loras(s.get("Hashes"))],
     )
+    checkpoint = next(
+        (_resource_name(r) for r in resources if r.get("type") == "checkpoint" and _resource_name(r)), None
+    )
+    model = s.get("Model") or checkpoint
+    # the refiner and a hires pass's own checkpoint shaped the image too
+    others = [_TRAILING_HASH.sub("", s.get(k, "")).strip() for k in ("Refiner", "Hires checkpoint")]
+    models = list(dict.fromkeys(m for m in (model, *others) if m and m != "Use same checkpoint"))
     return GenerationRecord(
         tool=tool,
         prompt=params.prompt,
         negative_prompt=params.negative_prompt,
-        model=s.get("Model") or None,
+        model=model or None,
+        models=models if len(models) > 1 else [],
         model_hash=s.get("Model hash") or None,
         loras=loras,
         controlnets=controlnet_models(s),
@@ -249,8 +296,16 @@ def record_from_parameters(params: A1111Parameters, tool: Tool) -> GenerationRec
         seed=text_int(s.get("Seed")),
         width=width,
         height=height,
+        created_at=_created(s.get("Created Date")),
         software=software_name(s),
     )
+
+
+def _created(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.strip()) if value else None
+    except ValueError:
+        return None
 
 
 def parameters_text(meta: RawMetadata) -> str | None:
@@ -277,4 +332,5 @@ class A1111Reader:
     def read(self, meta: RawMetadata) -> GenerationRecord:
         text = parameters_text(meta) or ""
         # a block without a settings line is still A1111's (settings saving turned off): all prompt
-        return record_from_parameters(parse_parameters(text), self.tool)
+        params = parse_parameters(text)
+        return record_from_parameters(params, Tool.CIVITAI if is_civitai(params.settings) else self.tool)
