@@ -19,10 +19,11 @@ from PIL import Image
 
 from conftest import offline_hub
 from latentdam.embed.base import ImageEmbedder, TextEmbedder
-from latentdam.embed.clip import ClipEmbedder, space_for_model, to_rgb
+from latentdam.embed.clip import ClipEmbedder, space_for_model
 from latentdam.embed.hub import local_revision
 from latentdam.embed.space import Backend, Modality, Space
 from latentdam.errors import ModelUnavailable
+from latentdam.extract.pixels import upright_rgb as to_rgb
 from latentdam.testing.tiny_models import save_tiny_clip, save_tiny_siglip
 
 FAMILIES = ("clip", "siglip")

@@ -33,6 +33,7 @@ from latentdam.embed.base import is_whole_token
 from latentdam.embed.sentence_transformer import pick_device
 from latentdam.embed.space import Backend, Modality, Space, space_name
 from latentdam.errors import EmbedError, ModelUnavailable, NotJointModel
+from latentdam.extract.pixels import upright_rgb
 
 if TYPE_CHECKING:
     import torch
@@ -179,27 +180,6 @@ def space_for_model(
         dim=dim,
         modalities=frozenset({Modality.TEXT, Modality.IMAGE}),
     )
-
-
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Any PIL mode as RGB. Transparency is composited on white (the RGB under a fully
-    transparent pixel is arbitrary); 16-bit and float greyscale are scaled to 8 bits."""
-    if image.mode == "RGB":
-        return image
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
-        if image.mode == "F":
-            top = max(1.0, float(values.max(initial=0)))
-        grey = np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return Image.fromarray(grey, mode="L").convert("RGB")
-    return image.convert("RGB")
 
 
 def _features(output: Any) -> torch.Tensor:
@@ -412,7 +392,7 @@ class ClipEmbedder:
         chunks = []
         with torch.inference_mode():
             for start in range(0, len(images), self.batch_size):
-                batch = [to_rgb(image) for image in images[start : start + self.batch_size]]
+                batch = [upright_rgb(image) for image in images[start : start + self.batch_size]]
                 inputs = {}
                 for key, value in self._image_inputs(batch).items():
                     if isinstance(value, torch.Tensor):

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from latentdam.embed.space import Backend, Modality, Space
+from latentdam.extract.pixels import upright_rgb
 
 # Each image becomes one small square RGB working image; aspect ratio is dropped (a crop
 # changes it a little, and the descriptor should not care).
@@ -26,7 +27,6 @@ DETECT = 128  # flat borders are found and cut at up to 128x128, before the work
 BORDER_MAX = 0.1  # at most this much of each side is cut as frame
 BORDER_TOLERANCE = 12  # a frame line: BORDER_SHARE of its pixels within this of the frame colour
 BORDER_SHARE = 0.99
-BACKGROUND = (255, 255, 255)  # transparency is flattened onto white, as most exporters do
 
 LAYOUT_GRID = 8  # colour layout: an 8x8 grid of mean YCbCr colours (MPEG-7 colour layout) ...
 LAYOUT_Y, LAYOUT_C = 15, 10  # ... of which the lowest DCT frequencies are kept (zigzag order)
@@ -94,55 +94,6 @@ def _cell_weights(side: int, cells: int) -> np.ndarray:
 # --------------------------------------------------------------------------- decoding
 
 
-def _high_depth_to_l(img: Image.Image) -> Image.Image:
-    """16-bit, 32-bit integer and float grayscale as 8-bit, scaled by the range the data
-    implies (Pillow's own conversion clips 16-bit values instead of scaling them)."""
-    arr = np.asarray(img, dtype=np.float64)
-    top = float(np.nanmax(arr)) if arr.size else 0.0
-    if img.mode == "F" and top <= 1.0:
-        arr = arr * 255.0
-    elif img.mode.startswith("I;16") or top > 255.0:
-        arr = arr / 257.0
-    return Image.fromarray(np.clip(np.nan_to_num(np.rint(arr)), 0, 255).astype(np.uint8))
-
-
-def _lab_to_rgb(img: Image.Image) -> Image.Image:
-    try:
-        from PIL import ImageCms
-
-        transform = ImageCms.buildTransform(
-            ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), "LAB", "RGB"
-        )
-        out = ImageCms.applyTransform(img, transform)
-    except Exception:  # a Pillow without LittleCMS, or a profile error
-        out = None
-    return out if out is not None else img.convert("RGB")
-
-
-def to_rgb(img: Image.Image) -> Image.Image:
-    """Any decoded image as 8-bit RGB: EXIF orientation applied, transparency flattened onto
-    white, high bit depths scaled, CMYK/YCbCr/LAB/HSV/palette/bilevel converted."""
-    try:
-        if img.getexif().get(0x0112, 1) not in (None, 1):
-            img = ImageOps.exif_transpose(img)
-    except Exception:  # unreadable EXIF: show the pixels as stored
-        pass
-    mode = img.mode
-    if mode == "RGB":
-        return img
-    if mode in ("I", "F") or mode.startswith("I;16"):
-        return _high_depth_to_l(img).convert("RGB")
-    if mode == "LAB":  # Pillow's plain convert reinterprets LAB bytes as RGB
-        return _lab_to_rgb(img)
-    if mode not in ("RGBA", "LA", "PA", "RGBa", "La") and not (mode == "P" and "transparency" in img.info):
-        return img.convert("RGB")
-    if mode == "La":
-        img = img.convert("LA")  # premultiplied grayscale has no direct conversion to RGBA
-    canvas = Image.new("RGBA", img.size, (*BACKGROUND, 255))
-    canvas.alpha_composite(img.convert("RGBA"))
-    return canvas.convert("RGB")
-
-
 def _pixels(img: Image.Image) -> np.ndarray:
     # faster than np.asarray(img), which goes through the array interface
     return np.frombuffer(img.tobytes(), dtype=np.uint8).reshape(img.height, img.width, 3)
@@ -187,7 +138,7 @@ def _border_box(a: np.ndarray) -> tuple[int, int, int, int]:
 
 def working_image(img: Image.Image) -> np.ndarray:
     """The (64, 64, 3) uint8 image every block is computed from: RGB, borders cut, squashed."""
-    rgb = to_rgb(img)
+    rgb = upright_rgb(img)
     w, h = rgb.size
     if w > DETECT or h > DETECT:
         # integer box-averaging first (fast), then the remainder: both average areas

@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from latentdam.errors import ExtractError, ImageTooLarge, UnsupportedFormat
 from latentdam.extract.metadata import read_generation
+from latentdam.extract.pixels import upright_rgb
 from latentdam.extract.provenance import read_provenance
 from latentdam.extract.raw_reader import read_raw
 from latentdam.extract.record import GenerationRecord
@@ -78,16 +79,16 @@ def hash_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _thumbnail(image: Image.Image, size: int) -> bytes:
-    thumb = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+def _thumbnail(upright: Image.Image, size: int) -> bytes:
+    thumb = upright.copy()
     thumb.thumbnail((size, size))
     out = io.BytesIO()
     thumb.save(out, format="WEBP", quality=80)
     return out.getvalue()
 
 
-def _pixels(image: Image.Image) -> Image.Image:
-    rgb = image.convert("RGB")
+def _pixels(upright: Image.Image) -> Image.Image:
+    rgb = upright.copy()
     rgb.thumbnail((EMBED_SIDE, EMBED_SIDE), Image.Resampling.LANCZOS)
     return rgb
 
@@ -105,7 +106,7 @@ def read_image(image: Image.Image, *, max_pixels: int) -> tuple[GenerationRecord
     image handed over by Python code), under the same pixel limit as files."""
     if image.width * image.height > max_pixels:
         raise ImageTooLarge(image.width * image.height, max_pixels)
-    return read_generation(read_raw(image)).record, _pixels(image)
+    return read_generation(read_raw(image)).record, _pixels(upright_rgb(image))
 
 
 def extract_file(
@@ -159,9 +160,10 @@ def extract_bytes(
                 if image.width * image.height > max_pixels:
                     raise ImageTooLarge(image.width * image.height, max_pixels, path)
                 image.load()  # decode now: a truncated file fails here, not later
-                meta = read_raw(image)
-                thumbnail = _thumbnail(image, thumbnail_size)
-                pixels = _pixels(image)
+                meta = read_raw(image)  # first: hidden metadata lives in the stored pixels
+                upright = upright_rgb(image)  # then every consumer sees the same pixels
+                thumbnail = _thumbnail(upright, thumbnail_size)
+                pixels = _pixels(upright)
     except ExtractError:
         raise
     except Image.DecompressionBombError as exc:
@@ -184,8 +186,8 @@ def extract_bytes(
         size=len(data),
         mtime_ns=mtime_ns,
         format=meta.format,
-        width=meta.width,
-        height=meta.height,
+        width=upright.width,  # as shown: a sideways-stored phone photo is as tall as it looks
+        height=upright.height,
         record=extraction.record,
         thumbnail=thumbnail,
         warnings=extraction.warnings,
