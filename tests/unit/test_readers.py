@@ -243,6 +243,7 @@ def test_reader_order() -> None:
         "invokeai",
         "novelai",
         "swarmui",
+        "easydiffusion",
         "fooocus",
         "a1111",
         "midjourney",

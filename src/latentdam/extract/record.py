@@ -19,6 +19,7 @@ class Tool(StrEnum):
     NOVELAI = "novelai"
     FOOOCUS = "fooocus"
     SWARMUI = "swarmui"
+    EASYDIFFUSION = "easydiffusion"
     CIVITAI = "civitai"  # Civitai's on-site generator (A1111-format text with its resources)
     MIDJOURNEY = "midjourney"
     DALLE = "dalle"

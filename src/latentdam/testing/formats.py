@@ -386,6 +386,54 @@ def civitai_parameters(
     return f"{text}, Created Date: 2025-02-03T18:22:41.6420000Z, {civitai}"
 
 
+def easydiffusion_chunks(
+    prompt: str,
+    negative: str = "",
+    *,
+    model: str = "sd-v1-5",
+    loras: Sequence[tuple[str, float]] = (),
+    display_names: bool = False,
+) -> dict[str, str]:
+    """The text chunks Easy Diffusion embeds (easydiffusion/utils/save_utils.py
+    get_printable_request, in TASK_TEXT_MAPPING order, saved by sdkit's save_dicts as
+    `str(value)`); `display_names`: the keys it uses when the txt metadata format is chosen too
+    (there a list is joined with ", ")."""
+    names = [n for n, _ in loras]
+    weights = [w for _, w in loras]
+    data: dict[str, object] = {
+        "prompt": prompt,
+        "negative_prompt": negative,
+        "seed": 3720125469,
+        "use_stable_diffusion_model": model,
+        "clip_skip": False,
+        "use_vae_model": "None" if not display_names else "",
+        "sampler_name": "dpmpp_2m",
+        "width": 512,
+        "height": 768,
+        "num_inference_steps": 25,
+        "guidance_scale": 7.5,
+    }
+    if loras:
+        data["use_lora_model"] = names if len(names) > 1 else names[0]
+        data["lora_alpha"] = weights if len(weights) > 1 else weights[0]
+    data |= {"use_embedding_models": None, "tiling": "None", "use_face_correction": None, "use_upscale": None}
+    if not display_names:
+        return {k: str(v) for k, v in data.items()}
+    shown = {
+        "prompt": "Prompt", "negative_prompt": "Negative Prompt", "seed": "Seed",
+        "use_stable_diffusion_model": "Stable Diffusion model", "clip_skip": "Clip Skip",
+        "use_vae_model": "VAE model", "sampler_name": "Sampler", "width": "Width", "height": "Height",
+        "num_inference_steps": "Steps", "guidance_scale": "Guidance Scale", "use_lora_model": "LoRA model",
+        "lora_alpha": "LoRA Strength", "use_embedding_models": "Embedding models", "tiling": "Seamless Tiling",
+        "use_face_correction": "Use Face Correction", "use_upscale": "Use Upscaling",
+    }  # fmt: skip
+    return {
+        shown[k]: ", ".join(str(i) for i in v) if isinstance(v, list) else str(v)
+        for k, v in data.items()
+        if k in shown
+    }
+
+
 def stealth_image(
     image: Image.Image, text: str, *, mode: str = "alpha", compressed: bool = True
 ) -> Image.Image:
