@@ -171,14 +171,19 @@ def merge_loras(first: list[LoRA], names: list[str]) -> list[LoRA]:
     return out
 
 
+def _json_value(value: str | None) -> Any:
+    """A settings value that holds JSON, parsed; None when it is absent or not JSON."""
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _civitai_hash_loras(value: str | None) -> list[str]:
     # `Hashes: {"model": "...", "lora:name": "..."}` (Civitai / civitai-helper)
-    if not value:
-        return []
-    try:
-        data = json.loads(value)
-    except (ValueError, RecursionError):
-        return []
+    data = _json_value(value)
     if not isinstance(data, dict):
         return []
     return [
@@ -189,12 +194,7 @@ def _civitai_hash_loras(value: str | None) -> list[str]:
 def civitai_resources(value: str | None) -> list[dict[str, Any]]:
     """`Civitai resources: [{"type": "checkpoint", "modelName": ..., "modelVersionName": ...},
     {"type": "lora", "weight": 0.8, "modelName": ...}]`, as Civitai's generator writes it."""
-    if not value:
-        return []
-    try:
-        data = json.loads(value)
-    except (ValueError, RecursionError):
-        return []
+    data = _json_value(value)
     return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
 
 
