@@ -136,6 +136,15 @@ def _print_report(report: IngestReport, library: str) -> None:
         f"[bold]{report.unchanged}[/] unchanged, [bold {'red' if report.failed else ''}]{len(report.failed)}[/] failed"
         f"  ({report.seen} files in {report.seconds:.1f} s, {rate:.1f} files/s) → {escape(library)}"
     )
+    if report.gone:
+        orphans = (
+            f"; {report.orphaned} assets have no file left (`latentdam prune` removes them)"
+            if report.orphaned
+            else ""
+        )
+        out.print(
+            f"[bold]{report.gone}[/] files are gone from the folders ingested and were forgotten{orphans}"
+        )
     for item in report.failed:
         err.print(f"[red]skipped[/] {escape(item.path)}: {escape(item.reason)}")
     for item in report.warnings:
@@ -808,8 +817,37 @@ def stats(library: LibraryOption = None, as_json: JsonOption = False) -> None:
         out.print(f"  {tool:<12} {count}")
     for space, count in info.spaces.items():
         out.print(f"  space [cyan]{space}[/]: {count} of {info.assets} assets embedded")
+    if info.without_file:
+        err.print(
+            f"[yellow]{info.without_file} assets have no file left[/] (moved or deleted);"
+            " `latentdam prune` removes them, `latentdam ingest` of their new folder finds them again"
+        )
     if info.text_is_stale:
         err.print(_STALE_HINT)
+
+
+@app.command()
+def prune(
+    library: LibraryOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be removed.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove the assets whose files are all gone (deleted, or moved out of every folder ingested).
+
+    An ingest of a folder forgets the files that left it; their assets stay, with their tags,
+    until this removes them. A moved file is found again by ingesting its new folder (same
+    bytes, same asset) — do that first if the files moved rather than went away.
+    """
+    report = _open(library).prune(dry_run=dry_run)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    verb = "would remove" if dry_run else "removed"
+    out.print(f"{verb} [bold]{len(report.removed)}[/] assets with no file left ({report.seconds:.1f} s)")
+    for asset_id in report.removed[:20]:
+        out.print(f"  {asset_id[:12]}")
+    if len(report.removed) > 20:
+        out.print(f"  … and {len(report.removed) - 20} more (--json lists them all)")
 
 
 def main() -> None:

@@ -65,7 +65,9 @@ class Ingestor:
         progress = progress or IngestProgress()
         started = time.perf_counter()
         report = IngestReport()
+        inputs = list(inputs)
         files = [str(p) for p in scan(inputs)]
+        self._forget_gone(inputs, set(files), report)
         progress.start(len(files))
         for start in range(0, len(files), self.batch_size):
             batch = files[start : start + self.batch_size]
@@ -78,6 +80,26 @@ class Ingestor:
             self.store.refresh_indexes()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _forget_gone(self, inputs: Sequence[Path], scanned: set[str], report: IngestReport) -> None:
+        """Files known under the folders being ingested that are no longer there leave the
+        library: their file records go, and their assets lose those paths. An asset left with
+        no file stays (its vectors, tags and history) until `prune` removes it."""
+        gone: dict[str, FileState] = {}
+        for root in inputs:
+            if root.is_dir():
+                for state in self.store.file_states_under(os.path.abspath(root)):
+                    if state.path not in scanned and not self.exists(state.path):
+                        gone[state.path] = state
+        if not gone:
+            return
+        ids = list({s.asset_id for s in gone.values()})
+        rows = self.store.rows(ids, columns=["id", "paths"])
+        remaining = {i: [p for p in (row["paths"] or []) if p not in gone] for i, row in rows.items()}
+        self.store.update_paths(remaining)
+        self.store.delete_files(sorted(gone))
+        report.gone = len(gone)
+        report.orphaned = sum(1 for paths in remaining.values() if not paths)
 
     def _ingest_batch(self, paths: Sequence[str], report: IngestReport) -> None:
         known = self.store.file_states(paths)

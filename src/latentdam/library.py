@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,7 +35,7 @@ from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
-from latentdam.reports import MapReport, TagReport
+from latentdam.reports import MapReport, PruneReport, TagReport
 from latentdam.search.calibration import (
     Calibration,
     calibrate_image_space,
@@ -114,6 +115,7 @@ class LibraryStats:
     path: str
     assets: int
     files: int
+    without_file: int  # assets whose every file is gone (`latentdam prune` removes them)
     by_tool: dict[str, int]
     spaces: dict[str, int]  # space name -> assets with a vector in it
     schema_version: int
@@ -124,6 +126,7 @@ class LibraryStats:
             "path": self.path,
             "assets": self.assets,
             "files": self.files,
+            "without_file": self.without_file,
             "by_tool": self.by_tool,
             "spaces": self.spaces,
             "schema_version": self.schema_version,
@@ -666,6 +669,29 @@ class Library:
             raise AssetNotFound(ref)
         return from_row(row)
 
+    def prune(self, *, dry_run: bool = False) -> PruneReport:
+        """Remove the assets no file is left of: every path they were seen at is gone (files
+        that vanished from an ingested folder are forgotten by the next ingest of it; `prune`
+        also checks the paths themselves). `dry_run`: only say which."""
+        started = time.perf_counter()
+        report = PruneReport(dry_run=dry_run)
+        with self._writer.hold("prune"):
+            rows = self.store.column_rows(None, ["id", "paths"])
+            report.removed = sorted(
+                row["id"] for row in rows if not any(os.path.exists(p) for p in row["paths"] or [])
+            )
+            if report.removed and not dry_run:
+                gone = set(report.removed)
+                stale = [p for row in rows if row["id"] in gone for p in row["paths"] or []]
+                stale += [s.path for s in self.store.file_states_of(report.removed)]
+                report.files = len(set(stale))
+                self.store.delete_files(sorted(set(stale)))
+                self.store.delete_assets(report.removed)
+                self.store.refresh_indexes()
+                self._refresh_derived()
+        report.seconds = time.perf_counter() - started
+        return report
+
     def stats(self) -> LibraryStats:
         by_tool: dict[str, int] = {}
         table = self.store.assets.search().select(["tool"]).limit(None).to_arrow()
@@ -675,6 +701,7 @@ class Library:
             path=self.path,
             assets=self.store.count(),
             files=int(self.store.files.count_rows()),
+            without_file=self.store.count("array_length(paths) = 0 OR paths IS NULL"),
             by_tool=dict(sorted(by_tool.items(), key=lambda kv: -kv[1])),
             spaces={s.name: self.store.coverage(s) for s in self.store.spaces},
             schema_version=int(self.store.get_meta("schema_version")),

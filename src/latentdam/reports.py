@@ -20,6 +20,8 @@ class IngestReport:
     unchanged: int = 0
     failed: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)  # indexed, but something was off
+    gone: int = 0  # files known under the folders ingested that are no longer there
+    orphaned: int = 0  # of their assets, those left with no file at all (`prune` removes them)
     cancelled: bool = False  # stopped on request; what was done before is kept
     seconds: float = 0.0
 
@@ -32,6 +34,8 @@ class IngestReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "gone": self.gone,
+            "orphaned": self.orphaned,
             "failed": [{"path": s.path, "reason": s.reason} for s in self.failed],
             "warnings": [{"path": s.path, "reason": s.reason} for s in self.warnings],
             "cancelled": self.cancelled,
@@ -98,3 +102,21 @@ class IngestProgress:
         """Checked between batches: True stops the operation cleanly there (every committed
         batch is kept, the report says `cancelled`)."""
         return False
+
+
+@dataclass(slots=True)
+class PruneReport:
+    removed: list[str] = field(default_factory=list)  # ids of assets with no file left
+    files: int = 0  # file records of vanished paths dropped with them
+    dry_run: bool = False
+    cancelled: bool = False  # one step: never cancelled midway
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "removed": self.removed,
+            "files": self.files,
+            "dry_run": self.dry_run,
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
+        }

@@ -242,3 +242,14 @@ def test_cors_is_off_unless_origins_are_given(library: Library) -> None:
         assert allowed.headers["access-control-allow-origin"] == "http://gallery.example"
         other = client.options("/v1/search", headers={**preflight, "Origin": "http://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_prune_job(client: TestClient, images: Path) -> None:
+    _finished(client, client.post("/v1/jobs/ingest", json={"paths": ["images"]}).json()["id"])
+    (images / "img_1.png").unlink()
+    dry = _finished(client, client.post("/v1/jobs/prune", json={"dry_run": True}).json()["id"])
+    assert dry["state"] == "done" and len(dry["report"]["removed"]) == 1
+    assert client.get("/v1/stats").json()["assets"] == 3  # a dry run removes nothing
+    done = _finished(client, client.post("/v1/jobs/prune").json()["id"])
+    assert done["report"]["removed"] == dry["report"]["removed"]
+    assert client.get("/v1/stats").json()["assets"] == 2

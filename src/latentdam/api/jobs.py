@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from latentdam.api.deps import require
 from latentdam.api.errors import ApiError
 from latentdam.api.keys import ApiKey, Scope
-from latentdam.jobs import IngestJob, Job, JobRequest, JobRunner, ReembedJob, RefreshJob, TagJob
+from latentdam.jobs import IngestJob, Job, JobRequest, JobRunner, PruneJob, ReembedJob, RefreshJob, TagJob
 from latentdam.jobs.record import JOB_ID
 
 POLL_SECONDS = 0.25  # how often a progress stream looks at its job (an in-memory read)
@@ -64,6 +64,12 @@ async def reembed(body: ReembedJob, runner: RunnerDep, key: WriterKey) -> Job:
 async def refresh(runner: RunnerDep, key: WriterKey, body: RefreshJob | None = None) -> Job:
     """Recompute stored texts with the current recipe and repair duplicate rows."""
     return await _submit(runner, body or RefreshJob(), key)
+
+
+@router.post("/v1/jobs/prune", status_code=202, response_model=Job)
+async def prune(runner: RunnerDep, key: WriterKey, body: PruneJob | None = None) -> Job:
+    """Remove the assets whose files are all gone; `dry_run` only lists them (`report.removed`)."""
+    return await _submit(runner, body or PruneJob(), key)
 
 
 @router.post("/v1/jobs/tag", status_code=202, response_model=Job)

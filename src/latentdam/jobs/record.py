@@ -22,6 +22,7 @@ class JobKind(StrEnum):
     REFRESH = "refresh"
     TAG = "tag"
     MAP = "map"
+    PRUNE = "prune"
 
 
 class JobState(StrEnum):
@@ -87,7 +88,16 @@ class MapJob(BaseModel):
     space: str | None = Field(default=None, pattern=SPACE_NAME, description="default: the active text space")
 
 
-JobRequest = Annotated[IngestJob | ReembedJob | RefreshJob | TagJob | MapJob, Field(discriminator="kind")]
+class PruneJob(BaseModel):
+    """Remove the assets whose files are all gone (`latentdam prune`)."""
+
+    kind: Literal[JobKind.PRUNE] = JobKind.PRUNE
+    dry_run: bool = Field(default=False, description="only list what would be removed")
+
+
+JobRequest = Annotated[
+    IngestJob | ReembedJob | RefreshJob | TagJob | MapJob | PruneJob, Field(discriminator="kind")
+]
 
 
 class Job(BaseModel):

@@ -33,6 +33,7 @@ from latentdam.jobs.record import (
     JobRequest,
     JobState,
     MapJob,
+    PruneJob,
     ReembedJob,
     RefreshJob,
     TagJob,
@@ -241,6 +242,8 @@ class JobRunner:
             return self.library.tag(request.ids, add=request.add, remove=request.remove)
         if isinstance(request, MapJob):
             return self.library.build_map(request.space)
+        if isinstance(request, PruneJob):
+            return self.library.prune(dry_run=request.dry_run)
         assert isinstance(request, RefreshJob)
         return self.library.refresh(progress)
 

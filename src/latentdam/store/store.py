@@ -438,6 +438,30 @@ class LibraryStore:
                 out[row["path"]] = FileState(row["path"], row["size"], row["mtime_ns"], row["asset_id"])
         return out
 
+    def file_states_under(self, folder: str) -> list[FileState]:
+        """Every file record inside a folder (recursively)."""
+        prefix = folder.rstrip("/") + "/"
+        table = self.files.search().limit(None).to_arrow().to_pylist()
+        return [
+            FileState(r["path"], r["size"], r["mtime_ns"], r["asset_id"])
+            for r in table
+            if r["path"].startswith(prefix)
+        ]
+
+    def file_states_of(self, ids: Sequence[str]) -> list[FileState]:
+        """The file records that point at some assets."""
+        out: list[FileState] = []
+        for start in range(0, len(ids), 500):
+            rows = (
+                self.files.search().where(in_list("asset_id", ids[start : start + 500])).limit(None).to_list()
+            )
+            out += [FileState(r["path"], r["size"], r["mtime_ns"], r["asset_id"]) for r in rows]
+        return out
+
+    def delete_files(self, paths: Sequence[str]) -> None:
+        for start in range(0, len(paths), 500):
+            self.files.delete(in_list("path", paths[start : start + 500]))
+
     def upsert_files(self, states: Sequence[FileState]) -> None:
         if states:
             rows = [
@@ -472,8 +496,12 @@ class LibraryStore:
             )
 
     def update_paths(self, paths_by_id: dict[str, list[str]]) -> None:
-        """Point assets at new locations without touching anything else (moves, copies)."""
-        self.update_columns([{"id": i, "path": paths[0], "paths": paths} for i, paths in paths_by_id.items()])
+        """Point assets at new locations without touching anything else (moves, copies). An
+        asset left with no path keeps `path`, where it was last seen."""
+        self.update_columns(
+            [{"id": i, "path": paths[0], "paths": paths} for i, paths in paths_by_id.items() if paths]
+        )
+        self.update_columns([{"id": i, "paths": []} for i, paths in paths_by_id.items() if not paths])
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         if ids:
