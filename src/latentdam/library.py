@@ -349,18 +349,12 @@ class Library:
                     continue
                 fitted: Calibration | None = None
                 if query is Modality.IMAGE and space.embeds(query) and isinstance(embedder, ImageEmbedder):
-                    fitted = calibrate_image_space(self.store, space, embedder, self._pixels_of)
+                    fitted = calibrate_image_space(self.store, space, embedder)
                 elif query is Modality.TEXT and space.embeds(query) and isinstance(embedder, TextEmbedder):
                     fitted = calibrate_text_space(self.store, space, embedder)
                 if fitted is not None:
                     calibrations[key] = fitted.to_dict()
         self.store.set_meta("calibration", calibrations)
-
-    def _pixels_of(self, path: str) -> Image.Image | None:
-        try:
-            return read_pixels(Path(path), max_pixels=self.max_pixels)
-        except (ExtractError, OSError):
-            return None  # moved or unreadable since ingest: calibrate on the others
 
     def _current(self) -> Snapshot:
         """What a search reads from the manifest: one immutable snapshot per manifest version

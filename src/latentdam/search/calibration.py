@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -178,27 +177,35 @@ def _variant(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
 
 
+def _thumbnail(data: bytes | None) -> Image.Image | None:
+    if not data:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.convert("RGB")
+    except (OSError, ValueError):
+        return None
+
+
 def calibrate_image_space(
-    store: LibraryStore,
-    space: Space,
-    embedder: ImageEmbedder,
-    load_pixels: Callable[[str], Image.Image | None],
-    seed: int = 0,
+    store: LibraryStore, space: Space, embedder: ImageEmbedder, seed: int = 0
 ) -> Calibration | None:
     """Calibrate a space that embeds pixels, for searches by example image.
 
     Genuine: an asset against a lightly cropped, resized, re-encoded copy of itself (what
-    "this is the same picture" scores); chance: that copy against a random other asset."""
+    "this is the same picture" scores); chance: that copy against a random other asset. The
+    copies are made from the stored thumbnails: the original files may have moved, and reading
+    them again would cost a second full decode of each."""
     ids, matrix = by_id(*store.all_vectors(space))
     if len(ids) < MIN_SAMPLES:
         return None
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(ids), size=min(SAMPLE_ASSETS // 2, len(ids)), replace=False)
-    paths = store.rows([ids[i] for i in chosen], columns=["id", "path"])
+    thumbnails = store.rows([ids[i] for i in chosen], columns=["id", "thumbnail"])
     owners: list[int] = []
     variants: list[Image.Image] = []
     for i in chosen:
-        pixels = load_pixels(paths[ids[i]]["path"])
+        pixels = _thumbnail(thumbnails.get(ids[i], {}).get("thumbnail"))
         if pixels is not None:
             variants.append(_variant(pixels, rng))
             owners.append(int(i))
