@@ -39,6 +39,15 @@ class _Batch:
     added: set[str] = field(default_factory=set)  # paths the report counts as added (else updated)
 
 
+def _is_text(path: str) -> bool:
+    """Whether a path is valid UTF-8 (os.fsdecode turns undecodable bytes into surrogates)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Ingestor:
     def __init__(
         self,
@@ -66,7 +75,15 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         inputs = list(inputs)
-        files = [str(p) for p in scan(inputs)]
+        files = []
+        for path in map(str, scan(inputs)):
+            if _is_text(path):
+                files.append(path)
+            else:  # the library keeps paths as text (UTF-8): a name that is not cannot be stored
+                shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+                report.failed.append(
+                    Skipped(shown, "the file name is not valid UTF-8; rename the file to ingest it")
+                )
         self._forget_gone(inputs, set(files), report)
         progress.start(len(files))
         for start in range(0, len(files), self.batch_size):

@@ -122,3 +122,43 @@ def test_overlapping_inputs_list_each_file_once(library: Library, make_a1111: Ma
     report = library.ingest([root, one.parent, one])
     assert (report.added, report.updated, report.unchanged, report.seen) == (2, 0, 0, 2)
     assert library.get(str(one)).paths == [str(one)]
+
+
+def _png_with_chunk(path: Path, kind: bytes, body: bytes) -> Path:
+    """A valid PNG with one extra chunk before IEND (framing and CRC right, content hostile)."""
+    import io
+    import struct
+    import zlib
+
+    buffer = io.BytesIO()
+    make_image(7, (16, 16)).save(buffer, "PNG")
+    data = buffer.getvalue()
+    chunk = (
+        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    )
+    path.write_bytes(data[:-12] + chunk + data[-12:])
+    return path
+
+
+def test_odd_metadata_never_costs_the_picture(library: Library, tmp_path: Path) -> None:
+    """Each of these used to skip a valid image: a garbage eXIf chunk (Pillow: "not a TIFF
+    file"), a zTXt that inflates past Pillow's 1 MB text limit (it refused the whole file), a
+    UserComment stored as SHORT numbers, and UTF-16 with a BOM and a lone surrogate."""
+    import zlib
+
+    from PIL import Image
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    _png_with_chunk(folder / "exif.png", b"eXIf", b"\x99\x16V\xeb1\xe2 garbage")
+    _png_with_chunk(folder / "ztxt.png", b"zTXt", b"parameters\x00\x00" + zlib.compress(b"a" * 3_000_000, 9))
+    for name, comment in {
+        "short.jpg": (1, 2, 3),
+        "bom.jpg": b"UNICODE\x00\xff\xfe" + "a \ud800 b".encode("utf-16-le", "surrogatepass"),
+    }.items():
+        exif = Image.Exif()
+        exif.get_ifd(0x8769)[0x9286] = comment
+        make_image(8, (16, 16)).save(folder / name, "JPEG", exif=exif)
+    report = library.ingest([folder])
+    assert report.failed == [] and report.added == 4
+    assert any("more than 1 MB of text" in w.reason for w in report.warnings)

@@ -7,12 +7,13 @@ import io
 import os
 import re
 import warnings
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from latentdam.errors import ExtractError, ImageTooLarge, UnsupportedFormat
 from latentdam.extract.metadata import read_generation
@@ -137,6 +138,48 @@ def extract_file(
     )
 
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+
+
+def _without_oversized_text(data: bytes) -> bytes | None:
+    """The PNG less the text chunks Pillow refuses (over 1 MB of text, or compressed text that
+    inflates past it): it rejects the whole image for one of them. None: nothing to drop."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return None
+    out, pos, dropped = [data[:8]], 8, False
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind, end = data[pos + 4 : pos + 8], pos + 12 + length
+        if kind in _TEXT_CHUNKS and _too_much_text(kind, data[pos + 8 : pos + 8 + length]):
+            dropped = True
+        else:
+            out.append(data[pos:end])
+        pos = end
+    return b"".join(out) if dropped else None
+
+
+def _too_much_text(kind: bytes, body: bytes) -> bool:
+    limit = PngImagePlugin.MAX_TEXT_CHUNK
+    if len(body) > limit:
+        return True
+    if kind == b"tEXt":
+        return False
+    _, _, rest = body.partition(b"\x00")
+    if kind == b"iTXt":  # flag, method, language\0, translated keyword\0, text
+        if not rest or rest[0] != 1:
+            return False
+        rest = rest[2:].split(b"\x00", 2)[-1]
+    else:
+        rest = rest[1:]  # the compression method
+    inflater = zlib.decompressobj()
+    try:
+        inflater.decompress(rest, limit + 1)
+    except zlib.error:
+        return False  # broken, but Pillow copes with that
+    return bool(inflater.unconsumed_tail)
+
+
 def extract_bytes(
     data: bytes,
     path: Path,
@@ -151,7 +194,20 @@ def extract_bytes(
     whose Content Credentials count as valid (extract/provenance.py)."""
     if not data:
         raise UnsupportedFormat("file is empty", path)
+    try:
+        return _extract(data, path, max_pixels, thumbnail_size, mtime_ns, trust_anchors)
+    except ExtractError as exc:
+        if "MAX_TEXT" not in str(exc) or (smaller := _without_oversized_text(data)) is None:
+            raise
+    item = _extract(smaller, path, max_pixels, thumbnail_size, mtime_ns, trust_anchors)
+    item.id, item.size = hash_bytes(data), len(data)  # still this file: its own bytes
+    item.warnings.append("a PNG text chunk holds more than 1 MB of text; read without it")
+    return item
 
+
+def _extract(
+    data: bytes, path: Path, max_pixels: int, thumbnail_size: int, mtime_ns: int, trust_anchors: str | None
+) -> ExtractedFile:
     try:
         with warnings.catch_warnings():
             # our own limit (max_pixels) decides, checked below before any pixel is decoded

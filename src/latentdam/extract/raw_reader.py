@@ -35,7 +35,7 @@ def decode_user_comment(value: bytes | str) -> str:
     prefix, body = value[:8], value[8:]
     if prefix.startswith(b"UNICODE"):
         if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return body.decode("utf-16")
+            return body.decode("utf-16", errors="replace")  # a lone surrogate is not worth the file
         # more NULs at odd positions means little-endian ASCII-range text
         le = body[1::2].count(0) > body[0::2].count(0)
         return body.decode("utf-16-le" if le else "utf-16-be", errors="replace")
@@ -64,7 +64,10 @@ def _exif_text(name: str, value: bytes | str) -> str:
 
 
 def _exif(image: Image.Image) -> dict[str, Any]:
-    exif = image.getexif()
+    try:
+        exif = image.getexif()
+    except Exception:  # a garbage eXIf chunk or APP1 segment: the picture is still good
+        return {}
     out: dict[str, Any] = {}
     tags: list[tuple[int, Any]] = list(exif.items())
     with contextlib.suppress(Exception):  # a broken sub-IFD must not hide the main one
@@ -72,7 +75,8 @@ def _exif(image: Image.Image) -> dict[str, Any]:
     for tag, value in tags:
         name = ExifTags.TAGS.get(tag, f"Tag{tag:#06x}")
         if name == "UserComment":
-            out[name] = decode_user_comment(value)
+            if isinstance(value, bytes | str):  # stored as SHORT or LONG numbers by some tools
+                out[name] = decode_user_comment(value)
         elif isinstance(value, (bytes, str)):
             out[name] = _exif_text(name, value)
         elif isinstance(value, (int, float)):
