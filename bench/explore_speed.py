@@ -6,6 +6,7 @@ asset's 10 nearest neighbours (in the space) among its 10 nearest on the map, UM
 PCA, on 1,000 sampled assets.
 
     .venv/bin/python bench/explore_speed.py [--workdir /tmp/latentdam-bench] [--synthetic 100000]
+    .venv/bin/python bench/explore_speed.py --no-bench-library --grown 100000   # a grown 100k library
 
 --synthetic N also times the map's two costly steps (k-means, UMAP) on N vectors grown from
 the bench library's 998 real prompt vectors, each copy with a little Gaussian noise (as
@@ -85,10 +86,16 @@ def synthetic(workdir: Path, n: int) -> None:
 def main() -> int:
     parser = bench_parser(__doc__)
     parser.add_argument("--synthetic", type=int, default=0, help="also time k-means + UMAP on N vectors")
+    parser.add_argument(
+        "--grown", type=int, nargs="+", default=[10_000], help="grown libraries to measure (bench/grow.py)"
+    )
+    parser.add_argument("--no-bench-library", action="store_true", help="only the grown libraries")
     args = parser.parse_args()
     if args.synthetic:
         synthetic(args.workdir, args.synthetic)
-    for path in (args.workdir / "library", args.workdir / "grown-10000" / "library"):
+    paths = [] if args.no_bench_library else [args.workdir / "library"]
+    paths += [args.workdir / f"grown-{n}" / "library" for n in args.grown]
+    for path in paths:
         if path.exists():
             measure(path)
         else:
