@@ -441,12 +441,8 @@ class LibraryStore:
     def file_states_under(self, folder: str) -> list[FileState]:
         """Every file record inside a folder (recursively)."""
         prefix = folder.rstrip("/") + "/"
-        table = self.files.search().limit(None).to_arrow().to_pylist()
-        return [
-            FileState(r["path"], r["size"], r["mtime_ns"], r["asset_id"])
-            for r in table
-            if r["path"].startswith(prefix)
-        ]
+        rows = self.files.search().where(f"starts_with(path, {quote(prefix)})").limit(None).to_list()
+        return [FileState(r["path"], r["size"], r["mtime_ns"], r["asset_id"]) for r in rows]
 
     def file_states_of(self, ids: Sequence[str]) -> list[FileState]:
         """The file records that point at some assets."""
