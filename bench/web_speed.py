@@ -1,17 +1,23 @@
-"""The gallery in headless Chromium on the bench library, with a warm server: time from
-Enter to the first results painted (p50/p95 over 20 dev queries, a second apart), long tasks while
-scrolling through the 10,000 results of a grown library (bench/grow.py), and the page's JS heap
-and DOM size as the pages land.
+"""The gallery in headless Chromium with a warm server, in three parts:
+
+- enter: on the bench library, the time from Enter to the first results painted (p50/p95
+  over 20 dev queries, a second apart);
+- scroll: long tasks while scrolling through every result of one query on a grown library
+  (bench/grow.py), and the page's JS heap and DOM size as the pages land;
+- explore: on a grown library, the explore map: its JSON's download, the long tasks while the
+  page takes it in, the first draw of every point, and the redraws while zooming and dragging.
 
     .venv/bin/python bench/web_speed.py [--workdir /tmp/latentdam-bench] [--queries 20]
+    .venv/bin/python bench/web_speed.py --parts explore --explore-library /tmp/latentdam-bench/grown-100000/library
 
-Needs Debian's chromium (`make browser`).
+Needs Debian's chromium (`make browser`). Progress goes to stderr.
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +37,40 @@ TIMING = """() => {
 }"""
 
 
+PARTS = ("enter", "scroll", "explore")
+
+
 def main() -> int:
     parser = bench_parser(__doc__)
     parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument(
         "--scroll-library",
         type=Path,
         help="the library to scroll through (default: WORKDIR/grown-10000/library)",
     )
+    parser.add_argument(
+        "--explore-library",
+        type=Path,
+        help="the library whose map is drawn (default: WORKDIR/grown-100000/library, else grown-10000)",
+    )
     args = parser.parse_args()
+    if "enter" in args.parts:
+        enter(args)
+    if "scroll" in args.parts:
+        scroll(args.scroll_library or args.workdir / "grown-10000" / "library")
+    if "explore" in args.parts:
+        grown = [args.workdir / f"grown-{n}" / "library" for n in (100000, 10000)]
+        explore(args.explore_library or next((g for g in grown if g.exists()), grown[0]))
+    return 0
+
+
+def pct(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"p50 {statistics.median(ordered):.0f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.0f} ms"
+
+
+def enter(args: Any) -> None:
     texts = [q.text for q in load_queries(args.data / "quality_dev2.json")][: args.queries]
     with serving(args.workdir / "library") as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -61,31 +92,27 @@ def main() -> int:
             timing = page.evaluate(TIMING)
             dom.append(timing["dom"])
             painted.append(timing["painted"])
-
         browser.close()
-
-    def pct(values: list[float]) -> str:
-        ordered = sorted(values)
-        return (
-            f"p50 {statistics.median(ordered):.0f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.0f} ms"
-        )
-
     print(f"{len(texts)} queries (quality_dev2), warm server, limit 60 + facets, as the gallery asks")
     print(f"Enter -> results in the DOM: {pct(dom)}")
     print(f"Enter -> results painted:   {pct(painted)}  (goal: p50 <= 300 ms)")
-    scroll = args.scroll_library or args.workdir / "grown-10000" / "library"
-    if not scroll.exists():
-        print(f"(no {scroll}: run bench/grow.py --size 10000 to measure scrolling 10,000 results)")
-        return 0
-    with serving(scroll) as server, sync_playwright() as p:
+
+
+def scroll(library: Path) -> None:
+    if not library.exists():
+        print(f"(no {library}: run bench/grow.py --size 10000 to measure scrolling 10,000 results)")
+        return
+    with serving(library) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        started = time.perf_counter()
         s = scroll_through(page, f"{server.url}/?q=tool:a1111&sort=date")
+        seconds = time.perf_counter() - started
         browser.close()
     long_tasks = s["long_tasks"]
     print(
-        f"scrolling {s['results']} results ({scroll}): {len(long_tasks)} long tasks, longest"
-        f" {max(long_tasks, default=0):.0f} ms, {sum(d > 100 for d in long_tasks)} over 100 ms (goal: none)"
+        f"scrolling {s['results']} results ({library}) in {seconds:.0f} s: {len(long_tasks)} long tasks,"
+        f" longest {max(long_tasks, default=0):.0f} ms, {sum(d > 100 for d in long_tasks)} over 100 ms (goal: none)"
     )
     heap = s["heap"]
     print(
@@ -93,7 +120,6 @@ def main() -> int:
         f" MiB at {heap[len(heap) // 2][0]} -> {heap[-1][1] / 2**20:.1f} MiB at {heap[-1][0]};"
         f" DOM nodes at the end: {s['nodes']}"
     )
-    return 0
 
 
 def scroll_through(page: Page, url: str) -> dict[str, Any]:
@@ -110,6 +136,8 @@ def scroll_through(page: Page, url: str) -> dict[str, Any]:
         page.mouse.wheel(0, 4000)
         page.wait_for_timeout(100)
         heap.append((page.evaluate(count), page.evaluate("performance.memory.usedJSHeapSize")))
+        if len(heap) % 500 == 0:
+            print(f"  scrolled to result {heap[-1][0]}", file=sys.stderr, flush=True)
     page.evaluate("() => new Promise((done) => setTimeout(done, 500))")
     page.evaluate("() => window.gc && window.gc()")
     heap.append((page.evaluate(count), page.evaluate("performance.memory.usedJSHeapSize")))
@@ -119,6 +147,60 @@ def scroll_through(page: Page, url: str) -> dict[str, Any]:
         "heap": heap,
         "nodes": page.evaluate("document.getElementsByTagName('*').length"),
     }
+
+
+MAP_DRAWS = "() => performance.getEntriesByName('latentdam:map').map((e) => e.duration)"
+
+
+def explore(library: Path) -> None:
+    """The explore page on a library whose map is kept (bench/explore_speed.py keeps one)."""
+    if not library.exists():
+        print(f"(no {library}: run bench/grow.py --size 100000 to measure the map of 100k assets)")
+        return
+    with serving(library) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.add_init_script("""window.__long = [];
+            new PerformanceObserver((l) => window.__long.push(...l.getEntries().map((e) => e.duration)))
+              .observe({type: "longtask", buffered: true});""")
+        page.goto(f"{server.url}/?page=explore")
+        page.wait_for_function(
+            f"({MAP_DRAWS})().length > 0", timeout=600_000
+        )  # a map being computed: minutes
+        page.wait_for_timeout(1000)
+        points = page.evaluate("document.getElementById('explore-hint').textContent.split(' ')[0]")
+        download = page.evaluate("""() => performance.getEntriesByType("resource")
+            .filter((e) => e.name.endsWith("/v1/explore")).map((e) => [e.responseEnd - e.startTime, e.encodedBodySize]).at(-1)""")
+        first = page.evaluate(MAP_DRAWS)
+        loading = page.evaluate("window.__long")
+        page.evaluate("window.__long = []; performance.clearMeasures()")
+        box = page.locator("#map").bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 3, box["y"] + box["height"] / 3)
+        for _ in range(12):  # zoom in to where pictures show, a wheel notch at a time
+            page.mouse.wheel(0, -200)
+            page.wait_for_timeout(50)
+        page.mouse.down()
+        for step in range(30):  # drag across the zoomed map
+            page.mouse.move(box["x"] + box["width"] / 3 + 10 * step, box["y"] + box["height"] / 3 + 5 * step)
+            page.wait_for_timeout(16)
+        page.mouse.up()
+        for _ in range(12):  # and out again
+            page.mouse.wheel(0, 200)
+            page.wait_for_timeout(50)
+        page.wait_for_timeout(500)
+        redraws = page.evaluate(MAP_DRAWS)
+        moving = page.evaluate("window.__long")
+        browser.close()
+    print(
+        f"explore map of {points} assets ({library}): JSON {download[1] / 2**20:.2f} MiB in {download[0]:.0f} ms;"
+        f" while the page takes it in: {len(loading)} long tasks, longest {max(loading, default=0):.0f} ms"
+    )
+    print(f"first draw of every point: {first[0]:.1f} ms")
+    print(
+        f"{len(redraws)} redraws while zooming and dragging: {pct(redraws)}, longest {max(redraws):.1f} ms;"
+        f" {len(moving)} long tasks, {sum(d > 100 for d in moving)} over 100 ms (goal: none)"
+    )
 
 
 if __name__ == "__main__":

@@ -434,14 +434,28 @@ def test_explore_the_neighbourhoods_and_the_map(page: Page, server: Server, arti
     )
     assert painted > 100  # the points are drawn
     page.screenshot(path=artifacts / "explore.png", full_page=True)
-    page.locator("#map").hover()
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    at = {"x": 16 + explored["x"][0] * (box["width"] - 32), "y": 16 + explored["y"][0] * (box["height"] - 32)}
+    page.locator("#map").hover(position=at)  # zoom in around a point
     for _ in range(8):
         page.mouse.wheel(0, -200)  # close up, the points become pictures
     page.wait_for_timeout(500)
+    colours = page.locator("#map").evaluate(
+        """(c) => { const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+                    const seen = new Set(); for (let i = 0; i < d.length; i += 4)
+                      if (d[i + 3] > 0) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+                    return seen.size; }"""
+    )
+    assert colours > 10 * len(explored["neighbourhoods"])  # pictures, not one colour a cluster
     page.screenshot(path=artifacts / "explore-zoomed.png")
     hoods.first.locator(".thumbs button").first.click()
     expect(page.locator("#detail")).to_be_visible()
     expect(page).to_have_url(re.compile(f"open={first['samples'][0]}"))
+    page.goto(f"{server.url}/?page=explore")  # unzoomed: a click on a point opens that asset
+    page.wait_for_function("performance.getEntriesByName('latentdam:map').length > 0")
+    page.locator("#map").click(position=at)
+    expect(page).to_have_url(re.compile(f"open={explored['ids'][0]}"))
 
 
 @pytest.fixture

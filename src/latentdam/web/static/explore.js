@@ -62,7 +62,7 @@ export async function renderExplore() {
     }),
   );
   Object.assign(view, { scale: 1, x: 0, y: 0 });
-  order = null;
+  points = null;
   drawMap();
 }
 
@@ -70,54 +70,95 @@ function lookAgain() {
   if (!$("page-explore").hidden) renderExplore();
 }
 
-function mapPoint(i, canvas) {
-  const pad = 16;
-  return [pad + explored.x[i] * (canvas.width - 2 * pad) * view.scale + view.x, pad + explored.y[i] * (canvas.height - 2 * pad) * view.scale + view.y];
+// The map is drawn as pixels: each point a small square written straight into one ImageData
+// (one typed-array store per pixel, no canvas call per point), then put on the canvas in one
+// call, so a frame of 100k points costs a few milliseconds. Thumbnails go on top when zoomed in.
+let points = null; // the current map as typed arrays: x, y in [0, 1], and the colour of each
+let frame = 0; // a redraw already asked for: zoom and drag draw once per animation frame
+let pixels = null; // the ImageData reused while the canvas keeps its size
+const PAD = 16;
+
+function pointsOf(map) {
+  const palette = new Map(); // cluster -> its colour
+  const colours = new Uint32Array(map.ids.length);
+  for (let i = 0; i < map.ids.length; i++) {
+    const c = map.cluster[i];
+    if (!palette.has(c)) palette.set(c, packed(hue(c)));
+    colours[i] = palette.get(c);
+  }
+  return { x: Float32Array.from(map.x), y: Float32Array.from(map.y), colours };
 }
 
-// Points are drawn cluster by cluster (one fill colour each) as small squares: no path and
-// no colour change per point, which is what a map of 100k points needs (not yet measured).
-let order = null; // point indices grouped by cluster, for the current map
+// hsl(h 65% 50%) as one little-endian RGBA word (ImageData's byte order is R, G, B, A)
+function packed(h) {
+  const s = 0.65;
+  const l = 0.5;
+  const f = (n) => {
+    const k = (n + h / 30) % 12;
+    return Math.round(255 * (l - s * Math.min(l, 1 - l) * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
+  };
+  return ((255 << 24) | (f(4) << 16) | (f(8) << 8) | f(0)) >>> 0;
+}
+
+function redraw() {
+  if (!frame) frame = requestAnimationFrame(() => { frame = 0; drawMap(); });
+}
+
+function mapPoint(i, canvas) {
+  return [PAD + points.x[i] * (canvas.width - 2 * PAD) * view.scale + view.x, PAD + points.y[i] * (canvas.height - 2 * PAD) * view.scale + view.y];
+}
 
 function drawMap() {
   const canvas = $("map");
   if (!explored || canvas.offsetParent === null) return;
+  const started = performance.now();
   const ratio = devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  if (canvas.width !== Math.round(width * ratio)) {
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-  }
+  const width = Math.round(canvas.clientWidth * ratio);
+  const height = Math.round(canvas.clientHeight * ratio);
+  if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  order ??= explored.ids.map((_, i) => i).sort((a, b) => explored.cluster[a] - explored.cluster[b]);
+  if (!pixels || pixels.width !== width || pixels.height !== height) pixels = ctx.createImageData(width, height);
+  const words = new Uint32Array(pixels.data.buffer);
+  words.fill(0); // transparent: the canvas's own background shows through
+  points ??= pointsOf(explored);
+  const { x: xs, y: ys, colours } = points;
+  const n = xs.length;
   const close = view.scale >= 4;
   const size = Math.min(64, 10 * view.scale) * ratio;
-  const n = explored.ids.length;
-  const dot = (n > 20000 ? 2 : n > 2000 ? 3 : 6) * ratio;
-  const pad = 16;
-  const sx = (canvas.width - 2 * pad) * view.scale;
-  const sy = (canvas.height - 2 * pad) * view.scale;
-  let drawn = 0;
-  let colour = -1;
-  for (const i of order) {
-    const x = pad + explored.x[i] * sx + view.x;
-    const y = pad + explored.y[i] * sy + view.y;
-    if (x < -size || y < -size || x > canvas.width + size || y > canvas.height + size) continue;
-    const picture = close && drawn < 300 ? thumbnailFor(explored.ids[i]) : null;
-    if (picture) {
-      ctx.drawImage(picture, x - size / 2, y - size / 2, size, size);
-      drawn++;
+  const dot = Math.round((n > 20000 ? 2 : n > 2000 ? 3 : 6) * ratio);
+  const sx = (width - 2 * PAD) * view.scale;
+  const sy = (height - 2 * PAD) * view.scale;
+  const shown = []; // points in view that get a thumbnail, close up
+  for (let i = 0; i < n; i++) {
+    const x = PAD + xs[i] * sx + view.x;
+    const y = PAD + ys[i] * sy + view.y;
+    if (x < -size || y < -size || x > width + size || y > height + size) continue;
+    if (close && shown.length < 300) {
+      shown.push(i);
       continue;
     }
-    if (explored.cluster[i] !== colour) {
-      colour = explored.cluster[i];
-      ctx.fillStyle = `hsl(${hue(colour)} 65% 50%)`;
+    const left = Math.max(0, Math.round(x - dot / 2));
+    const top = Math.max(0, Math.round(y - dot / 2));
+    const right = Math.min(width, left + dot);
+    const bottom = Math.min(height, top + dot);
+    const colour = colours[i];
+    for (let row = top; row < bottom; row++) {
+      const base = row * width;
+      for (let col = left; col < right; col++) words[base + col] = colour;
     }
-    ctx.fillRect(x - dot / 2, y - dot / 2, dot, dot);
   }
+  ctx.putImageData(pixels, 0, 0);
+  for (const i of shown) {
+    const [x, y] = mapPoint(i, canvas);
+    const picture = thumbnailFor(explored.ids[i]);
+    if (picture) {
+      ctx.drawImage(picture, x - size / 2, y - size / 2, size, size);
+    } else {
+      ctx.fillStyle = `hsl(${hue(explored.cluster[i])} 65% 50%)`; // until its thumbnail arrives
+      ctx.fillRect(x - dot / 2, y - dot / 2, dot, dot);
+    }
+  }
+  performance.measure("latentdam:map", { start: started });
 }
 
 function thumbnailFor(id) {
@@ -125,7 +166,7 @@ function thumbnailFor(id) {
   if (known) return known.complete ? known : null;
   if (thumbs.size > 2000) thumbs.delete(thumbs.keys().next().value); // bounded: the oldest goes
   const img = new Image();
-  img.onload = () => requestAnimationFrame(drawMap);
+  img.onload = redraw;
   thumbs.set(id, img);
   showPicture(img, id);
   return null;
@@ -139,12 +180,12 @@ function thumbnailFor(id) {
     const ratio = devicePixelRatio || 1;
     const factor = event.deltaY < 0 ? 1.25 : 0.8;
     const scale = Math.min(64, Math.max(1, view.scale * factor));
-    const px = event.offsetX * ratio;
-    const py = event.offsetY * ratio;
+    const px = event.offsetX * ratio - PAD; // the point under the cursor stays there
+    const py = event.offsetY * ratio - PAD;
     view.x = px - ((px - view.x) * scale) / view.scale;
     view.y = py - ((py - view.y) * scale) / view.scale;
     view.scale = scale;
-    drawMap();
+    redraw();
   });
   canvas.addEventListener("pointerdown", (event) => {
     drag = { x: event.clientX, y: event.clientY, moved: false };
@@ -160,23 +201,23 @@ function thumbnailFor(id) {
     view.y += dy * ratio;
     drag.x = event.clientX;
     drag.y = event.clientY;
-    drawMap();
+    redraw();
   });
   canvas.addEventListener("pointerup", (event) => {
     const clicked = drag && !drag.moved;
     drag = null;
-    if (!clicked || !explored) return;
+    if (!clicked || !points) return;
     const ratio = devicePixelRatio || 1;
     const px = event.offsetX * ratio;
     const py = event.offsetY * ratio;
     let best = -1;
     let bestDistance = (12 * ratio) ** 2;
-    for (let i = 0; i < explored.ids.length; i++) {
+    for (let i = 0; i < points.x.length; i++) {
       const [x, y] = mapPoint(i, canvas);
       const d = (x - px) ** 2 + (y - py) ** 2;
       if (d < bestDistance) [best, bestDistance] = [i, d];
     }
     if (best >= 0) go({ page: "search", open: explored.ids[best] });
   });
-  window.addEventListener("resize", () => requestAnimationFrame(drawMap));
+  window.addEventListener("resize", redraw);
 }
