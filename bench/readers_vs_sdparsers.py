@@ -1,7 +1,8 @@
 """Our readers against sd-parsers (the one maintained independent reader) on our own fixture
 files, each written as the tool's saving code writes it: the ComfyUI graphs of
 tests/unit/test_reader_comfyui.py (facts = every non-empty expected field), and one file each of
-the formats added in issue 12 (stealth PNG info, Civitai's generator, SwarmUI, Easy Diffusion).
+the formats added in issue 12 (stealth PNG info, Civitai's generator, SwarmUI, Easy Diffusion,
+Draw Things, as readers built from its real files describe it: its saving code is not public).
 
 sd-parsers lists every sampler of a graph without saying which made the image, so it is scored
 generously: a fact counts if any of its samplers, prompts or leftover-node metadata holds it.
@@ -131,6 +132,11 @@ def other_formats(folder: Path, pm: ParserManager) -> None:
         ),
         "Easy Diffusion (PNG)": f.write_png(
             folder / "ed.png", f.make_image(4), f.easydiffusion_chunks("a map", "text", loras=[("x", 0.8)])
+        ),
+        "Draw Things (PNG, XMP)": f.write_png(
+            folder / "dt.png",
+            f.make_image(5),
+            xmp=f.drawthings_xmp("a harbour", "blurry", loras=[("y.ckpt", 0.6)]),
         ),
     }
     fields = (

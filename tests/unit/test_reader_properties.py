@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
@@ -97,6 +98,24 @@ exif_blocks = st.dictionaries(
     st.sampled_from(EXIF), st.one_of(chunk_values, st.integers(), st.floats()), max_size=3
 )
 
+# Draw Things' XMP (extract/readers/drawthings.py) with random settings JSON and description
+_XML_TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=200)
+_DRAWTHINGS_KEYS = ["c", "uc", "model", "sampler", "steps", "scale", "seed", "size", "strength", "lora", "width",
+                    "height", "v2"]  # fmt: skip
+drawthings_xmp = st.builds(
+    lambda comment, description: (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        f' xmp:CreatorTool="Draw Things"><exif:UserComment>{escape(comment)}</exif:UserComment>'
+        f"<dc:description>{escape(description)}</dc:description></rdf:Description></rdf:RDF></x:xmpmeta>"
+    ),
+    st.one_of(
+        _XML_TEXT, st.dictionaries(st.sampled_from(_DRAWTHINGS_KEYS), json_values, max_size=8).map(json.dumps)
+    ),
+    st.one_of(_XML_TEXT, a1111.map(lambda t: t.encode("ascii", "replace").decode())),
+)
+
 ROW_SCHEMA = assets_schema([])
 
 
@@ -126,9 +145,11 @@ def _storable(text: str, cap: int) -> bool:
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=blocks, exif=exif_blocks)
-def test_any_blocks_give_a_storable_record(text: dict[str, str], exif: dict[str, Any]) -> None:
-    row = _row(RawMetadata("PNG", 16, 16, text=text, exif=exif))
+@given(text=blocks, exif=exif_blocks, xmp=st.none() | drawthings_xmp)
+def test_any_blocks_give_a_storable_record(
+    text: dict[str, str], exif: dict[str, Any], xmp: str | None
+) -> None:
+    row = _row(RawMetadata("PNG", 16, 16, text=text, exif=exif, xmp=xmp))
     record_fields = [f for f in ROW_SCHEMA if f.name in row]
     pa.Table.from_pylist([{f.name: row[f.name] for f in record_fields}], schema=pa.schema(record_fields))
     for name in ("prompt", "negative_prompt", "description"):

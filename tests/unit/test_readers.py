@@ -244,6 +244,7 @@ def test_reader_order() -> None:
         "novelai",
         "swarmui",
         "easydiffusion",
+        "drawthings",
         "fooocus",
         "a1111",
         "midjourney",

@@ -21,6 +21,7 @@ class Tool(StrEnum):
     SWARMUI = "swarmui"
     EASYDIFFUSION = "easydiffusion"
     CIVITAI = "civitai"  # Civitai's on-site generator (A1111-format text with its resources)
+    DRAWTHINGS = "drawthings"  # Draw Things (iOS/macOS): XMP with the settings as JSON
     MIDJOURNEY = "midjourney"
     DALLE = "dalle"
     FIREFLY = "firefly"

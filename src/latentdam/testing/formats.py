@@ -240,6 +240,53 @@ def xmp_packet(
     )
 
 
+def drawthings_xmp(
+    prompt: str,
+    negative: str = "",
+    *,
+    model: str = "flux_1_dev_q5p.ckpt",
+    sampler: str = "DPM++ 2M AYS",
+    steps: int = 30,
+    scale: float = 5.0,
+    seed: int = 1105283975,
+    size: tuple[int, int] = (512, 768),
+    strength: float = 1.0,
+    loras: Sequence[tuple[str, float]] = (),
+    comment_as_alt: bool = True,
+) -> str:
+    """The XMP packet Draw Things embeds, as the readers written from its real files describe
+    it (its saving code is not public; see extract/readers/drawthings.py): xmp:CreatorTool,
+    dc:description with the A1111-like text, exif:UserComment with the settings JSON (an
+    rdf:Alt, or plain element text as some versions write it)."""
+    settings = {"c": prompt, "uc": negative, "model": model, "sampler": sampler, "steps": steps}
+    settings |= {"scale": scale, "seed": seed, "size": f"{size[0]}x{size[1]}", "strength": strength}
+    if loras:
+        settings["lora"] = [{"file": name, "weight": weight} for name, weight in loras]
+    line = f"Steps: {steps}, Sampler: {sampler}, Guidance Scale: {scale}, Seed: {seed},"
+    line += f" Size: {size[0]}x{size[1]}, Model: {model}, Strength: {strength}"
+    for i, (name, weight) in enumerate(loras, 1):
+        line += f", LoRA {i} Model: {name}, LoRA {i} Weight: {weight}"
+    description = f"{prompt}\nNegative prompt: {negative}\n{line}" if negative else f"{prompt}\n{line}"
+    comment = json.dumps(settings, separators=(",", ":"))
+    comment_xml = (
+        _xmp_alt("exif:UserComment", comment)
+        if comment_as_alt
+        else f"<exif:UserComment>{escape(comment)}</exif:UserComment>"
+    )
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 6.0.0">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '  <rdf:Description rdf:about=""\n'
+        '    xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
+        '    xmlns:exif="http://ns.adobe.com/exif/1.0/"\n'
+        '    xmlns:xmp="http://ns.adobe.com/xap/1.0/"\n'
+        '    xmp:CreatorTool="Draw Things">\n'
+        f"   {_xmp_alt('dc:description', description)}\n"
+        f"   {comment_xml}\n"
+        "  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>"
+    )
+
+
 # --------------------------------------------------------------------------- IPTC
 
 

@@ -24,6 +24,7 @@ from PIL import Image
 from latentdam.testing import comfyui as graphs
 from latentdam.testing.formats import (
     a1111_parameters,
+    drawthings_xmp,
     exif_with_user_comment,
     invokeai_metadata,
     make_image,
@@ -221,8 +222,16 @@ def good_odd_xmp(w: _Writer) -> None:
         + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
         + ']><x:xmpmeta xmlns:x="adobe:ns:meta/"><d>&i;</d></x:xmpmeta>'
     )
+    drawthings = drawthings_xmp(_text(rng), loras=[("a.ckpt", 1e308)] * rng.choice([1, 500]))
     xmp = rng.choice(
-        [laughs, "<x:xmpmeta>" * 5000, '<?xpacket begin="' + _text(rng) + '"?><broken', _run(rng)]
+        [
+            laughs,
+            "<x:xmpmeta>" * 5000,
+            '<?xpacket begin="' + _text(rng) + '"?><broken',
+            _run(rng),
+            drawthings.replace('"steps":30', '"steps":' + "9" * 400),
+            drawthings.replace('{"c":', '{"c":' + "[" * 5000 + ","),  # nested past any parser's depth
+        ]
     )
     w.good("odd-xmp", _with_xmp(w.image(), xmp))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from latentdam.extract.readers.a1111 import A1111Reader
 from latentdam.extract.readers.base import MetadataReader
 from latentdam.extract.readers.comfyui import ComfyUIReader
+from latentdam.extract.readers.drawthings import DrawThingsReader
 from latentdam.extract.readers.easydiffusion import EasyDiffusionReader
 from latentdam.extract.readers.fooocus import FooocusReader
 from latentdam.extract.readers.invokeai import InvokeAIReader
@@ -19,6 +20,7 @@ GENERATOR_READERS: list[MetadataReader] = [
     NovelAIReader(),
     SwarmUIReader(),
     EasyDiffusionReader(),
+    DrawThingsReader(),
     FooocusReader(),
     A1111Reader(),
     MidjourneyReader(),
