@@ -50,6 +50,9 @@ def main() -> int:
         help="the library to scroll through (default: WORKDIR/grown-10000/library)",
     )
     parser.add_argument(
+        "--scroll-max", type=int, default=0, help="stop scrolling after this many results (0: all of them)"
+    )
+    parser.add_argument(
         "--explore-library",
         type=Path,
         help="the library whose map is drawn (default: WORKDIR/grown-100000/library, else grown-10000)",
@@ -58,7 +61,7 @@ def main() -> int:
     if "enter" in args.parts:
         enter(args)
     if "scroll" in args.parts:
-        scroll(args.scroll_library or args.workdir / "grown-10000" / "library")
+        scroll(args.scroll_library or args.workdir / "grown-10000" / "library", args.scroll_max)
     if "explore" in args.parts:
         grown = [args.workdir / f"grown-{n}" / "library" for n in (100000, 10000)]
         explore(args.explore_library or next((g for g in grown if g.exists()), grown[0]))
@@ -98,7 +101,7 @@ def enter(args: Any) -> None:
     print(f"Enter -> results painted:   {pct(painted)}  (goal: p50 <= 300 ms)")
 
 
-def scroll(library: Path) -> None:
+def scroll(library: Path, most: int = 0) -> None:
     if not library.exists():
         print(f"(no {library}: run bench/grow.py --size 10000 to measure scrolling 10,000 results)")
         return
@@ -106,12 +109,12 @@ def scroll(library: Path) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         started = time.perf_counter()
-        s = scroll_through(page, f"{server.url}/?q=tool:a1111&sort=date")
+        s = scroll_through(page, f"{server.url}/?q=tool:a1111&sort=date", most)
         seconds = time.perf_counter() - started
         browser.close()
     long_tasks = s["long_tasks"]
     print(
-        f"scrolling {s['results']} results ({library}) in {seconds:.0f} s: {len(long_tasks)} long tasks,"
+        f"scrolling {s['results']} results{' (stopped there)' if most else ''} ({library}) in {seconds:.0f} s: {len(long_tasks)} long tasks,"
         f" longest {max(long_tasks, default=0):.0f} ms, {sum(d > 100 for d in long_tasks)} over 100 ms (goal: none)"
     )
     heap = s["heap"]
@@ -122,7 +125,7 @@ def scroll(library: Path) -> None:
     )
 
 
-def scroll_through(page: Page, url: str) -> dict[str, Any]:
+def scroll_through(page: Page, url: str, most: int = 0) -> dict[str, Any]:
     """Every result of one query, scrolled through page by page as a person flicks the wheel:
     long tasks (PerformanceObserver), the JS heap after each step, the DOM's size at the end."""
     page.goto(url)
@@ -138,6 +141,8 @@ def scroll_through(page: Page, url: str) -> dict[str, Any]:
         heap.append((page.evaluate(count), page.evaluate("performance.memory.usedJSHeapSize")))
         if len(heap) % 500 == 0:
             print(f"  scrolled to result {heap[-1][0]}", file=sys.stderr, flush=True)
+        if most and heap[-1][0] >= most:
+            break
     page.evaluate("() => new Promise((done) => setTimeout(done, 500))")
     page.evaluate("() => window.gc && window.gc()")
     heap.append((page.evaluate(count), page.evaluate("performance.memory.usedJSHeapSize")))

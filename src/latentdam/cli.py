@@ -160,6 +160,14 @@ def ingest(
         typer.Option(help="Skip images larger than this (decompression-bomb guard) [default: 100]"),
     ] = None,
     batch_size: Annotated[int | None, typer.Option(help="Files per embed/write batch [default: 64]")] = None,
+    file_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds one file may take to read before it is skipped [default: 60]"),
+    ] = None,
+    read_workers: Annotated[
+        int | None,
+        typer.Option(help="Processes reading files [default: one per core, at most 8; 0: none]"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add PNG, JPEG and WebP files to the library, reading their generation metadata.
@@ -171,7 +179,14 @@ def ingest(
     for path in paths:  # before the library is made: a typo must not leave an empty one
         if not path.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
-    lib = _open(library, create=True, max_megapixels=max_megapixels, batch_size=batch_size)
+    lib = _open(
+        library,
+        create=True,
+        max_megapixels=max_megapixels,
+        batch_size=batch_size,
+        file_timeout=file_timeout,
+        read_workers=read_workers,
+    )
     with _progress(as_json, "ingesting") as bar:
         report = lib.ingest(paths, progress=_RichProgress(bar))
     if as_json:

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # Pillow's own bomb guard is ~179 MP; 100 MP is more than any generator writes today.
     max_megapixels: float = Field(default=100.0, gt=0)
     thumbnail_size: int = Field(default=256, ge=16)
+    # Processes that read files at ingest (decode, hash, metadata, thumbnail); None: one per
+    # core, at most 8; 0 reads in the ingesting process itself, with no time budget.
+    read_workers: int | None = Field(default=None, ge=0)
+    # Seconds one file may take to read before it is given up and reported (a crafted file
+    # must not stall an ingest); an ordinary file takes well under a second.
+    file_timeout: float = Field(default=60.0, gt=0)
     # A PEM bundle of the signers whose Content Credentials (C2PA) count as valid, e.g. the
     # C2PA trust list; without one, signed files read `untrusted` (the signature still checks).
     c2pa_trust_anchors: Path | None = None

@@ -18,8 +18,8 @@ from typing import Any
 
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.vectors import embed_assets
-from latentdam.errors import ExtractError
-from latentdam.extract.file import ExtractedFile, extract_file, is_within, scan
+from latentdam.extract.file import ExtractedFile, is_within, scan
+from latentdam.extract.pool import ReaderPool, ReadOptions, Unreadable, default_workers
 from latentdam.reports import IngestProgress, IngestReport, Skipped
 from latentdam.store.asset import to_row
 from latentdam.store.store import FileState, LibraryStore
@@ -60,15 +60,18 @@ class Ingestor:
         trust_anchors: str | None = None,
         exists: Callable[[str], bool] = os.path.exists,
         within: Sequence[Path] | None = None,
+        read_workers: int | None = None,
+        file_timeout: float = 60.0,
     ) -> None:
         self.store = store
         self.embedders = embedders
         self.batch_size = batch_size
-        self.max_pixels = max_pixels
-        self.thumbnail_size = thumbnail_size
-        self.trust_anchors = trust_anchors  # PEM: signers whose Content Credentials are valid
         self.exists = exists
         self.within = within  # read only files inside these folders, links resolved (a server's roots)
+        # trust_anchors, PEM: the signers whose Content Credentials are valid
+        options = ReadOptions(max_pixels, thumbnail_size, trust_anchors)
+        workers = default_workers() if read_workers is None else read_workers
+        self.reader = ReaderPool(options, workers=workers, timeout=file_timeout)
 
     def run(self, inputs: Iterable[Path], progress: IngestProgress | None = None) -> IngestReport:
         progress = progress or IngestProgress()
@@ -121,7 +124,7 @@ class Ingestor:
     def _ingest_batch(self, paths: Sequence[str], report: IngestReport) -> None:
         known = self.store.file_states(paths)
         batch = _Batch()
-        extracted: list[ExtractedFile] = []
+        to_read: list[str] = []
         for path in paths:
             if self.within is not None and not is_within(path, self.within):
                 report.failed.append(
@@ -137,21 +140,14 @@ class Ingestor:
             if state and state.size == stat.st_size and state.mtime_ns == stat.st_mtime_ns:
                 report.unchanged += 1
                 continue
-            try:
-                item = extract_file(
-                    Path(path),
-                    max_pixels=self.max_pixels,
-                    thumbnail_size=self.thumbnail_size,
-                    trust_anchors=self.trust_anchors,
-                )
-            except ExtractError as exc:
-                report.failed.append(Skipped(path, str(exc)))
+            to_read.append(path)
+        extracted: list[ExtractedFile] = []
+        for path, outcome in self.reader.read(to_read):
+            if isinstance(outcome, Unreadable):
+                report.failed.append(Skipped(path, outcome.reason))
                 continue
-            except Exception as exc:  # one bad file never stops an ingest
-                report.failed.append(Skipped(path, f"unexpected error: {type(exc).__name__}: {exc}"))
-                continue
-            report.warnings += [Skipped(path, w) for w in item.warnings]
-            extracted.append(item)
+            report.warnings += [Skipped(path, w) for w in outcome.warnings]
+            extracted.append(outcome)
 
         existing = self.store.rows(list({item.id for item in extracted}), columns=["id", "paths"])
         for item in extracted:

@@ -278,6 +278,8 @@ class Library:
             thumbnail_size=self.settings.thumbnail_size,
             trust_anchors=self.trust_anchors,
             within=within,
+            read_workers=self.settings.read_workers,
+            file_timeout=self.settings.file_timeout,
         )
         with self._writer.hold("ingest"):
             report = ingestor.run([Path(p) for p in paths], progress)
