@@ -151,6 +151,8 @@ class JobRunner:
             job = self._live.get(job_id)
         if job is None:
             return self.get(job_id)
+        if job.state not in (JobState.QUEUED, JobState.RUNNING):  # finished, not yet out of _live
+            return job
         if job.state is JobState.QUEUED:
             return self._change(
                 job_id, lambda j: {"state": JobState.CANCELLED, "finished_at": _now()}, persist=True
