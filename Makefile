@@ -32,7 +32,7 @@ browser:
 
 ## test: lint, type-check and run the whole test suite
 test: install browser lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto --dist loadgroup
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -18,6 +18,9 @@ from latentdam.api import ServerConfig, create_app
 from latentdam.embed import TextEmbedder
 from latentdam.testing.formats import a1111_parameters, make_image, write_png
 
+# one worker runs the module (pytest-xdist): its module-scoped fixture is built once
+pytestmark = pytest.mark.xdist_group("schema")
+
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory, text_embedder: TextEmbedder) -> Iterator[Any]:

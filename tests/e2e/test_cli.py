@@ -21,7 +21,7 @@ CLI = [sys.executable, "-m", "latentdam"]
 
 
 def run(*args: str | Path, library: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LATENTDAM_LIBRARY": str(library), "COLUMNS": "160", "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "LATENTDAM_LIBRARY": str(library), "COLUMNS": "250", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")

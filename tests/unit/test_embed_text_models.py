@@ -25,6 +25,9 @@ from latentdam.testing.tiny_models import (
     save_tiny_static_embedding,
 )
 
+# one worker runs the module (pytest-xdist): its module-scoped fixture is built once
+pytestmark = pytest.mark.xdist_group("text_models")
+
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:

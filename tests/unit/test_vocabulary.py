@@ -11,6 +11,9 @@ from latentdam.testing.formats import a1111_parameters
 from latentdam.vocabulary import KINDS, Glossary, GlossaryEntry, GlossaryError
 from latentdam.vocabulary.glossary import compact, tokens
 
+# one worker runs the module (pytest-xdist): its module-scoped fixture is built once
+pytestmark = pytest.mark.xdist_group("vocabulary")
+
 
 @pytest.fixture(scope="module")
 def glossary() -> Glossary:

@@ -22,7 +22,8 @@ from latentdam.testing.formats import a1111_parameters, make_image, write_png
 from latentdam.testing.server import Server, serving
 
 SAMPLES = Path(__file__).parents[2] / "samples"
-pytestmark = pytest.mark.slow
+# one worker runs the module (pytest-xdist): its served library is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gallery")]
 
 
 def _cli(*args: str | Path) -> None:

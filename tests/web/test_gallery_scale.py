@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 from latentdam.testing.formats import a1111_parameters, make_image, write_png
 from latentdam.testing.server import Server, serving
 
-pytestmark = pytest.mark.slow
+# one worker runs the module (pytest-xdist): its served library is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gallery_scale")]
 FILES = 1_100
 
 
