@@ -115,6 +115,7 @@ function drawMap() {
   const ratio = devicePixelRatio || 1;
   const width = Math.round(canvas.clientWidth * ratio);
   const height = Math.round(canvas.clientHeight * ratio);
+  if (!width || !height) return; // laid out at no size (the page is being left): nothing to draw
   if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
   const ctx = canvas.getContext("2d");
   if (!pixels || pixels.width !== width || pixels.height !== height) pixels = ctx.createImageData(width, height);
