@@ -18,6 +18,8 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,15 @@ def main() -> int:
     return 0
 
 
+@contextmanager
+def browsing(library: Path) -> Iterator[tuple[str, Page]]:
+    """A warm `latentdam serve` on the library and a Chromium page at the gallery's size."""
+    with serving(library) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield server.url, browser.new_page(viewport={"width": 1400, "height": 900})
+        browser.close()
+
+
 def pct(values: list[float]) -> str:
     ordered = sorted(values)
     return f"p50 {statistics.median(ordered):.0f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.0f} ms"
@@ -75,10 +86,8 @@ def pct(values: list[float]) -> str:
 
 def enter(args: Any) -> None:
     texts = [q.text for q in load_queries(args.data / "quality_dev2.json")][: args.queries]
-    with serving(args.workdir / "library") as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(server.url)
+    with browsing(args.workdir / "library") as (url, page):
+        page.goto(url)
         page.evaluate("""() => document.getElementById("q").addEventListener(
             "keydown", (e) => { if (e.key === "Enter") performance.mark("enter"); }, true)""")
         for text in texts[:3]:  # warm: query vectors, thumbnails' first decode
@@ -95,7 +104,6 @@ def enter(args: Any) -> None:
             timing = page.evaluate(TIMING)
             dom.append(timing["dom"])
             painted.append(timing["painted"])
-        browser.close()
     print(f"{len(texts)} queries (quality_dev2), warm server, limit 60 + facets, as the gallery asks")
     print(f"Enter -> results in the DOM: {pct(dom)}")
     print(f"Enter -> results painted:   {pct(painted)}  (goal: p50 <= 300 ms)")
@@ -105,13 +113,10 @@ def scroll(library: Path, most: int = 0) -> None:
     if not library.exists():
         print(f"(no {library}: run bench/grow.py --size 10000 to measure scrolling 10,000 results)")
         return
-    with serving(library) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+    with browsing(library) as (url, page):
         started = time.perf_counter()
-        s = scroll_through(page, f"{server.url}/?q=tool:a1111&sort=date", most)
+        s = scroll_through(page, f"{url}/?q=tool:a1111&sort=date", most)
         seconds = time.perf_counter() - started
-        browser.close()
     long_tasks = s["long_tasks"]
     print(
         f"scrolling {s['results']} results{' (stopped there)' if most else ''} ({library}) in {seconds:.0f} s: {len(long_tasks)} long tasks,"
@@ -162,13 +167,11 @@ def explore(library: Path) -> None:
     if not library.exists():
         print(f"(no {library}: run bench/grow.py --size 100000 to measure the map of 100k assets)")
         return
-    with serving(library) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+    with browsing(library) as (url, page):
         page.add_init_script("""window.__long = [];
             new PerformanceObserver((l) => window.__long.push(...l.getEntries().map((e) => e.duration)))
               .observe({type: "longtask", buffered: true});""")
-        page.goto(f"{server.url}/?page=explore")
+        page.goto(f"{url}/?page=explore")
         page.wait_for_function(
             f"({MAP_DRAWS})().length > 0", timeout=600_000
         )  # a map being computed: minutes
@@ -196,7 +199,6 @@ def explore(library: Path) -> None:
         page.wait_for_timeout(500)
         redraws = page.evaluate(MAP_DRAWS)
         moving = page.evaluate("window.__long")
-        browser.close()
     print(
         f"explore map of {points} assets ({library}): JSON {download[1] / 2**20:.2f} MiB in {download[0]:.0f} ms;"
         f" while the page takes it in: {len(loading)} long tasks, longest {max(loading, default=0):.0f} ms"

@@ -429,6 +429,8 @@ UNREACHABLE_SCRIPT = textwrap.dedent(
     import json, time
     from latentdam.embed.clip import space_for_model
     from latentdam.errors import ModelUnavailable
+    import huggingface_hub  # imported first: the clock times the probe, not the imports
+    from transformers import AutoConfig  # noqa: F401
 
     started = time.monotonic()
     try:
