@@ -68,7 +68,6 @@ class Ingestor:
         self.batch_size = batch_size
         self.exists = exists
         self.within = within  # read only files inside these folders, links resolved (a server's roots)
-        # trust_anchors, PEM: the signers whose Content Credentials are valid
         options = ReadOptions(max_pixels, thumbnail_size, trust_anchors)
         workers = default_workers() if read_workers is None else read_workers
         self.reader = ReaderPool(options, workers=workers, timeout=file_timeout)

@@ -33,7 +33,7 @@ _START_TIMEOUT = 120.0  # seconds a new worker may take to import (a loaded CI m
 class ReadOptions:
     max_pixels: int
     thumbnail_size: int
-    trust_anchors: str | None = None
+    trust_anchors: str | None = None  # PEM: the signers whose Content Credentials are valid
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from latentdam.errors import CorruptMetadata
 from latentdam.extract.raw import RawMetadata
 from latentdam.extract.readers.a1111 import parse_parameters, parse_size
 from latentdam.extract.readers.descriptive import xmp_properties
-from latentdam.extract.readers.values import as_float, as_int, load_json_object, text_float, text_int
+from latentdam.extract.readers.values import as_float, as_int, as_name, load_json_object, text_float, text_int
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 
 _CREATOR = "draw things"
@@ -39,10 +39,6 @@ def _settings_json(xmp: dict[str, list[str]]) -> dict[str, Any] | None:
     return None
 
 
-def _name(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
 def _json_loras(data: dict[str, Any]) -> list[LoRA]:
     v2 = data.get("v2")
     for items in (data.get("lora"), data.get("loras"), v2.get("loras") if isinstance(v2, dict) else None):
@@ -53,7 +49,7 @@ def _json_loras(data: dict[str, Any]) -> list[LoRA]:
             if isinstance(item, str) and item.strip():
                 out.append(LoRA(item.strip()))
             elif isinstance(item, dict):
-                name = next((n for k in ("file", "model", "name") if (n := _name(item.get(k)))), None)
+                name = next((n for k in ("file", "model", "name") if (n := as_name(item.get(k)))), None)
                 weight = next(
                     (w for k in ("weight", "strength") if (w := as_float(item.get(k))) is not None), None
                 )
@@ -70,9 +66,9 @@ def _from_json(data: dict[str, Any]) -> GenerationRecord:
         tool=Tool.DRAWTHINGS,
         prompt=data["c"] if isinstance(data.get("c"), str) else "",
         negative_prompt=data["uc"] if isinstance(data.get("uc"), str) else "",
-        model=_name(data.get("model")),
+        model=as_name(data.get("model")),
         loras=_json_loras(data),
-        sampler=_name(data.get("sampler")),
+        sampler=as_name(data.get("sampler")),
         steps=as_int(data.get("steps")),
         cfg=as_float(data.get("scale")),
         seed=as_int(data.get("seed"), parse_text=False),
@@ -87,17 +83,17 @@ def _from_description(text: str) -> GenerationRecord:
     width, height = parse_size(s.get("Size"))
     loras = []
     for i in range(1, MAX_LORAS + 1):
-        name = (s.get(f"LoRA {i} Model") or "").strip()
-        if not name:
+        name = as_name(s.get(f"LoRA {i} Model"))
+        if name is None:
             break
         loras.append(LoRA(name, text_float(s.get(f"LoRA {i} Weight"))))
     return GenerationRecord(
         tool=Tool.DRAWTHINGS,
         prompt=params.prompt,
         negative_prompt=params.negative_prompt,
-        model=(s.get("Model") or "").strip() or None,
+        model=as_name(s.get("Model")),
         loras=loras,
-        sampler=(s.get("Sampler") or "").strip() or None,
+        sampler=as_name(s.get("Sampler")),
         steps=text_int(s.get("Steps")),
         cfg=text_float(s.get("Guidance Scale") or s.get("CFG scale")),
         seed=text_int(s.get("Seed")),

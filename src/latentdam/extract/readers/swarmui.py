@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from latentdam.extract.raw import RawMetadata
-from latentdam.extract.readers.values import as_float, as_int, load_json_object
+from latentdam.extract.readers.values import as_float, as_int, as_name, load_json_object
 from latentdam.extract.record import GenerationRecord, LoRA, Tool
 
 _MARKER = '"sui_image_params"'
@@ -25,10 +25,6 @@ def _source(meta: RawMetadata) -> str | None:
         if isinstance(text, str) and text.lstrip().startswith("{") and _MARKER in text:
             return text
     return None
-
-
-def _name(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
 
 
 def _text(value: Any) -> str:
@@ -75,8 +71,8 @@ class SwarmUIReader:
         params = params if isinstance(params, dict) else {}
         extra = data.get("sui_extra_data")
         extra = extra if isinstance(extra, dict) else {}
-        model, refiner = _name(params.get("model")), _name(params.get("refinermodel"))
-        version = _name(params.get("swarm_version"))
+        model, refiner = as_name(params.get("model")), as_name(params.get("refinermodel"))
+        version = as_name(params.get("swarm_version"))
         return GenerationRecord(
             tool=Tool.SWARMUI,
             prompt=_text(params.get("prompt")),
@@ -84,8 +80,8 @@ class SwarmUIReader:
             model=model,
             models=[m for m in (model, refiner) if m],
             loras=_loras(params),
-            sampler=_name(params.get("sampler")),
-            scheduler=_name(params.get("scheduler")),
+            sampler=as_name(params.get("sampler")),
+            scheduler=as_name(params.get("scheduler")),
             steps=as_int(params.get("steps")),
             cfg=as_float(params.get("cfgscale")),
             seed=as_int(params.get("seed"), parse_text=False),

@@ -32,6 +32,12 @@ def as_str(value: Any, *, keep_empty: bool = False) -> str | None:
     return value if keep_empty or value != "" else None
 
 
+def as_name(value: Any) -> str | None:
+    """A name (model, sampler, file): a string stripped of surrounding space, else None; a
+    blank one is None too."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def as_int(value: Any, *, parse_text: bool = True) -> int | None:
     """An int from a JSON number (floats truncated), or from a numeric string read through float
     (`"7.0"`, `"1e3"`) when `parse_text`; None for anything else."""
