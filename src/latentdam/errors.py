@@ -19,11 +19,13 @@ messages and exit codes / HTTP statuses.
         ├── InvalidQuery             a query that cannot run (names the field and the fix)
         ├── UnknownSpace (KeyError)
         ├── InvalidFilter
-        └── AssetNotFound (KeyError)
+        ├── AssetNotFound (KeyError)
+        └── AmbiguousRef                 an id prefix that is too short or fits several assets
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +144,47 @@ class InvalidFilter(QueryError):
 
 class AssetNotFound(QueryError, KeyError):
     def __init__(self, ref: str) -> None:
-        super().__init__(f"no asset {ref!r} in this library (give an asset id, an id prefix, or a path)")
+        super().__init__(
+            f"no asset {ref!r} in this library (give an asset id, an id prefix of"
+            f" {MIN_ID_PREFIX}+ characters, or a path)"
+        )
         self.ref = ref
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+MIN_ID_PREFIX = 6  # characters of an id prefix: short ones would fit many assets of a big library
+
+
+def shared_prefix(a: str, b: str) -> int:
+    """How many leading characters two strings share."""
+    return sum(1 for _ in itertools.takewhile(lambda pair: pair[0] == pair[1], zip(a, b, strict=False)))
+
+
+def _distinct_prefix(ids: list[str]) -> int:
+    """How many leading characters tell these ids apart."""
+    return 1 + max((shared_prefix(a, b) for a, b in itertools.pairwise(sorted(ids))), default=-1)
+
+
+class AmbiguousRef(QueryError):
+    """An id prefix that does not pick one asset: too short to accept, or shared by several
+    (`candidates`: (id, path) of some of those it fits, `more`: whether there are others)."""
+
+    def __init__(self, ref: str, candidates: list[tuple[str, str]], *, more: bool, too_short: bool) -> None:
+        needed = max(MIN_ID_PREFIX, _distinct_prefix([asset_id for asset_id, _ in candidates]))
+        listed = "; ".join(f"{asset_id[: needed + 2]}… {path}" for asset_id, path in candidates)
+        if more:
+            listed += "; and more"
+        if too_short:
+            message = f"id prefix {ref!r} is too short: give at least {MIN_ID_PREFIX} characters" + (
+                f" (it fits {listed})" if candidates else ""
+            )
+        else:
+            message = (
+                f"id prefix {ref!r} fits {'several' if more else len(candidates)} assets: {listed};"
+                f" give at least {needed} characters"
+            )
+        super().__init__(message)
+        self.ref = ref
+        self.candidates = candidates

@@ -34,6 +34,7 @@ class ApiError(Exception):
 # latentdam's own errors, most specific first: (type, status, code, hint)
 _MAPPING: list[tuple[type[Exception], int, str, str | None]] = [
     (errors.AssetNotFound, 404, "not_found", None),
+    (errors.AmbiguousRef, 422, "ambiguous_ref", None),
     (errors.UnknownSpace, 404, "unknown_space", "GET /v1/spaces lists them"),
     (errors.LibraryBusy, 409, "busy", "retry when the running job ends"),
     (errors.JobNotFound, 404, "not_found", None),

@@ -22,7 +22,14 @@ from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq, LabelList
 from lancedb.query import PhraseQuery
 
 from latentdam.embed.space import Space
-from latentdam.errors import LibraryNotFound, SchemaTooNew, StoreError, UnknownSpace
+from latentdam.errors import (
+    MIN_ID_PREFIX,
+    AmbiguousRef,
+    LibraryNotFound,
+    SchemaTooNew,
+    StoreError,
+    UnknownSpace,
+)
 from latentdam.store.manifest import Manifest, ManifestReader
 from latentdam.store.schema import (
     ADDED_FIELDS,
@@ -504,7 +511,8 @@ class LibraryStore:
             self.assets.delete(in_list("id", ids))
 
     def find(self, ref: str) -> dict[str, Any] | None:
-        """An asset by id, unique id prefix (>= 6 chars), or path."""
+        """An asset by id, unique id prefix (>= MIN_ID_PREFIX chars), or path; None when nothing
+        fits. AmbiguousRef: a hex prefix too short, or shared by several assets."""
         where = [f"id = {quote(ref)}", f"array_has(paths, {quote(ref)})"]
         resolved = os.path.abspath(Path(ref).expanduser()) if "://" not in ref else ref
         where.append(f"array_has(paths, {quote(resolved)})")
@@ -512,9 +520,15 @@ class LibraryStore:
             rows = self.assets.search().where(clause).limit(1).to_list()
             if rows:
                 return rows[0]
-        if len(ref) >= 6 and all(c in "0123456789abcdef" for c in ref.lower()):
-            rows = self.assets.search().where(f"starts_with(id, {quote(ref.lower())})").limit(2).to_list()
-            if len(rows) == 1:
+        prefix = ref.lower()
+        if prefix and all(c in "0123456789abcdef" for c in prefix):
+            shown = 5
+            rows = self.assets.search().where(f"starts_with(id, {quote(prefix)})").limit(shown + 1).to_list()
+            too_short = len(prefix) < MIN_ID_PREFIX
+            if len(rows) > 1 or (rows and too_short):
+                candidates = [(row["id"], (row["paths"] or ["(no file)"])[0]) for row in rows[:shown]]
+                raise AmbiguousRef(ref, candidates, more=len(rows) > shown, too_short=too_short)
+            if rows:
                 return rows[0]
         return None
 
