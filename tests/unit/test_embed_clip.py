@@ -349,6 +349,19 @@ def test_missing_directory(tmp_path: Path) -> None:
         space_for_model(gone)
 
 
+def test_a_space_whose_model_folder_moved_says_so_and_how_to_recover(
+    model_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = shutil.copytree(model_dirs["clip"], tmp_path / "was-here")
+    space = space_for_model(folder)
+    folder.rename(tmp_path / "moved")
+    with pytest.raises(ModelUnavailable) as caught:
+        ClipEmbedder(space).load()
+    message = str(caught.value)
+    assert f"model folder {folder} of space {space.name!r} is gone" in message
+    assert "reembed --model minilm" in message and "hub" not in message
+
+
 def test_unsupported_model_type(model_dirs: dict[str, Path], tmp_path: Path) -> None:
     other = shutil.copytree(model_dirs["clip"], tmp_path / "bert")
     (other / "config.json").write_text(json.dumps({"model_type": "bert", "hidden_size": 32}))
@@ -407,9 +420,9 @@ def test_offline_hub_id(model_dirs: dict[str, Path], tmp_path: Path) -> None:
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["heavy_imports_after_construction"] == []
     assert result["error"] == (
-        "model 'openai/clip-vit-base-patch32' is not available offline: download it on a connected "
-        "machine (huggingface-cli download openai/clip-vit-base-patch32) or pass a local directory "
-        "holding config.json and the weights"
+        "model 'openai/clip-vit-base-patch32' is not available offline: download it on a connected"
+        " machine (hf download openai/clip-vit-base-patch32 --local-dir DIR, then copy DIR here) and"
+        " pass that directory, or any local directory holding the model's files"
     )
     assert result["error_model"] == "openai/clip-vit-base-patch32"
     assert result["seconds"] < 10
@@ -458,5 +471,5 @@ def test_unreachable_hub_fails_at_once(tmp_path: Path) -> None:
     )
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert f"cannot reach http://127.0.0.1:{port}" in result["error"]
-    assert "huggingface-cli download openai/clip-vit-base-patch32" in result["error"]
+    assert "hf download openai/clip-vit-base-patch32" in result["error"]
     assert result["seconds"] < 5

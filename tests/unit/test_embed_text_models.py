@@ -120,6 +120,19 @@ def test_space_dim_must_match_the_model(models: dict[str, Path]) -> None:
         embedder.load()
 
 
+def test_a_space_whose_model_folder_moved_says_so_and_how_to_recover(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = shutil.copytree(models["plain"], tmp_path / "was-here")
+    space = resolve_space(str(folder))
+    folder.rename(tmp_path / "moved")
+    with pytest.raises(ModelUnavailable) as caught:
+        SentenceTransformerEmbedder(space, space.model_id).load()
+    message = str(caught.value)
+    assert f"model folder {folder} of space {space.name!r} is gone" in message
+    assert "reembed --model minilm" in message and "hub" not in message
+
+
 def test_missing_and_corrupt_directories(models: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match="no model directory at"):
         resolve_embedder(str(tmp_path / "no" / "such-model"))
@@ -173,7 +186,7 @@ def test_hub_ids_offline(models: dict[str, Path], tmp_path: Path) -> None:
     assert result["error"].startswith(
         "model 'sentence-transformers/all-mpnet-base-v2' is not available offline"
     )
-    assert "huggingface-cli download sentence-transformers/all-mpnet-base-v2" in result["error"]
+    assert "hf download sentence-transformers/all-mpnet-base-v2 --local-dir DIR" in result["error"]
     assert result["seconds"] < 10
     assert result["cached"] == {
         "name": "tiny_st",

@@ -249,7 +249,7 @@ class ClipEmbedder:
             _check_local_dir(directory)
             return str(directory), {}
         if hub.looks_like_path(ref):
-            raise ModelUnavailable(f"no model directory at {ref!r} (space {self.space.name!r})", model=ref)
+            raise hub.folder_gone(ref, self.space.name)
         return ref, {"revision": self.space.revision}
 
     def load(self) -> None:

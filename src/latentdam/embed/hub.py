@@ -21,8 +21,8 @@ from latentdam.errors import ModelUnavailable
 def unavailable(model_ref: str, error: BaseException | None, offline: bool) -> ModelUnavailable:
     """The error for a hub id that could not be had, with the two ways to fix it."""
     fix = (
-        f"download it on a connected machine (huggingface-cli download {model_ref}) "
-        "or pass a local directory holding config.json and the weights"
+        f"download it on a connected machine (hf download {model_ref} --local-dir DIR, then copy"
+        " DIR here) and pass that directory, or any local directory holding the model's files"
     )
     if offline:
         message = f"model {model_ref!r} is not available offline: {fix}"
@@ -30,6 +30,16 @@ def unavailable(model_ref: str, error: BaseException | None, offline: bool) -> M
         reason = first_sentence(error) if error is not None else "unknown error"
         message = f"model {model_ref!r} could not be fetched from the hub ({reason}): {fix}"
     return ModelUnavailable(message, model=model_ref)
+
+
+def folder_gone(model_ref: str, space: str) -> ModelUnavailable:
+    """The error for a space whose model was a local directory that is no longer there."""
+    return ModelUnavailable(
+        f"the model folder {model_ref} of space {space!r} is gone (moved or deleted): put it back,"
+        f" or move the library to another model with `latentdam reembed --model minilm` (the"
+        f" default) or `--model NEW_PATH`",
+        model=model_ref,
+    )
 
 
 def first_sentence(error: BaseException) -> str:

@@ -156,6 +156,8 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is not None:
                 return
+            if not isinstance(self.model_path, Path) and hub.looks_like_path(self.space.model_id):
+                raise hub.folder_gone(self.space.model_id, self.space.name)
             revision = None if isinstance(self.model_path, Path) else self.space.revision
             model = _load(self.model_path, self.space.model_id, revision, self.device, None)
             dim = _dimension(model)
