@@ -21,6 +21,7 @@ from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
 from latentdam.errors import QueryError
 from latentdam.extract.text import semantic_text, without_attribution
+from latentdam.search import availability
 from latentdam.search.calibration import DEFAULT_CUT, band
 from latentdam.search.expansion import Vocabulary
 from latentdam.search.explain import explain_all
@@ -170,6 +171,8 @@ class SearchEngine:
         """Everything decided about the query before retrieval, once."""
         page = page or Page(0, query.limit)
         wanted = frozenset(query.signals or set(Signal))
+        reasons = {s: why for s in Signal if (why := availability.why_not_search(s, given, snap.active))}
+        asked = availability.check(query.signals or (), reasons, Signal)
         embedded = self._as_embedded(given)
         readers = self._text_readers(snap)
         plan = QueryPlan(
@@ -180,7 +183,7 @@ class SearchEngine:
             depth=max(MIN_CANDIDATES, page.end * CANDIDATES_PER_RESULT),
             page=page,
             wanted=wanted,
-            notes=tuple(self._notes(given, snap)),
+            notes=(*asked, *self._notes(given, snap)),
         )
         if not given.text:
             return plan
@@ -193,9 +196,14 @@ class SearchEngine:
             )
             if reader is not None:
                 readable = any(reader.knows_word(w) for w in _READABLE.findall(given.text.lower()))
-        asked = query.signals is not None and Signal.KEYWORD in query.signals
+        keyword_asked = query.signals is not None and Signal.KEYWORD in query.signals
         # a prompt read from a query image is in the library's own register: its words count
-        keyword = given.text_from_image or asked or not readers or self._reads_literally(given.text, needles)
+        keyword = (
+            given.text_from_image
+            or keyword_asked
+            or not readers
+            or self._reads_literally(given.text, needles)
+        )
         terms: list[str] = []
         similarity = 0.0
         if Signal.EXPANSION in wanted:
@@ -544,13 +552,20 @@ class SearchEngine:
         if extra:
             where = f"{where} AND {extra}"
         depth = max(MIN_CANDIDATES, page.end * CANDIDATES_PER_RESULT)
-        rankings: dict[Signal, Ranking] = {}
-        for space in snap.active:
-            stored = self.store.vectors(space, [asset_id]).get(asset_id)
-            if stored is not None and (query.signals is None or signal_of(space) in query.signals):
-                rankings[signal_of(space)] = self.store.vector_search(space, stored, where, depth)
-        if not rankings:
+        vectors = {
+            signal_of(space): (space, stored)
+            for space in snap.active
+            if (stored := self.store.vectors(space, [asset_id]).get(asset_id)) is not None
+        }
+        if not vectors:
             raise QueryError(f"asset {asset_id[:12]} has no vector in any active space to compare with")
+        reasons = {s: why for s in Signal if (why := availability.why_not_similar(s, vectors))}
+        notes = availability.check(query.signals or (), reasons, availability.VECTOR_SIGNALS)
+        rankings: dict[Signal, Ranking] = {
+            signal: self.store.vector_search(space, stored, where, depth)
+            for signal, (space, stored) in vectors.items()
+            if query.signals is None or signal in query.signals
+        }
         fused = self._fused(rankings, page.end + 1)
         kept = [_Scored(i, None, f) for i, f in fused[page.offset : page.end]]
         hits = self._hydrate(kept, rankings, DEFAULT_CUT)
@@ -560,6 +575,7 @@ class SearchEngine:
             results=hits,
             spaces=[s.name for s in snap.active if signal_of(s) in rankings],
             ordering="most similar first",
+            notes=notes,
             next_cursor=page.next_cursor(len(fused)),
         )
 
