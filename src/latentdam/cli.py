@@ -716,10 +716,13 @@ def spaces_list(ctx: typer.Context, library: LibraryOption = None, as_json: Json
 
 @spaces_app.command("drop")
 def spaces_drop(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The space to delete (not an active one).")],
     library: LibraryOption = None,
 ) -> None:
     """Delete an inactive space's vectors, e.g. the one a `reembed` replaced."""
+    # `spaces --library L drop NAME`: the option was given to the group, before the command
+    library = library or (ctx.parent.params.get("library") if ctx.parent else None)
     _open(library).drop_space(name)
     out.print(f"dropped space [cyan]{escape(name)}[/]")
 
