@@ -21,7 +21,7 @@ def test_filters_compile_to_one_anded_predicate() -> None:
     sql = to_sql(Filters(tool="comfyui", model="SDXL", seed=7, min_width=512, tags=["o'neil"]))
     assert sql == (
         "(tool = 'comfyui') AND (lower(array_to_string(models, '\n')) LIKE '%sdxl%') AND (seed = 7) AND (width >= 512)"
-        " AND (array_has(tags, 'o''neil'))"
+        " AND (strpos(concat(chr(10), lower(array_to_string(tags, chr(10))), chr(10)), '\no''neil\n') > 0)"
     )
     assert to_sql(Filters()) is None
 
@@ -35,6 +35,44 @@ def test_unknown_tool_and_empty_query_are_rejected() -> None:
     with pytest.raises(ValidationError, match="tool"):
         Filters(tool="photoshop")  # type: ignore[arg-type]
     assert SearchQuery(text="   ").asks_nothing()  # blank text is no text: `run` refuses it
+
+
+def test_filters_speak_the_cli_words_in_any_case() -> None:
+    """One vocabulary for the CLI, Python and HTTP: the flags' names are accepted too."""
+    short = Filters.model_validate(
+        {"after": "2025-01-01", "before": "2025-06-01", "tag": "Autumn", "lora": "detail"}
+    )
+    assert short == Filters(
+        created_after=datetime(2025, 1, 1),
+        created_before=datetime(2025, 6, 1),
+        tags=["Autumn"],
+        lora=["detail"],
+    )
+    assert Filters(tool="ComfyUI").tool == "comfyui"  # type: ignore[arg-type]
+
+
+def test_ranges_no_asset_can_satisfy_are_refused() -> None:
+    with pytest.raises(
+        ValidationError, match="created_after 2025-06-01 00:00:00 is later than created_before"
+    ):
+        Filters(created_after=datetime(2025, 6, 1), created_before=datetime(2024, 1, 1))
+    with pytest.raises(ValidationError, match="min_gen_width 1024 is over max_gen_width 512"):
+        Filters(min_gen_width=1024, max_gen_width=512)
+
+
+def test_tags_match_in_any_case_and_sizes_by_file_or_generation(
+    library: Library, make_a1111: MakeA1111
+) -> None:
+    """A render generated at 512x512 and saved at 64x64 (the fixture's pixels): the file
+    filters see 64, the generation filters 512."""
+    fox = make_a1111("fox.png", "a red fox")
+    library.ingest([fox])
+    library.tag([str(fox)], add=["Autumn"])
+    assert len(library.search(filters={"tag": "autumn"}).results) == 1
+    assert len(library.search(filters={"tags": ["AUTUMN"]}).results) == 1
+    assert len(library.search(filters={"min_gen_width": 512, "max_width": 64}).results) == 1
+    assert not library.search(filters={"min_width": 512}).results
+    assert not library.search(filters={"max_gen_width": 256}).results
 
 
 def test_dates_of_any_year_reach_the_store(library: Library, make_a1111: MakeA1111) -> None:
@@ -54,7 +92,8 @@ def test_or_branches_and_exclusions_compile_and_nest() -> None:
     assert to_sql(filters) == (
         "(tool = 'a1111') AND (((lower(array_to_string(models, '\n')) LIKE '%sdxl%'))"
         " OR ((lower(array_to_string(models, '\n')) LIKE '%flux%')"
-        " AND (((lower(sampler) = 'euler'))))) AND (NOT COALESCE(((array_has(tags, 'draft'))), FALSE))"
+        " AND (((lower(sampler) = 'euler'))))) AND (NOT COALESCE(((strpos(concat(chr(10),"
+        " lower(array_to_string(tags, chr(10))), chr(10)), '\ndraft\n') > 0)), FALSE))"
     )
     with pytest.raises(ValidationError, match="levels deep"):
         Filters(any_of=[Filters(any_of=[Filters(any_of=[Filters(any_of=[Filters(model="x")])])])])

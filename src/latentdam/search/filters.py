@@ -109,23 +109,46 @@ def _lora_clause(needle: str) -> Clause:
 
 
 def _tag_clause(tag: str) -> Clause:
+    """One tag, in any case: the tags joined by newlines hold it as a whole line."""
+
+    def wanted(name: str) -> bool:
+        return name.lower() == tag.lower()
+
+    lines = "concat(chr(10), lower(array_to_string(tags, chr(10))), chr(10))"
     return Clause(
         f"tag '{tag}'",
-        f"array_has(tags, {quote(tag)})",
-        lambda a: tag in a.record.tags,
-        lambda a: _first_or_all(a.record.tags, lambda t: t == tag),
+        f"strpos({lines}, {quote(chr(10) + tag.lower() + chr(10))}) > 0",
+        lambda a: any(wanted(t) for t in a.record.tags),
+        lambda a: _first_or_all(a.record.tags, wanted),
     )
+
+
+_SIZE_WORDS = {
+    "width": "width",
+    "height": "height",
+    "gen_width": "generated width",
+    "gen_height": "generated height",
+}
+
+
+def _size(asset: Asset, column: str) -> int | None:
+    """The file's pixel size, or the size the generator was asked for (gen_*)."""
+    if column.startswith("gen_"):
+        value: int | None = getattr(asset.record, column.removeprefix("gen_"))
+        return value
+    return int(getattr(asset, column))
 
 
 def _range_clause(column: str, low: int | None, high: int | None) -> Clause | None:
     if low is None and high is None:
         return None
+    word = _SIZE_WORDS[column]
     if low is not None and high is not None:
-        label = f"{column} between {low} and {high}"
+        label = f"{word} between {low} and {high}"
     elif low is not None:
-        label = f"{column} >= {low}"
+        label = f"{word} >= {low}"
     else:
-        label = f"{column} <= {high}"
+        label = f"{word} <= {high}"
     sql = " AND ".join(
         part
         for part in (
@@ -136,10 +159,14 @@ def _range_clause(column: str, low: int | None, high: int | None) -> Clause | No
     )
 
     def holds(asset: Asset) -> bool:
-        value = getattr(asset, column)
-        return (low is None or value >= low) and (high is None or value <= high)
+        value = _size(asset, column)
+        return value is not None and (low is None or value >= low) and (high is None or value <= high)
 
-    return Clause(label, sql, holds, lambda a: str(getattr(a, column)))
+    def shown(asset: Asset) -> str | None:
+        value = _size(asset, column)
+        return None if value is None else str(value)
+
+    return Clause(label, sql, holds, shown)
 
 
 def _all(parts: list[Clause]) -> Clause:
@@ -221,6 +248,8 @@ def clauses(filters: Filters) -> list[Clause]:
     for column, low, high in (
         ("width", filters.min_width, filters.max_width),
         ("height", filters.min_height, filters.max_height),
+        ("gen_width", filters.min_gen_width, filters.max_gen_width),
+        ("gen_height", filters.min_gen_height, filters.max_gen_height),
     ):
         clause = _range_clause(column, low, high)
         if clause is not None:

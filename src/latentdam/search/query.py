@@ -4,11 +4,19 @@ or replayed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from latentdam.embed.space import SPACE_NAME
 from latentdam.errors import InvalidQuery
@@ -28,18 +36,33 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tool: Tool | None = None
+    tool: Tool | None = Field(default=None, description="the generator (any case): a1111, comfyui, ...")
     model: str | None = Field(default=None, description="substring of the checkpoint/model name")
-    lora: list[str] = Field(default_factory=list, description="substring of a LoRA name, each must match")
+    lora: list[str] = Field(
+        default_factory=list, description="substring of a LoRA name, each must match (one name or a list)"
+    )
     sampler: str | None = Field(default=None, description="sampler name, exact (case-insensitive)")
     seed: int | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    min_width: int | None = Field(default=None, ge=0)
+    created_after: datetime | None = Field(
+        default=None, validation_alias=AliasChoices("created_after", "after"), description="also: after"
+    )
+    created_before: datetime | None = Field(
+        default=None, validation_alias=AliasChoices("created_before", "before"), description="also: before"
+    )
+    # The file's pixels (after any upscale), and the size the generator was asked for
+    min_width: int | None = Field(default=None, ge=0, description="the file is at least this wide")
     max_width: int | None = Field(default=None, ge=0)
     min_height: int | None = Field(default=None, ge=0)
     max_height: int | None = Field(default=None, ge=0)
-    tags: list[str] = Field(default_factory=list, description="exact tags, each must be present")
+    min_gen_width: int | None = Field(default=None, ge=0, description="generated at least this wide")
+    max_gen_width: int | None = Field(default=None, ge=0)
+    min_gen_height: int | None = Field(default=None, ge=0)
+    max_gen_height: int | None = Field(default=None, ge=0)
+    tags: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("tags", "tag"),
+        description="tags (any case), each must be present; also: tag",
+    )
     path: str | None = Field(default=None, description="glob on the file path, e.g. '*/portraits/*.png'")
     ai_made: bool | None = Field(
         default=None,
@@ -55,6 +78,25 @@ class Filters(BaseModel):
     exclude: list[Filters] = Field(
         default_factory=list, description="not-branches: an asset passes when none holds"
     )
+
+    @field_validator("tool", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("lora", "tags", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _possible(self) -> Filters:
+        """A range no asset can satisfy is a mistake to point out, not an empty answer."""
+        for low, high, word in _RANGES:
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and _comparable(a) > _comparable(b):
+                raise ValueError(f"{low} {a} is {word} {high} {b}: no asset can match")
+        return self
 
     @model_validator(mode="after")
     def _bounded(self) -> Filters:
@@ -72,6 +114,22 @@ class Filters(BaseModel):
 
     def is_empty(self) -> bool:
         return self == Filters()
+
+
+_RANGES = (
+    ("created_after", "created_before", "later than"),
+    ("min_width", "max_width", "over"),
+    ("min_height", "max_height", "over"),
+    ("min_gen_width", "max_gen_width", "over"),
+    ("min_gen_height", "max_gen_height", "over"),
+)
+
+
+def _comparable(value: Any) -> Any:
+    """Datetimes with and without a zone compare (a naive one is UTC, as filters read it)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 MAX_LIMIT = 1_000  # results per page; more come through the cursor
