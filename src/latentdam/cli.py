@@ -7,6 +7,8 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -27,14 +29,16 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperArgument
 
-from latentdam.config import load_settings
+from latentdam import __version__
+from latentdam.config import Settings, load_settings
 from latentdam.errors import InvalidQuery, InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Stage, Tool
 from latentdam.reports import IngestProgress, IngestReport, Report
 from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
 from latentdam.search.result import SearchResult, Status
-from latentdam.search.signal import Signal
+from latentdam.search.signal import Signal, signal_of
 from latentdam.store.asset import Asset
 
 if TYPE_CHECKING:
@@ -50,27 +54,89 @@ app = typer.Typer(
         "Search engine and asset library for AI-generated images.\n\n"
         "Ingest folders of generated images (the prompt, model, LoRAs, seed... are read from"
         " each file's own metadata), then search them by meaning, keyword and filters:\n\n"
-        "  latentdam ingest ~/renders\n\n"
+        "\b\n"
+        "  latentdam ingest ~/renders\n"
         '  latentdam search "cyberpunk street scene" --tool comfyui --after 2025-01-01'
     ),
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console()
-err = Console(stderr=True)
+
+
+def _usage_name(self: TyperArgument) -> str:
+    """An argument in the usage line as click writes it, PATH... or [TEXT] (typer 0.29 writes
+    a required one as {paths}...)."""
+    name = (self.metavar or self.name or "arg").upper()
+    name = name if self.required else f"[{name}]"
+    return name + ("..." if self.nargs != 1 else "")
+
+
+if hasattr(TyperArgument, "_usage_display_name"):
+    TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"latentdam {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", metavar="", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = None,
+) -> None:
+    pass  # the commands do the work; this only adds --version
+
+
+PIPED_WIDTH = 100_000  # no wrapping: output that is not a terminal is read by a program
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A terminal gets its own width; a pipe or a file gets every character on its line
+    (rich would wrap at 80 columns mid-word, and cut table cells users must copy)."""
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, width=PIPED_WIDTH, soft_wrap=True)
+
+
+out = _console()
+err = _console(stderr=True)
 _STALE_HINT = "[yellow]this library's texts predate this version of latentdam:[/] run `latentdam refresh`"
+
+
+def _default(value: object) -> str:
+    """A default the flag itself cannot show: it is a description, or a setting's."""
+    return f"  [default: {value}]"
+
+
+def _setting(name: str) -> str:
+    """The default of a setting a flag overrides (LATENTDAM_* may have changed it)."""
+    return _default(f"{Settings.model_fields[name].default:g}")
+
 
 LibraryOption = Annotated[
     str | None,
     typer.Option(
         "--library",
         "-L",
-        help="Library directory or s3:// URI [default: $LATENTDAM_LIBRARY or ./latentdam-library]",
+        help="Library directory or s3:// URI" + _default("$LATENTDAM_LIBRARY or ./latentdam-library"),
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
+
+
+# A flag takes no value, so its help shows no type (typer would print `--json <bool>`).
+FLAG = ""
+JsonOption = Annotated[
+    bool, typer.Option("--json", metavar=FLAG, help="Print one JSON document instead of a table.")
+]
 
 
 class Provenance(StrEnum):
@@ -87,6 +153,25 @@ class Provenance(StrEnum):
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
+def _date(value: str) -> datetime:
+    """A date flag: YYYY-MM-DD, optionally with a time; anything else is not a valid date."""
+    for form in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, form)
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"{value!r} is not a valid date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+
+
+def _path_glob(pattern: str | None) -> str | None:
+    """--path as typed: a relative glob ("samples/comfyui/*") is relative to the current folder,
+    as the shell reads it (stored paths are absolute); one that starts with a wildcard already
+    matches anywhere."""
+    if pattern is None or pattern.startswith(("*", "?")) or "://" in pattern:
+        return pattern
+    return os.path.normpath(os.path.join(os.getcwd(), os.path.expanduser(pattern)))
+
+
 def _open(library: str | None, *, create: bool = False, **overrides: Any) -> Library:
     """The library the command works on; only commands that add to it (`create`) make one."""
     from latentdam.library import Library  # LanceDB and the model runtime: only when needed
@@ -99,13 +184,13 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def _progress(quiet: bool, label: str) -> Progress:
-    """A progress bar on stderr (files/s and ETA), shown only to a person at a terminal."""
+def _progress(quiet: bool, label: str, unit: str) -> Progress:
+    """A progress bar on stderr (items/s and ETA), shown only to a person at a terminal."""
     columns = (
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
-        _RateColumn(),
+        _RateColumn(unit),
         TimeRemainingColumn(),
     )
     return Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal)
@@ -115,26 +200,64 @@ class _RichProgress(IngestProgress):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.task = progress.add_task("", total=None)
+        self.total: int | None = None
+        self.done = 0
 
     def start(self, total: int) -> None:
+        self.total = total
         self.progress.update(self.task, total=total)
 
     def advance(self, items: int, report: Report) -> None:
+        self.done += items
         self.progress.advance(self.task, items)
 
 
 class _RateColumn(ProgressColumn):
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text(f"{speed:.1f} files/s" if speed else "… files/s", style="progress.data.speed")
+        return Text(
+            f"{speed:.1f} {self.unit}/s" if speed else f"… {self.unit}/s", style="progress.data.speed"
+        )
+
+
+@contextmanager
+def _running(quiet: bool, label: str, unit: str, resumes: str) -> Iterator[_RichProgress]:
+    """A long operation's progress bar; Ctrl-C stops it with a word on what was kept (every
+    committed batch) and how to finish, and exit status 130 as for any interrupted command."""
+    with _progress(quiet, label, unit) as bar:
+        progress = _RichProgress(bar)
+        try:
+            yield progress
+        except KeyboardInterrupt:
+            bar.stop()
+            of = f" of {progress.total}" if progress.total is not None else ""
+            err.print(
+                f"[yellow]interrupted[/] after {progress.done}{of} {unit}: every batch committed"
+                f" before it is kept; {resumes}"
+            )
+            raise typer.Exit(130) from None
 
 
 def _print_report(report: IngestReport, library: str) -> None:
     rate = report.seen / report.seconds if report.seconds else 0.0
+    counts = [f"[bold]{report.added}[/] added", f"[bold]{report.updated}[/] updated"]
+    if report.copies:
+        counts.append(
+            f"[bold]{report.copies}[/] {'copy' if report.copies == 1 else 'copies'} of known images"
+        )
+    if report.moved:
+        counts.append(f"[bold]{report.moved}[/] moved")
+    counts += [
+        f"[bold]{report.unchanged}[/] unchanged",
+        f"[bold {'red' if report.failed else ''}]{len(report.failed)}[/] failed",
+    ]
     out.print(
-        f"[bold]{report.added}[/] added, [bold]{report.updated}[/] updated, "
-        f"[bold]{report.unchanged}[/] unchanged, [bold {'red' if report.failed else ''}]{len(report.failed)}[/] failed"
-        f"  ({report.seen} files in {report.seconds:.1f} s, {rate:.1f} files/s) → {escape(library)}"
+        ", ".join(counts)
+        + f"  ({report.seen} files in {report.seconds:.1f} s, {rate:.1f} files/s) → {escape(library)}"
     )
     if report.gone:
         orphans = (
@@ -157,24 +280,36 @@ def ingest(
     library: LibraryOption = None,
     max_megapixels: Annotated[
         float | None,
-        typer.Option(help="Skip images larger than this (decompression-bomb guard) [default: 100]"),
+        typer.Option(
+            help="Skip images larger than this (decompression-bomb guard)" + _setting("max_megapixels"),
+            show_default=False,
+        ),
     ] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Files per embed/write batch [default: 64]")] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Files per embed/write batch" + _setting("batch_size"), show_default=False),
+    ] = None,
     file_timeout: Annotated[
         float | None,
-        typer.Option(help="Seconds one file may take to read before it is skipped [default: 60]"),
+        typer.Option(
+            help="Seconds one file may take to read before it is skipped" + _setting("file_timeout"),
+            show_default=False,
+        ),
     ] = None,
     read_workers: Annotated[
         int | None,
-        typer.Option(help="Processes reading files [default: one per core, at most 8; 0: none]"),
+        typer.Option(
+            help="Processes reading files" + _default("one per core, at most 8; 0: none"), show_default=False
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add PNG, JPEG and WebP files to the library, reading their generation metadata.
 
     Unchanged files are skipped without being read; moved files keep their identity (content
-    hash). Files that cannot be read are reported and skipped; the rest of the batch lands.
-    An interrupted ingest resumes where it stopped when run again.
+    hash). A file that cannot be read never stops the ingest: it is skipped and listed with
+    the reason, the rest lands, and the exit status is then 1 (0 when every file was read).
+    An interrupted ingest (Ctrl-C, a crash) resumes where it stopped when run again.
     """
     for path in paths:  # before the library is made: a typo must not leave an empty one
         if not path.exists():
@@ -187,12 +322,19 @@ def ingest(
         file_timeout=file_timeout,
         read_workers=read_workers,
     )
-    with _progress(as_json, "ingesting") as bar:
-        report = lib.ingest(paths, progress=_RichProgress(bar))
+    with _running(as_json, "ingesting", "files", "run the same command again to finish") as progress:
+        report = lib.ingest(paths, progress=progress)
     if as_json:
         _print_json({"library": lib.path, **report.to_dict()})
+    elif report.seen == 0 and not report.gone:
+        where = ", ".join(str(p) for p in paths)
+        out.print(
+            f"No images found under {escape(where)} (PNG, JPEG and WebP files, folders searched recursively)."
+        )
     else:
         _print_report(report, lib.path)
+    if report.failed:
+        raise typer.Exit(1)
 
 
 def _signals(hit_signals: dict[Any, Any]) -> str:
@@ -223,7 +365,7 @@ def _print_results(result: SearchResult) -> None:
         out.print(escape(message) + ".", soft_wrap=True)
         return
     judged = any(hit.confidence is not None for hit in result.results)
-    table = Table(show_lines=False, expand=True, caption=f"ordered {result.ordering}")
+    table = Table(show_lines=False, expand=out.is_terminal, caption=f"ordered {result.ordering}")
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     if judged:
         table.add_column("confidence", justify="right", no_wrap=True)
@@ -261,27 +403,55 @@ def search(
     negative: Annotated[
         str | None, typer.Option("--not", help='Steer away from this ("but not ...").')
     ] = None,
-    tool: Annotated[Tool | None, typer.Option(help="Made with this generator.")] = None,
+    tool: Annotated[Tool | None, typer.Option(case_sensitive=False, help="Made with this generator.")] = None,
     model: Annotated[str | None, typer.Option(help="Checkpoint/model name contains this.")] = None,
     lora: Annotated[
-        list[str] | None, typer.Option(help="A LoRA name contains this (repeatable: all).")
+        list[str] | None,
+        typer.Option(metavar="NAME", help="A LoRA name contains this (repeatable: all must hold)."),
     ] = None,
     sampler: Annotated[str | None, typer.Option(help="Sampler name (exact, any case).")] = None,
     seed: Annotated[int | None, typer.Option(help="Generation seed.")] = None,
-    after: Annotated[datetime | None, typer.Option(formats=DATE_FORMATS, help="Created at or after.")] = None,
-    before: Annotated[
-        datetime | None, typer.Option(formats=DATE_FORMATS, help="Created at or before.")
+    after: Annotated[
+        datetime | None,
+        typer.Option(parser=_date, metavar="DATE", help="Created on or after (YYYY-MM-DD[THH:MM:SS])."),
     ] = None,
-    min_width: Annotated[int | None, typer.Option(help="At least this many pixels wide.")] = None,
-    max_width: Annotated[int | None, typer.Option(help="At most this many pixels wide.")] = None,
-    min_height: Annotated[int | None, typer.Option(help="At least this many pixels high.")] = None,
-    max_height: Annotated[int | None, typer.Option(help="At most this many pixels high.")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="Has this keyword tag (repeatable: all).")] = None,
-    path: Annotated[str | None, typer.Option("--path", help="File path matches this glob.")] = None,
+    before: Annotated[
+        datetime | None, typer.Option(parser=_date, metavar="DATE", help="Created on or before.")
+    ] = None,
+    min_width: Annotated[
+        int | None, typer.Option(min=0, help="The file is at least this many pixels wide.")
+    ] = None,
+    max_width: Annotated[
+        int | None, typer.Option(min=0, help="The file is at most this many pixels wide.")
+    ] = None,
+    min_height: Annotated[
+        int | None, typer.Option(min=0, help="The file is at least this many pixels high.")
+    ] = None,
+    max_height: Annotated[
+        int | None, typer.Option(min=0, help="The file is at most this many pixels high.")
+    ] = None,
+    min_gen_width: Annotated[
+        int | None,
+        typer.Option(min=0, help="Generated at least this wide (the size asked for, before upscaling)."),
+    ] = None,
+    max_gen_width: Annotated[int | None, typer.Option(min=0, help="Generated at most this wide.")] = None,
+    min_gen_height: Annotated[int | None, typer.Option(min=0, help="Generated at least this high.")] = None,
+    max_gen_height: Annotated[int | None, typer.Option(min=0, help="Generated at most this high.")] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(metavar="TAG", help="Has this tag, in any case (repeatable: all must hold)."),
+    ] = None,
+    path: Annotated[
+        str | None,
+        typer.Option(
+            "--path", metavar="GLOB", help="File path matches this glob (relative to the current folder)."
+        ),
+    ] = None,
     ai_made: Annotated[
         bool | None,
         typer.Option(
             "--ai-made/--not-ai-made",
+            metavar=FLAG,
             help="Its Content Credentials (C2PA) say a model made it / say it was not.",
             show_default=False,
         ),
@@ -297,18 +467,22 @@ def search(
             min=0.0,
             max=1.0,
             help="The cut: answer 'no match' unless a result is this likely relevant, and hide"
-            " results under it [default: 0.5, with weaker results shown once one passes]",
+            " results under it" + _default("0.5, with weaker results shown once one passes"),
+            show_default=False,
         ),
     ] = None,
     show_all: Annotated[
-        bool, typer.Option("--all", help="Show results under the confidence cut too.")
+        bool, typer.Option("--all", metavar=FLAG, help="Show results under the confidence cut too.")
     ] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Say why each result appeared.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", metavar=FLAG, help="Say why each result appeared.")
+    ] = False,
     sort: Annotated[
         Sort | None,
         typer.Option(
-            help="Order the relevant results by date (newest first) or file name instead of"
-            " relevance [default: relevance; newest first for filters alone]"
+            help="Order the relevant results by date (newest first) or file name instead of relevance"
+            + _default("relevance; newest first for filters alone"),
+            show_default=False,
         ),
     ] = None,
     signal: Annotated[
@@ -325,7 +499,7 @@ def search(
         typer.Option(
             envvar="LATENTDAM_SERVER",
             help="Search through this running `latentdam serve` (API key: $LATENTDAM_API_KEY)"
-            " [default: the server serving this library on this machine, if any]",
+            + _default("the server serving this library on this machine, if any"),
             show_default=False,
         ),
     ] = None,
@@ -335,18 +509,13 @@ def search(
 
     Examples:
 
+    \b
       latentdam search "cyberpunk street scene"
-
       latentdam search "portrait" --tool a1111 --model sdxl --after 2025-06-01
-
       latentdam search --lora detail --seed 1234 --json
-
       latentdam search --image ref.png "at night" --image-weight 0.3 --not "people"
-
       latentdam search "brutalist architecture" --explain --all
-
       latentdam search "neon alley" --signal keyword --signal semantic
-
       latentdam search "a fox" --ai-made --provenance valid
 
     Results are ordered by their confidence: P(relevant), from a model the library fits on
@@ -368,8 +537,12 @@ def search(
             max_width=max_width,
             min_height=min_height,
             max_height=max_height,
+            min_gen_width=min_gen_width,
+            max_gen_width=max_gen_width,
+            min_gen_height=min_gen_height,
+            max_gen_height=max_gen_height,
             tags=tag or [],
-            path=path,
+            path=_path_glob(path),
             ai_made=ai_made,
             provenance=provenance.value if provenance is not None else None,
         )
@@ -427,7 +600,8 @@ def similar(
         list[Signal] | None,
         typer.Option(
             help="Signals to compare by (repeatable): semantic = prompt, image = content, visual = look"
-            " [default: image and visual]"
+            + _default("image and visual"),
+            show_default=False,
         ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many results.")] = 10,
@@ -439,8 +613,8 @@ def similar(
 
     Examples:
 
+    \b
       latentdam similar 3fa9c2d1e0
-
       latentdam similar renders/fox.png --by visual      # re-encodes, crops, variations
     """
     result = _open(library).similar(ref, limit=limit, signals=by)
@@ -452,7 +626,10 @@ def duplicates(
     threshold: Annotated[
         float | None,
         typer.Option(
-            min=0.0, max=1.0, help="Cosine similarity that makes two assets duplicates [default: calibrated]"
+            min=0.0,
+            max=1.0,
+            help="Cosine similarity that makes two assets duplicates" + _default("calibrated"),
+            show_default=False,
         ),
     ] = None,
     library: LibraryOption = None,
@@ -483,7 +660,10 @@ def reembed(
         ),
     ],
     library: LibraryOption = None,
-    batch_size: Annotated[int | None, typer.Option(help="Assets per embedding batch [default: 64]")] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Assets per embedding batch" + _setting("batch_size"), show_default=False),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Embed the whole library into a new model's space, then switch searches to it.
@@ -494,14 +674,19 @@ def reembed(
     replaced space's vectors stay until you drop them with `latentdam spaces drop NAME`.
     """
     lib = _open(library, batch_size=batch_size)
-    with _progress(as_json, "embedding") as bar:
-        report = lib.reembed(model, progress=_RichProgress(bar))
+    resumes = "run the same command again to resume; searches keep the current space until it is done"
+    with _running(as_json, "embedding", "assets", resumes) as progress:
+        report = lib.reembed(model, progress=progress)
     if as_json:
         _print_json(report.to_dict())
         return
-    out.print(
-        f"[bold]{report.embedded}[/] assets embedded into [cyan]{report.space}[/] in {report.seconds:.1f} s"
-    )
+    if report.already_active:
+        gaps = f"; {report.embedded} assets it lacked are embedded now" if report.embedded else ""
+        out.print(f"[cyan]{report.space}[/] is already the active space{gaps or '; nothing to do'}")
+    else:
+        out.print(
+            f"[bold]{report.embedded}[/] assets embedded into [cyan]{report.space}[/] in {report.seconds:.1f} s"
+        )
     if report.replaced:
         out.print(
             f"searches now use [cyan]{report.space}[/] instead of [cyan]{report.replaced}[/];"
@@ -514,7 +699,10 @@ def reembed(
 @app.command()
 def refresh(
     library: LibraryOption = None,
-    batch_size: Annotated[int | None, typer.Option(help="Assets per embedding batch [default: 64]")] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Assets per embedding batch" + _setting("batch_size"), show_default=False),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Bring stored texts up to this version of latentdam (after an upgrade), and repair.
@@ -526,8 +714,8 @@ def refresh(
     merged back into one, and counted.
     """
     lib = _open(library, batch_size=batch_size)
-    with _progress(as_json, "refreshing") as bar:
-        report = lib.refresh(progress=_RichProgress(bar))
+    with _running(as_json, "refreshing", "assets", "run `latentdam refresh` again to finish") as progress:
+        report = lib.refresh(progress=progress)
     if as_json:
         _print_json(report.to_dict())
         return
@@ -558,7 +746,8 @@ def serve(
         ),
     ] = None,
     upload_dir: Annotated[
-        Path | None, typer.Option(help="Where uploads are kept [default: LIBRARY/uploads]")
+        Path | None,
+        typer.Option(help="Where uploads are kept" + _default("LIBRARY/uploads"), show_default=False),
     ] = None,
     max_upload_mb: Annotated[float, typer.Option(help="Largest query image or uploaded file")] = 50.0,
     request_timeout: Annotated[
@@ -569,7 +758,10 @@ def serve(
         typer.Option("--cors-origin", help="An origin browsers may call the API from (repeatable)"),
     ] = None,
     resume: Annotated[
-        bool, typer.Option(help="Resume jobs a previous server left unfinished (else: mark them interrupted)")
+        bool,
+        typer.Option(
+            metavar=FLAG, help="Resume jobs a previous server left unfinished (else: mark them interrupted)"
+        ),
     ] = True,
 ) -> None:
     """Serve the library over HTTP: search, assets, uploads and write jobs (OpenAPI at /docs).
@@ -581,8 +773,8 @@ def serve(
 
     Examples:
 
+    \b
       latentdam serve --root ~/renders
-
       latentdam keys create studio --scope search && latentdam serve --host 0.0.0.0
     """
     import uvicorn
@@ -826,15 +1018,26 @@ def show(
 @app.command()
 def stats(library: LibraryOption = None, as_json: JsonOption = False) -> None:
     """How many assets, by generator, and which embedding spaces cover them."""
-    info = _open(library).stats()
+    lib = _open(library)
+    info = lib.stats()
     if as_json:
         _print_json(info.to_dict())
         return
     out.print(f"[bold]{info.assets}[/] assets from {info.files} files in {escape(info.path)}")
     for tool, count in info.by_tool.items():
         out.print(f"  {tool:<12} {count}")
+    text_spaces = {s.name for s in lib.store.spaces if signal_of(s) is Signal.SEMANTIC}
     for space, count in info.spaces.items():
-        out.print(f"  space [cyan]{space}[/]: {count} of {info.assets} assets embedded")
+        why = ""
+        if count < info.assets:
+            textless = info.without_text if space in text_spaces else 0
+            parts = [f"{textless} without a prompt or other text"] if textless else []
+            if info.assets - count > textless:
+                parts.append(
+                    f"{info.assets - count - textless} not embedded yet (`latentdam reembed --model {space}`)"
+                )
+            why = f" ({'; '.join(parts)})"
+        out.print(f"  space [cyan]{space}[/]: {count} of {info.assets} assets embedded{why}")
     if info.without_file:
         err.print(
             f"[yellow]{info.without_file} assets have no file left[/] (moved or deleted);"
@@ -847,7 +1050,9 @@ def stats(library: LibraryOption = None, as_json: JsonOption = False) -> None:
 @app.command()
 def prune(
     library: LibraryOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be removed.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", metavar=FLAG, help="Only list what would be removed.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Remove the assets whose files are all gone (deleted, or moved out of every folder ingested).

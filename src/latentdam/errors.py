@@ -53,10 +53,16 @@ class UnsupportedFormat(ExtractError):
 
 
 class ImageTooLarge(ExtractError):
-    def __init__(self, pixels: int, limit: int, path: Path | str | None = None) -> None:
+    # what raises the limit where files are ingested (a query image has no flag for it)
+    INGEST_HINT = "raise it with --max-megapixels"
+    QUERY_HINT = "search with a smaller copy, or raise the limit: LATENTDAM_MAX_MEGAPIXELS=N"
+
+    def __init__(
+        self, pixels: int, limit: int, path: Path | str | None = None, hint: str = INGEST_HINT
+    ) -> None:
         super().__init__(
             f"image is {pixels / 1e6:.0f} megapixels, over the {limit / 1e6:.0f} MP limit"
-            " (a decompression-bomb guard); raise it with --max-megapixels",
+            f" (a decompression-bomb guard); {hint}",
             path,
         )
         self.pixels = pixels

@@ -93,9 +93,9 @@ class Ingestor:
             if progress.cancelled:
                 report.cancelled = True
                 break
-            self._ingest_batch(batch, report)
-            progress.advance(len(batch), report)
-        if report.added or report.updated:
+            self._ingest_batch(batch, report, progress)
+            progress.advance(0, report)  # the report as committed
+        if report.changed:
             self.store.refresh_indexes()
         report.seconds = time.perf_counter() - started
         return report
@@ -120,7 +120,9 @@ class Ingestor:
         report.gone = len(gone)
         report.orphaned = sum(1 for paths in remaining.values() if not paths)
 
-    def _ingest_batch(self, paths: Sequence[str], report: IngestReport) -> None:
+    def _ingest_batch(self, paths: Sequence[str], report: IngestReport, progress: IngestProgress) -> None:
+        """One batch: each file counts in `progress` once it is decided (skipped, unchanged or
+        read), so a bar moves file by file; the batch is committed at the end."""
         known = self.store.file_states(paths)
         batch = _Batch()
         to_read: list[str] = []
@@ -140,13 +142,16 @@ class Ingestor:
                 report.unchanged += 1
                 continue
             to_read.append(path)
+        if len(paths) > len(to_read):
+            progress.advance(len(paths) - len(to_read), report)
         extracted: list[ExtractedFile] = []
         for path, outcome in self.reader.read(to_read):
             if isinstance(outcome, Unreadable):
                 report.failed.append(Skipped(path, outcome.reason))
-                continue
-            report.warnings += [Skipped(path, w) for w in outcome.warnings]
-            extracted.append(outcome)
+            else:
+                report.warnings += [Skipped(path, w) for w in outcome.warnings]
+                extracted.append(outcome)
+            progress.advance(1, report)
 
         existing = self.store.rows(list({item.id for item in extracted}), columns=["id", "paths"])
         for item in extracted:
@@ -175,16 +180,22 @@ class Ingestor:
 
         if item.id in batch.new_paths:  # the same bytes twice in one batch
             batch.new_paths[item.id].append(path)
-            report.updated += 1
+            report.copies += 1
         elif item.id in existing:
             old_paths = list(existing[item.id]["paths"] or [])
-            paths = [path, *(p for p in old_paths if p != path and self.exists(p))]
+            others = [p for p in old_paths if p != path and self.exists(p)]
+            paths = [path, *others]
             if paths == old_paths:
                 report.unchanged += 1  # touched, not changed
             else:
                 batch.moved[item.id] = paths
                 existing[item.id]["paths"] = paths
-                report.updated += 1
+                if path in old_paths:
+                    report.updated += 1  # a known path; its other copies went
+                elif others:
+                    report.copies += 1
+                else:
+                    report.moved += 1
         else:
             batch.new[item.id] = item
             batch.new_paths[item.id] = [path]
@@ -204,9 +215,13 @@ class Ingestor:
             except Exception as exc:
                 paths = set(batch.new_paths[item.id])
                 report.failed += [Skipped(p, f"unexpected error: {type(exc).__name__}: {exc}") for p in paths]
-                added = len(paths & batch.added)  # counted when placed; not stored after all
-                report.added -= added
-                report.updated -= len(paths) - added
+                # counted when placed, not stored after all: the first path as added (or as
+                # new content at a known path), the others as copies of it
+                if batch.new_paths[item.id][0] in batch.added:
+                    report.added -= 1
+                else:
+                    report.updated -= 1
+                report.copies -= len(batch.new_paths[item.id]) - 1
                 batch.states = [s for s in batch.states if s.path not in paths]  # retried next time
         texts = [row["embed_text"] for row in rows]
         # every space present gets the new assets, the active ones and any being backfilled

@@ -24,6 +24,7 @@ from latentdam.embed.space import Modality, Space
 from latentdam.errors import (
     AssetNotFound,
     ExtractError,
+    ImageTooLarge,
     InvalidQuery,
     InvalidSetting,
     LibraryExists,
@@ -62,7 +63,7 @@ from latentdam.store.asset import Asset, from_row
 from latentdam.store.lock import LockHolder, writer_lock
 from latentdam.store.manifest import Manifest
 from latentdam.store.maps import MapStore
-from latentdam.store.store import TERMS_KEY, LibraryStore, quote
+from latentdam.store.store import NO_TEXT, TERMS_KEY, LibraryStore, quote
 
 if TYPE_CHECKING:
     from latentdam.search.explore import ExploreMap
@@ -116,6 +117,7 @@ class LibraryStats:
     assets: int
     files: int
     without_file: int  # assets whose every file is gone (`latentdam prune` removes them)
+    without_text: int  # assets whose file carries no prompt or other text: no text space holds them
     by_tool: dict[str, int]
     spaces: dict[str, int]  # space name -> assets with a vector in it
     schema_version: int
@@ -127,6 +129,7 @@ class LibraryStats:
             "assets": self.assets,
             "files": self.files,
             "without_file": self.without_file,
+            "without_text": self.without_text,
             "by_tool": self.by_tool,
             "spaces": self.spaces,
             "schema_version": self.schema_version,
@@ -642,6 +645,12 @@ class Library:
         )
 
     def _read_query_image(self, image: QueryImage) -> tuple[GenerationRecord, Image.Image | None]:
+        try:
+            return self._query_image_pixels(image)
+        except ImageTooLarge as exc:
+            raise ImageTooLarge(exc.pixels, exc.limit, exc.path, hint=ImageTooLarge.QUERY_HINT) from None
+
+    def _query_image_pixels(self, image: QueryImage) -> tuple[GenerationRecord, Image.Image | None]:
         if isinstance(image, Image.Image):
             return read_image(image, max_pixels=self.max_pixels)
         if isinstance(image, bytes):
@@ -698,6 +707,7 @@ class Library:
             assets=self.store.count(),
             files=int(self.store.files.count_rows()),
             without_file=self.store.count("array_length(paths) = 0 OR paths IS NULL"),
+            without_text=self.store.count(NO_TEXT),
             by_tool=dict(sorted(by_tool.items(), key=lambda kv: -kv[1])),
             spaces={s.name: self.store.coverage(s) for s in self.store.spaces},
             schema_version=int(self.store.get_meta("schema_version")),
@@ -769,7 +779,11 @@ class Library:
             self.store, self.embedders, batch_size=self.settings.batch_size, max_pixels=self.max_pixels
         )
         with self._writer.hold("reembed"):
+            already = space in self.store.active
             report = reembedder.run(space, progress, activate=activate)
+            report.already_active = already
+            if already and not report.embedded:
+                return report  # nothing changed: what is derived from the space still holds
             if signal_of(space) is Signal.SEMANTIC:
                 self._refresh_derived()
             else:

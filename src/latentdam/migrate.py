@@ -33,6 +33,7 @@ class ReembedReport:
     skipped: list[Skipped] = field(default_factory=list)  # assets the new space cannot embed
     replaced: str | None = None  # the space it took over from (kept until dropped)
     activated: bool = False
+    already_active: bool = False  # the space answered searches before this run (it only filled gaps)
     cancelled: bool = False  # stopped before the backfill ended: `reembed` again resumes it
     seconds: float = 0.0
 
@@ -43,6 +44,7 @@ class ReembedReport:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "replaced": self.replaced,
             "activated": self.activated,
+            "already_active": self.already_active,
             "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
         }
@@ -77,7 +79,14 @@ class Reembedder:
             images = [self._pixels(row, report) if space.embeds(Modality.IMAGE) else None for row in rows]
             vectors = embed_assets(embedder, texts, images)
             written = {row["id"]: v for row, v in zip(rows, vectors, strict=True) if v is not None}
-            skipped_ids += [row["id"] for row, v in zip(rows, vectors, strict=True) if v is None]
+            for row, vector in zip(rows, vectors, strict=True):
+                if vector is None:
+                    skipped_ids.append(row["id"])
+                    if not space.embeds(Modality.IMAGE):  # an image space said why already
+                        path = (row["paths"] or [row["id"]])[0]
+                        report.skipped.append(
+                            Skipped(path, "its file carries no prompt or other text to embed")
+                        )
             self.store.set_vectors(space, written)
             report.embedded += len(written)
             progress.advance(len(rows), report)

@@ -16,7 +16,9 @@ class Skipped:
 @dataclass(slots=True)
 class IngestReport:
     added: int = 0  # new assets
-    updated: int = 0  # known files that moved, were copied, or changed content
+    updated: int = 0  # known files whose content changed
+    copies: int = 0  # new files holding bytes the library already has (another file of them is there)
+    moved: int = 0  # files found at a new path, their bytes' old path gone
     unchanged: int = 0
     failed: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)  # indexed, but something was off
@@ -26,13 +28,20 @@ class IngestReport:
     seconds: float = 0.0
 
     @property
+    def changed(self) -> int:
+        """Files that changed what the library holds: new assets, new content, new paths."""
+        return self.added + self.updated + self.copies + self.moved
+
+    @property
     def seen(self) -> int:
-        return self.added + self.updated + self.unchanged + len(self.failed)
+        return self.changed + self.unchanged + len(self.failed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "added": self.added,
             "updated": self.updated,
+            "copies": self.copies,
+            "moved": self.moved,
             "unchanged": self.unchanged,
             "gone": self.gone,
             "orphaned": self.orphaned,

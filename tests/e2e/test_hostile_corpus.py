@@ -59,9 +59,11 @@ def test_a_thousand_hostile_files_under_a_memory_cap(tmp_path: Path) -> None:
         timer.cancel()
     peak = usage.ru_maxrss * 1024
     errors = (tmp_path / "err.txt").read_text(errors="replace")[-3000:]
-    assert os.waitstatus_to_exitcode(status) == 0, errors
+    code = os.waitstatus_to_exitcode(status)
+    assert code in (0, 1), errors  # 1: files were skipped (the corpus has many); else a crash
     out = (tmp_path / "out.json").read_text()
     report = json.loads(out)
+    assert code == (1 if report["failed"] else 0)
     crashed = [f for f in report["failed"] if f["reason"].startswith("unexpected error")]
     assert crashed == []
     stored = Library.open(settings=Settings(library=library)).store.column_rows(None, ["paths"])

@@ -49,7 +49,7 @@ def test_moved_file_keeps_its_identity_and_updates_its_path(library: Library, ma
     target.parent.mkdir()
     shutil.move(original, target)
     report = library.ingest([target.parent])
-    assert (report.added, report.updated) == (0, 1)
+    assert (report.added, report.updated, report.moved, report.copies) == (0, 0, 1, 0)
     moved = library.get(asset_id)
     assert moved.paths == [str(target.resolve())]
     assert library.stats().assets == 1
@@ -62,7 +62,7 @@ def test_copy_adds_a_path_and_edit_in_place_replaces_the_asset(
     copy = original.parent / "copy.png"
     shutil.copy(original, copy)
     report = library.ingest([original.parent])
-    assert (report.added, report.updated) == (1, 1)  # same bytes twice: one asset, two paths
+    assert (report.added, report.copies) == (1, 1)  # same bytes twice: one asset, two paths
     asset = library.get(str(original))
     assert sorted(asset.paths) == sorted([str(original.resolve()), str(copy.resolve())])
 
@@ -73,6 +73,9 @@ def test_copy_adds_a_path_and_edit_in_place_replaces_the_asset(
     assert library.get(str(original)).record.prompt == "a plate of sushi"
     assert library.get(asset.id).paths == [str(copy.resolve())]  # old content lives on in the copy
     assert library.stats().assets == 2
+    shutil.copy(copy, original.parent / "third.png")  # a copy of bytes ingested before
+    report = library.ingest([original.parent])
+    assert (report.added, report.updated, report.copies, report.unchanged) == (0, 0, 1, 2)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -93,6 +93,8 @@ ANN_REFINE_FACTOR = 5
 
 # Columns a search result needs; thumbnails, raw metadata and vectors stay on disk until
 # asked for (`Library.get`).
+# Assets whose file carries no prompt or other text: text spaces have no vector for them.
+NO_TEXT = "embed_text IS NULL OR embed_text = ''"
 RESULT_COLUMNS = [
     f.name
     for f in assets_schema([])

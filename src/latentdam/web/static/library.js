@@ -94,7 +94,10 @@ function jobRow(job) {
   const r = job.report || {};
   const counts =
     job.request.kind === "ingest" && r.added !== undefined
-      ? `${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.failed.length} failed`
+      ? `${r.added} added, ${r.updated} updated, ` +
+        (r.copies ? `${r.copies} copies, ` : "") +
+        (r.moved ? `${r.moved} moved, ` : "") +
+        `${r.unchanged} unchanged, ${r.failed.length} failed`
       : job.request.kind === "reembed" && r.embedded !== undefined
         ? `${job.request.model}: ${r.embedded} embedded${r.activated ? ", now answering searches" : ""}`
         : "";
