@@ -31,6 +31,7 @@ from latentdam.errors import (
     QueryError,
 )
 from latentdam.extract.file import extract_bytes, extract_file, read_image, read_pixels
+from latentdam.extract.pool import stop_idle_workers
 from latentdam.extract.record import GenerationRecord
 from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
@@ -174,6 +175,23 @@ class Library:
             self._vocabulary,
             self._current,
         )
+
+    def close(self) -> None:
+        """Free what this library holds in memory: the models it loaded and the idle
+        file-reading processes. The library on disk is untouched, and a later call loads
+        again what it needs. `with Library.open(...) as lib:` closes it at the end."""
+        self.embedders.close()
+        stop_idle_workers()
+        with self._lock:
+            self._vocabularies.clear()
+            self._maps.clear()
+            self._snapshot = None
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @classmethod
     def open(

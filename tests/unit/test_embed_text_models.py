@@ -112,6 +112,16 @@ def test_a_reopened_library_loads_the_space_from_its_definition(models: dict[str
     assert again.knows_word("castle") and not again.knows_word("rutkowski")
 
 
+def test_loading_a_model_draws_no_progress_bar(
+    models: dict[str, Path], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """transformers' "Loading weights" bar would land in the middle of a Python user's output."""
+    embedder = SentenceTransformerEmbedder(resolve_space(str(models["plain"])), models["plain"])
+    capfd.readouterr()
+    embedder.load()
+    assert embedder.loaded and "Loading weights" not in capfd.readouterr().err
+
+
 def test_space_dim_must_match_the_model(models: dict[str, Path]) -> None:
     space = resolve_space(str(models["plain"]))
     wrong = Space.from_dict({**space.to_dict(), "dim": 99})

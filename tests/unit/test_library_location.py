@@ -12,6 +12,7 @@ from conftest import MakeA1111
 from latentdam import Library, Settings
 from latentdam.config import load_settings
 from latentdam.embed import TextEmbedder
+from latentdam.embed.space import TEXT_MINILM_L6
 from latentdam.errors import InvalidSetting, LibraryExists, LibraryNotFound
 
 
@@ -91,3 +92,19 @@ def test_fusion_weights_read_only_their_prefixed_variables(monkeypatch: pytest.M
     assert load_settings().fusion.image == 1.0 and load_settings().fusion.semantic == 1.0
     monkeypatch.setenv("LATENTDAM_FUSION__IMAGE", "0.25")
     assert load_settings().fusion.image == 0.25
+
+
+def test_a_library_closes_what_it_loaded_and_leaves_the_callers_models(
+    tmp_path: Path, text_embedder: TextEmbedder, make_a1111: MakeA1111
+) -> None:
+    settings = Settings(library=tmp_path / "lib")
+    with Library.create(settings=settings, embedders=[text_embedder]) as shared:
+        shared.ingest([make_a1111("fox.png", "a red fox in the snow")])
+        assert shared.search("a fox").results
+    assert text_embedder.loaded  # the caller's model: still theirs
+    with Library.open(settings=settings) as own:
+        assert own.search("a fox").results
+        loaded = own.embedders.get(TEXT_MINILM_L6)
+        assert getattr(loaded, "loaded", None) is True
+    assert getattr(loaded, "loaded", None) is False
+    assert own.search("a fox").results  # a closed library loads again what it needs

@@ -273,11 +273,16 @@ class ClipEmbedder:
             dtype = torch.float16 if device.startswith("cuda") else torch.float32
             try:
                 model_cls = getattr(transformers, FAMILIES[family])
-                model = hub.from_hub(model_cls.from_pretrained, source, None, dtype=dtype, **hub_kwargs)
-                tokenizer = hub.from_hub(AutoTokenizer.from_pretrained, source, None, **hub_kwargs)
-                image_processor = hub.from_hub(
-                    AutoImageProcessor.from_pretrained, source, None, backend=self.image_backend, **hub_kwargs
-                )
+                with hub.quiet_loading():
+                    model = hub.from_hub(model_cls.from_pretrained, source, None, dtype=dtype, **hub_kwargs)
+                    tokenizer = hub.from_hub(AutoTokenizer.from_pretrained, source, None, **hub_kwargs)
+                    image_processor = hub.from_hub(
+                        AutoImageProcessor.from_pretrained,
+                        source,
+                        None,
+                        backend=self.image_backend,
+                        **hub_kwargs,
+                    )
             except ImportError as exc:
                 reason = hub.first_sentence(exc)
                 hint = "pip install sentencepiece protobuf" if "sentencepiece" in reason.lower() else ""

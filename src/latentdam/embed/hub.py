@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -75,6 +77,26 @@ def unreachable() -> str | None:
             return None
     except OSError as exc:
         return f"cannot reach {constants.ENDPOINT}: {exc.strerror or exc}"
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """No progress bars from transformers or the hub while a model loads ("Loading weights"
+    on stderr, in the middle of a user's own output); they come back as they were."""
+    from huggingface_hub.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+    from transformers.utils import logging as transformers_logging
+
+    hub_bars = not are_progress_bars_disabled()
+    transformers_bars = transformers_logging.is_progress_bar_enabled()
+    disable_progress_bars()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if hub_bars:
+            enable_progress_bars()
+        if transformers_bars:
+            transformers_logging.enable_progress_bar()
 
 
 def from_hub(loader: Any, model_ref: str, local_files_only: bool | None, **kwargs: Any) -> Any:

@@ -14,6 +14,7 @@ class EmbedderPool:
     def __init__(self, device: str | None = None, provided: Iterable[Embedder] = ()) -> None:
         self.device = device
         self._by_name: dict[str, Embedder] = {e.space.name: e for e in provided}
+        self._provided = {id(e) for e in self._by_name.values()}  # the caller's: never unloaded here
         self._lock = threading.Lock()
 
     def get(self, space: Space) -> Embedder:
@@ -37,4 +38,12 @@ class EmbedderPool:
         with self._lock:
             embedder = self._by_name.get(space.name)
         if embedder is not None:
+            embedder.unload()
+
+    def close(self) -> None:
+        """Unload the models this pool loaded (the caller's own embedders stay loaded)."""
+        with self._lock:
+            owned = [e for e in self._by_name.values() if id(e) not in self._provided]
+            self._by_name = {n: e for n, e in self._by_name.items() if id(e) in self._provided}
+        for embedder in owned:
             embedder.unload()

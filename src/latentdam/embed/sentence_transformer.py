@@ -88,14 +88,16 @@ def _load(
                 model=model_id,
             )
         try:
-            return SentenceTransformer(str(source), device=on, local_files_only=True)
+            with hub.quiet_loading():
+                return SentenceTransformer(str(source), device=on, local_files_only=True)
         except Exception as exc:  # a corrupt weights file, a bad module config...
             raise ModelUnavailable(
                 f"model directory {str(source)!r} could not be loaded: {hub.first_sentence(exc)}",
                 model=model_id,
             ) from exc
     try:
-        return hub.from_hub(SentenceTransformer, source, local_files_only, device=on, revision=revision)
+        with hub.quiet_loading():
+            return hub.from_hub(SentenceTransformer, source, local_files_only, device=on, revision=revision)
     except Exception as exc:  # OSError, hub errors, a bad id
         raise hub.unavailable(source, exc, bool(local_files_only) or hub.offline()) from exc
 
@@ -168,6 +170,10 @@ class SentenceTransformerEmbedder:
                     model=self.space.model_id,
                 )
             self._model = model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
 
     def unload(self) -> None:
         with self._lock:

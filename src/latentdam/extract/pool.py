@@ -117,6 +117,14 @@ def _give_back(worker: _Worker) -> None:
         _idle.append(worker)
 
 
+def stop_idle_workers() -> None:
+    """End the reader processes no ingest is using (the next ingest starts fresh ones)."""
+    with _idle_lock:
+        idle, _idle[:] = list(_idle), []
+    for worker in idle:
+        worker.kill()
+
+
 def default_workers() -> int:
     """One per core this process may use, at most 8 (reading is rarely the only work)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
