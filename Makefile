@@ -39,8 +39,9 @@ lint: install
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
+## bench: search quality on the shared dev sets, in a fresh work folder per run (BENCH_DIR=... reuses one)
 bench: install
-	$(PY) bench/quality.py
+	$(PY) bench/quality.py --workdir "$${BENCH_DIR:-$$(mktemp -d -t latentdam-bench.XXXXXX)}"
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -181,6 +181,7 @@ def main() -> int:
     if not csv_path.exists():
         print(f"no benchmark data at {args.data}; pass --data", file=sys.stderr)
         return 2
+    print(f"work folder: {args.workdir} (its library is reused by the other benches: --workdir)")
     images = args.workdir / "images"
     count = build_corpus(csv_path, images)
     lib = Library.create(settings=Settings(library=args.workdir / "library"), exist_ok=True)
