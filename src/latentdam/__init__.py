@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from latentdam.config import Settings
     from latentdam.extract.record import GenerationRecord, LoRA, Tool
     from latentdam.library import Library, LibraryStats
-    from latentdam.reports import IngestReport, Skipped
+    from latentdam.reports import ExportFormat, ExportReport, IngestReport, Skipped
     from latentdam.search.query import Filters, SearchQuery
     from latentdam.search.result import SearchHit, SearchResult, Signal, SignalScore, Status
     from latentdam.store.asset import Asset
@@ -25,6 +25,8 @@ _WHERE = {
     "GenerationRecord": "latentdam.extract.record",
     "LoRA": "latentdam.extract.record",
     "Tool": "latentdam.extract.record",
+    "ExportFormat": "latentdam.reports",
+    "ExportReport": "latentdam.reports",
     "IngestReport": "latentdam.reports",
     "Skipped": "latentdam.reports",
     "Library": "latentdam.library",
@@ -41,6 +43,8 @@ _WHERE = {
 
 __all__ = [
     "Asset",
+    "ExportFormat",
+    "ExportReport",
     "Filters",
     "GenerationRecord",
     "IngestReport",

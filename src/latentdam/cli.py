@@ -35,7 +35,7 @@ from latentdam import __version__
 from latentdam.config import Settings, load_settings
 from latentdam.errors import InvalidQuery, InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Stage, Tool
-from latentdam.reports import IngestProgress, IngestReport, Report
+from latentdam.reports import ExportFormat, IngestProgress, IngestReport, Report
 from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
 from latentdam.search.result import SearchResult, Status
 from latentdam.search.signal import Signal, signal_of
@@ -917,6 +917,47 @@ def spaces_drop(
     library = library or (ctx.parent.params.get("library") if ctx.parent else None)
     _open(library).drop_space(name)
     out.print(f"dropped space [cyan]{escape(name)}[/]")
+
+
+@app.command()
+def export(
+    out_path: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="Where to write: records.jsonl, records.csv or records.parquet."),
+    ],
+    format: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format", help="The file's format" + _default("from FILE's extension"), show_default=False
+        ),
+    ] = None,
+    vectors: Annotated[
+        bool, typer.Option("--vectors", metavar=FLAG, help="Add each active space's vector to every record.")
+    ] = False,
+    library: LibraryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write every asset's record to one file, to take the library elsewhere.
+
+    JSON Lines holds each asset as `show --json` prints it (raw metadata blocks included);
+    CSV and Parquet hold one flat row per asset (lists in a CSV cell are JSON). The file
+    appears only once complete: an interrupted export leaves nothing behind.
+
+    \b
+      latentdam export records.parquet --vectors
+      latentdam export everything.jsonl
+    """
+    lib = _open(library)
+    with _running(as_json, "exporting", "assets", "run it again: nothing was written") as progress:
+        report = lib.export(out_path, format, vectors=vectors, progress=progress)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    also = f", with the vectors of {', '.join(report.vectors)}" if report.vectors else ""
+    out.print(
+        f"[bold]{report.assets}[/] assets written to {escape(report.path)} ({report.format}{also})"
+        f" in {report.seconds:.1f} s"
+    )
 
 
 def _print_asset(asset: Asset) -> None:

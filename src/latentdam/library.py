@@ -30,6 +30,7 @@ from latentdam.errors import (
     LibraryExists,
     QueryError,
 )
+from latentdam.export import export_records
 from latentdam.extract.file import extract_bytes, extract_file, read_image, read_pixels
 from latentdam.extract.pool import stop_idle_workers
 from latentdam.extract.record import GenerationRecord
@@ -37,7 +38,7 @@ from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
-from latentdam.reports import MapReport, PruneReport, TagReport
+from latentdam.reports import ExportFormat, ExportReport, MapReport, PruneReport, TagReport
 from latentdam.search.calibration import (
     Calibration,
     calibrate_image_space,
@@ -52,6 +53,7 @@ from latentdam.search.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_duplic
 from latentdam.search.engine import SearchEngine
 from latentdam.search.expansion import Vocabulary, build_vocabulary
 from latentdam.search.facets import VALUE_COLUMNS, field_values
+from latentdam.search.filters import to_sql
 from latentdam.search.fusion import ReciprocalRankFusion
 from latentdam.search.plan import QueryInput
 from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
@@ -523,6 +525,25 @@ class Library:
             signals=frozenset(Signal(s) for s in signals) if signals is not None else None,
         )
         return self.run(query)
+
+    def export(
+        self,
+        path: PathLike,
+        format: ExportFormat | str | None = None,
+        *,
+        vectors: bool = False,
+        filters: Filters | Mapping[str, Any] | None = None,
+        progress: IngestProgress | None = None,
+    ) -> ExportReport:
+        """Write the records of every asset (or those `filters` keep) to `path`: JSON Lines
+        (each asset as the API shows it, raw metadata included), CSV or Parquet (one flat
+        row each); the format comes from the extension unless given. `vectors`: add each
+        active space's vector (a column per space; `vectors` in JSON Lines)."""
+        out = Path(path).expanduser()
+        fmt = ExportFormat(format) if format is not None else ExportFormat.of(out)
+        where = to_sql(self._filters(filters))
+        spaces = list(self.store.active) if vectors else []
+        return export_records(self.store, out, fmt, spaces=spaces, where=where, progress=progress)
 
     def duplicates(self, threshold: float | None = None, space: str | None = None) -> list[DuplicateGroup]:
         """Groups of near-identical assets (re-encoded, resized, slightly cropped copies),

@@ -4,7 +4,11 @@ so an interface can show them without loading the store or a model."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
+
+from latentdam.errors import InvalidSetting
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,45 @@ class PruneReport:
             "removed": self.removed,
             "files": self.files,
             "dry_run": self.dry_run,
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+    PARQUET = "parquet"
+
+    @classmethod
+    def of(cls, path: Path) -> ExportFormat:
+        """The format a file name asks for (records.jsonl, records.csv, records.parquet)."""
+        suffix = path.suffix.lower().lstrip(".")
+        aliases = {"ndjson": "jsonl", "pq": "parquet"}
+        try:
+            return cls(aliases.get(suffix, suffix))
+        except ValueError:
+            raise InvalidSetting(
+                f"cannot tell the format of {path.name!r} from its extension: name it .jsonl,"
+                " .csv or .parquet, or give --format"
+            ) from None
+
+
+@dataclass(slots=True)
+class ExportReport:
+    path: str
+    format: ExportFormat
+    assets: int = 0
+    vectors: list[str] = field(default_factory=list)  # spaces whose vectors are in it
+    cancelled: bool = False  # stopped on request: no file was written
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": str(self.format),
+            "assets": self.assets,
+            "vectors": self.vectors,
             "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
         }

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from latentdam.api.deps import ASSET_ID, LibraryDep, require
 from latentdam.api.keys import Scope
+from latentdam.export import FLAT_SCHEMA, flat_record
 from latentdam.store.asset import Asset
 
 MAX_EXPORT = 500  # assets in one export
@@ -31,33 +32,6 @@ router = APIRouter(tags=["assets"])
 
 class ExportRequest(BaseModel):
     ids: list[Annotated[str, Field(pattern=ASSET_ID)]] = Field(min_length=1, max_length=MAX_EXPORT)
-
-
-def _flat(asset: Asset) -> dict[str, object]:
-    r = asset.record
-    return {
-        "id": asset.id,
-        "path": asset.path,
-        "format": asset.format,
-        "width": asset.width,
-        "height": asset.height,
-        "size": asset.size,
-        "created_at": asset.created_at,
-        "tool": str(r.tool),
-        "prompt": r.prompt,
-        "negative_prompt": r.negative_prompt,
-        "model": r.model,
-        "model_hash": r.model_hash,
-        "loras": [lora.name for lora in r.loras],
-        "lora_weights": [lora.weight for lora in r.loras],
-        "controlnets": r.controlnets,
-        "sampler": r.sampler,
-        "scheduler": r.scheduler,
-        "steps": r.steps,
-        "cfg": r.cfg,
-        "seed": r.seed,
-        "tags": r.tags,
-    }
 
 
 def _archive(assets: list[Asset]) -> tempfile.SpooledTemporaryFile[bytes]:
@@ -75,7 +49,7 @@ def _archive(assets: list[Asset]) -> tempfile.SpooledTemporaryFile[bytes]:
         lines = "".join(json.dumps(a.model_dump(mode="json"), ensure_ascii=False) + "\n" for a in assets)
         archive.writestr("metadata.jsonl", lines)
         parquet = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist([_flat(a) for a in assets]), parquet)
+        pq.write_table(pa.Table.from_pylist([flat_record(a) for a in assets], schema=FLAT_SCHEMA), parquet)
         archive.writestr("records.parquet", parquet.getvalue())
     out.seek(0)
     return out
