@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -1114,9 +1114,11 @@ def prune(
         out.print(f"  … and {len(report.removed) - 20} more (--json lists them all)")
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    """The `latentdam` command (`argv`: its arguments; None: the process's own). Exits with
+    0, 1 (an operation failed) or 2 (a bad flag or query), as `--help` documents."""
     try:
-        app()
+        app(args=list(argv) if argv is not None else None, prog_name="latentdam")
     except LatentdamError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2 if isinstance(exc, QueryError | InvalidSetting) else 1)

@@ -1,4 +1,7 @@
-"""The `latentdam` command as a person runs it: real subprocesses, real model, real files."""
+"""The `latentdam` command as a person runs it: its own entry point (`cli.main`), real model,
+real files. Most commands run in this process (a subprocess costs ~5 s of imports and model
+load each); what needs a process of its own — the installed entry point, a kill mid-ingest,
+a second writer — runs in one."""
 
 from __future__ import annotations
 
@@ -13,19 +16,16 @@ from pathlib import Path
 import lancedb
 import pytest
 
+from cli_support import CLI, run_cli
 from conftest import MakeA1111
 from latentdam import Library, Settings
 from latentdam.embed import TextEmbedder
 
-CLI = [sys.executable, "-m", "latentdam"]
 
-
-def run(*args: str | Path, library: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LATENTDAM_LIBRARY": str(library), "COLUMNS": "250", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
+def run(
+    *args: str | Path, library: Path, check: bool = True, own_process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, env={"LATENTDAM_LIBRARY": str(library)}, check=check, own_process=own_process)
 
 
 def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA1111) -> None:
@@ -89,7 +89,7 @@ def test_ingest_search_show_stats_round_trip(tmp_path: Path, make_a1111: MakeA11
 
 def test_errors_name_the_problem_and_exit_non_zero(tmp_path: Path) -> None:
     library = tmp_path / "lib"
-    missing = run("ingest", tmp_path / "nope", library=library, check=False)
+    missing = run("ingest", tmp_path / "nope", library=library, check=False, own_process=True)
     assert (
         missing.returncode == 1
         and "no such file or folder" in missing.stderr
@@ -99,7 +99,7 @@ def test_errors_name_the_problem_and_exit_non_zero(tmp_path: Path) -> None:
     absent = run("stats", library=library, check=False)
     assert absent.returncode == 1 and f"no latentdam library at {library}" in absent.stderr
     assert "latentdam ingest DIR" in absent.stderr and not library.exists()  # reading never creates
-    zero = run("ingest", tmp_path, "--batch-size", "0", library=library, check=False)
+    zero = run("ingest", tmp_path, "--batch-size", "0", library=library, check=False, own_process=True)
     assert zero.returncode == 2 and "invalid batch_size 0 (from --batch-size)" in zero.stderr
     assert "Traceback" not in zero.stderr and not library.exists()
     (tmp_path / "empty").mkdir()
