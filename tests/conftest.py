@@ -55,6 +55,11 @@ MakeA1111 = Callable[..., Path]
 @pytest.fixture
 def make_a1111(tmp_path: Path) -> MakeA1111:
     """Write a PNG exactly as A1111 saves one: `parameters` tEXt with prompt and settings."""
+    return a1111_writer(tmp_path)
+
+
+def a1111_writer(root: Path) -> MakeA1111:
+    """make_a1111's writer, into folders under `root` (for module-scoped fixtures)."""
     counter = iter(range(1_000_000))
 
     def make(
@@ -75,7 +80,7 @@ def make_a1111(tmp_path: Path) -> MakeA1111:
             "Model": "v1-5-pruned-emaonly",
         }
         defaults.update({k.replace("_", " "): v for k, v in settings.items()})
-        target = tmp_path / folder / name
+        target = root / folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         image = make_image(zlib.crc32(f"{name}|{prompt}".encode()) % 10_000)  # stable across runs
         return write_png(target, image, {"parameters": a1111_parameters(prompt, negative, defaults)})

@@ -325,7 +325,7 @@ def ingest(
     with _running(as_json, "ingesting", "files", "run the same command again to finish") as progress:
         report = lib.ingest(paths, progress=progress)
     if as_json:
-        _print_json({"library": lib.path, **report.to_dict()})
+        _print_json(report.to_dict())
     elif report.seen == 0 and not report.gone:
         where = ", ".join(str(p) for p in paths)
         out.print(
@@ -1112,6 +1112,29 @@ def prune(
         out.print(f"  {asset_id[:12]}")
     if len(report.removed) > 20:
         out.print(f"  … and {len(report.removed) - 20} more (--json lists them all)")
+
+
+@app.command()
+def schema(
+    command: Annotated[
+        str | None, typer.Argument(metavar="COMMAND", help="e.g. search, ingest, 'keys list'.")
+    ] = None,
+) -> None:
+    """The JSON Schema of a command's --json output (every command prints one JSON document
+    of a documented shape); without COMMAND, the commands that have one.
+
+    \b
+      latentdam schema search
+      latentdam schema "keys list"
+    """
+    from latentdam.outputs import OUTPUTS, json_schema
+
+    if command is None:
+        out.print("\n".join(OUTPUTS))
+        return
+    if command not in OUTPUTS:
+        raise InvalidQuery(f"no command {command!r} prints --json; these do: {', '.join(OUTPUTS)}")
+    _print_json(json_schema(command))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -38,7 +38,7 @@ from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
-from latentdam.reports import ExportFormat, ExportReport, MapReport, PruneReport, TagReport
+from latentdam.reports import ExportFormat, ExportReport, JsonRecord, MapReport, PruneReport, TagReport
 from latentdam.search.calibration import (
     Calibration,
     calibrate_image_space,
@@ -105,17 +105,42 @@ class SpaceInfo:
         return self.vectors / self.assets if self.assets else 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.space.to_dict(),
-            "active": self.active,
-            "signal": str(signal_of(self.space)),
-            "vectors": self.vectors,
-            "coverage": round(self.coverage, 4),
-        }
+        return self.summary().to_dict()
+
+    def summary(self) -> SpaceSummary:
+        space = self.space
+        return SpaceSummary(
+            name=space.name,
+            backend=str(space.backend),
+            model_id=space.model_id,
+            revision=space.revision,
+            dim=space.dim,
+            modalities=sorted(str(m) for m in space.modalities),
+            active=self.active,
+            signal=str(signal_of(space)),
+            vectors=self.vectors,
+            coverage=round(self.coverage, 4),
+        )
 
 
 @dataclass(frozen=True, slots=True)
-class LibraryStats:
+class SpaceSummary(JsonRecord):
+    """A space as `spaces --json` and GET /v1/spaces show it."""
+
+    name: str
+    backend: str
+    model_id: str  # hub id, local directory, or a built-in name
+    revision: str
+    dim: int
+    modalities: list[str]  # text, image
+    active: bool  # answers searches
+    signal: str  # semantic, image or visual
+    vectors: int  # assets with a vector in it
+    coverage: float  # the share of assets with one
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryStats(JsonRecord):
     path: str
     assets: int
     files: int
@@ -126,27 +151,11 @@ class LibraryStats:
     schema_version: int
     text_is_stale: bool  # stored texts predate this version's recipe: `latentdam refresh`
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "assets": self.assets,
-            "files": self.files,
-            "without_file": self.without_file,
-            "without_text": self.without_text,
-            "by_tool": self.by_tool,
-            "spaces": self.spaces,
-            "schema_version": self.schema_version,
-            "text_is_stale": self.text_is_stale,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class DuplicateGroup:
+class DuplicateGroup(JsonRecord):
     ids: list[str]
     paths: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ids": self.ids, "paths": self.paths}
 
 
 class Library:
@@ -306,7 +315,8 @@ class Library:
         )
         with self._writer.hold("ingest"):
             report = ingestor.run([Path(p) for p in paths], progress)
-            if report.added or report.updated or self._derived_missing():
+            report.library = self.path
+            if report.changed or self._derived_missing():
                 self._refresh_derived()
         return report
 

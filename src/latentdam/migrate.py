@@ -22,12 +22,13 @@ from latentdam.embed.vectors import embed_assets
 from latentdam.errors import ExtractError
 from latentdam.extract.file import read_pixels
 from latentdam.ingest import IngestProgress, Skipped
+from latentdam.reports import JsonRecord
 from latentdam.search.signal import signal_of, switched_to
 from latentdam.store.store import LibraryStore
 
 
 @dataclass(slots=True)
-class ReembedReport:
+class ReembedReport(JsonRecord):
     space: str
     embedded: int = 0
     skipped: list[Skipped] = field(default_factory=list)  # assets the new space cannot embed
@@ -36,18 +37,6 @@ class ReembedReport:
     already_active: bool = False  # the space answered searches before this run (it only filled gaps)
     cancelled: bool = False  # stopped before the backfill ended: `reembed` again resumes it
     seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "space": self.space,
-            "embedded": self.embedded,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "replaced": self.replaced,
-            "activated": self.activated,
-            "already_active": self.already_active,
-            "cancelled": self.cancelled,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 class Reembedder:

@@ -20,6 +20,7 @@ from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.vectors import embed_assets
 from latentdam.extract.text import TEXT_RECIPE, embedding_text, keyword_text
 from latentdam.ingest import IngestProgress
+from latentdam.reports import JsonRecord
 from latentdam.search.signal import Signal, signal_of
 from latentdam.store.asset import from_row
 from latentdam.store.schema import KEYWORD_COLUMN
@@ -30,7 +31,7 @@ _FIRST_RECIPE = 1  # libraries made before the recipe was versioned
 
 
 @dataclass(slots=True)
-class RefreshReport:
+class RefreshReport(JsonRecord):
     checked: int = 0
     retexted: int = 0  # assets whose embedded or keyword text changed
     reembedded: int = 0  # of those, re-embedded in the text spaces
@@ -38,17 +39,6 @@ class RefreshReport:
     duplicate_files: int = 0  # repeated file rows removed
     cancelled: bool = False
     seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "checked": self.checked,
-            "retexted": self.retexted,
-            "reembedded": self.reembedded,
-            "duplicate_assets": self.duplicate_assets,
-            "duplicate_files": self.duplicate_files,
-            "cancelled": self.cancelled,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 def stored_recipe(store: LibraryStore) -> int:

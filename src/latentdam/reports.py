@@ -6,9 +6,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
+
+from pydantic import TypeAdapter
 
 from latentdam.errors import InvalidSetting
+
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}  # built once per record type (~1 ms each)
+
+
+def _adapter(kind: type) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    return adapter
+
+
+class JsonRecord:
+    """A record whose JSON (`--json`, the API, a job's report) is its fields, serialised by
+    pydantic: the dataclass is the one place its shape is written, and `json_schema()`
+    documents it (`latentdam schema COMMAND`)."""
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = _adapter(type(self)).dump_python(self, mode="json")
+        return data
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        schema: dict[str, Any] = _adapter(cls).json_schema(mode="serialization")
+        return schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +47,7 @@ class Skipped:
 
 
 @dataclass(slots=True)
-class IngestReport:
+class IngestReport(JsonRecord):
     added: int = 0  # new assets
     updated: int = 0  # known files whose content changed
     copies: int = 0  # new files holding bytes the library already has (another file of them is there)
@@ -30,6 +59,7 @@ class IngestReport:
     orphaned: int = 0  # of their assets, those left with no file at all (`prune` removes them)
     cancelled: bool = False  # stopped on request; what was done before is kept
     seconds: float = 0.0
+    library: str = ""  # the library ingested into
 
     @property
     def changed(self) -> int:
@@ -40,56 +70,23 @@ class IngestReport:
     def seen(self) -> int:
         return self.changed + self.unchanged + len(self.failed)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "copies": self.copies,
-            "moved": self.moved,
-            "unchanged": self.unchanged,
-            "gone": self.gone,
-            "orphaned": self.orphaned,
-            "failed": [{"path": s.path, "reason": s.reason} for s in self.failed],
-            "warnings": [{"path": s.path, "reason": s.reason} for s in self.warnings],
-            "cancelled": self.cancelled,
-            "seconds": round(self.seconds, 3),
-        }
-
 
 @dataclass(slots=True)
-class TagReport:
+class TagReport(JsonRecord):
     tagged: int = 0  # assets whose tags changed
     reembedded: int = 0  # of those, re-embedded (tags are part of the embedded text)
     cancelled: bool = False  # tagging is one step: never cancelled midway
     seconds: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tagged": self.tagged,
-            "reembedded": self.reembedded,
-            "cancelled": self.cancelled,
-            "seconds": round(self.seconds, 3),
-        }
-
 
 @dataclass(slots=True)
-class MapReport:
+class MapReport(JsonRecord):
     space: str = ""
     assets: int = 0  # assets on the map
     neighbourhoods: int = 0
     projection: str = ""  # umap, or pca for a tiny library
     cancelled: bool = False  # one step: never cancelled midway
     seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "space": self.space,
-            "assets": self.assets,
-            "neighbourhoods": self.neighbourhoods,
-            "projection": self.projection,
-            "cancelled": self.cancelled,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 class Report(Protocol):
@@ -118,21 +115,12 @@ class IngestProgress:
 
 
 @dataclass(slots=True)
-class PruneReport:
+class PruneReport(JsonRecord):
     removed: list[str] = field(default_factory=list)  # ids of assets with no file left
     files: int = 0  # file records of vanished paths dropped with them
     dry_run: bool = False
     cancelled: bool = False  # one step: never cancelled midway
     seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "removed": self.removed,
-            "files": self.files,
-            "dry_run": self.dry_run,
-            "cancelled": self.cancelled,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 class ExportFormat(StrEnum):
@@ -155,20 +143,10 @@ class ExportFormat(StrEnum):
 
 
 @dataclass(slots=True)
-class ExportReport:
+class ExportReport(JsonRecord):
     path: str
     format: ExportFormat
     assets: int = 0
     vectors: list[str] = field(default_factory=list)  # spaces whose vectors are in it
     cancelled: bool = False  # stopped on request: no file was written
     seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "format": str(self.format),
-            "assets": self.assets,
-            "vectors": self.vectors,
-            "cancelled": self.cancelled,
-            "seconds": round(self.seconds, 3),
-        }

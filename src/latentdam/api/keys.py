@@ -34,7 +34,9 @@ class ApiKey(BaseModel):
     id: str = Field(description="the key's public id: its first characters, safe to show")
     name: str
     scopes: list[Scope]
-    sha256: str = Field(exclude=True)
+    # the secret's hash: kept in the library, never shown (so a key read back from JSON
+    # output has none, and matches no secret)
+    sha256: str = Field(default="", exclude=True)
     created_at: datetime
     revoked_at: datetime | None = None
 
