@@ -47,6 +47,12 @@ def test_fit_logistic_recovers_a_known_boundary() -> None:
     assert slope > 0
 
 
+def test_a_sample_that_separates_perfectly_gets_smoothed_not_certain_confidences() -> None:
+    slope, intercept = fit_logistic(np.array([0.1, 0.2, 0.8, 0.9]), np.array([0, 0, 1, 1]))
+    top = 1 / (1 + np.exp(-(slope * 0.9 + intercept)))
+    assert 0.7 < top < 0.85  # Platt's target for two positives is 3/4, not 1
+
+
 def test_bands_follow_calibrated_confidence() -> None:
     calibration = Calibration("s", slope=10.0, intercept=-4.0, assets=100, samples=100)
     assert calibration.confidence(0.4) == pytest.approx(0.5)

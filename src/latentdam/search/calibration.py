@@ -98,20 +98,24 @@ def band(confidence: float, cut: float = DEFAULT_CUT) -> Band:
     return Band.WEAK if confidence >= cut else Band.BELOW
 
 
-def fit_logistic(scores: np.ndarray, labels: np.ndarray, steps: int = 2000) -> tuple[float, float]:
-    """Platt scaling by gradient descent on the log-loss (two parameters, convex).
+def fit_logistic(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: the (slope, intercept) of a logistic fit of `labels` on `scores`, by
+    scikit-learn's solver (unregularised: two parameters, convex).
 
     Targets are Platt's smoothed ones, (n+ + 1)/(n+ + 2) and 1/(n- + 2), not 1 and 0: a small
-    library whose samples happen to separate perfectly must not yield certainties."""
+    library whose samples happen to separate perfectly must not yield certainties. A soft
+    target t is the sample seen as a positive with weight t and a negative with weight 1 - t."""
+    from sklearn.linear_model import LogisticRegression  # heavy; only a fit needs it
+
     positives = float(labels.sum())
     negatives = float(len(labels) - positives)
     targets = np.where(labels > 0, (positives + 1) / (positives + 2), 1 / (negatives + 2))
-    slope, intercept = 1.0, 0.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(slope * scores + intercept)))
-        slope -= 5.0 * float(((p - targets) * scores).mean())
-        intercept -= 5.0 * float((p - targets).mean())
-    return slope, intercept
+    x = np.asarray(scores, dtype=np.float64).reshape(-1, 1)
+    both = np.concatenate([x, x])
+    outcome = np.concatenate([np.ones(len(x)), np.zeros(len(x))])
+    weight = np.concatenate([targets, 1.0 - targets])
+    fitted = LogisticRegression(C=np.inf).fit(both, outcome, sample_weight=weight)
+    return float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
 
 
 def by_id(ids: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
