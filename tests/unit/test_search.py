@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import PIL.Image
 import pytest
 from PIL import Image
@@ -252,3 +253,24 @@ def test_bad_queries_are_latentdam_errors_that_name_the_field(library: Library) 
         library.search("fox", filters={"min_width": -1})
     with pytest.raises(InvalidQuery, match="give a search text, an image, or at least one filter"):
         library.search()
+
+
+def test_query_vectors_are_remembered_least_recently_used_first(
+    library: Library, text_embedder: TextEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from latentdam.search import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "QUERY_CACHE_SIZE", 2)
+    embedded: list[str] = []
+    original = text_embedder.embed_query
+
+    def counted(text: str) -> np.ndarray:
+        embedded.append(text)
+        return original(text)
+
+    monkeypatch.setattr(text_embedder, "embed_query", counted)
+    space = library.store.space("text_minilm_l6")
+    memo = library._engine._embed_query
+    for text in ("fox", "owl", "fox", "cat", "fox", "owl"):  # owl is the one pushed out
+        memo(space, text_embedder, text)
+    assert embedded == ["fox", "owl", "cat", "owl"]

@@ -9,6 +9,7 @@ nothing judges relevance (filters alone, `similar`).
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -97,7 +98,7 @@ class SearchEngine:
         self.weights = weights
         self.vocabulary = vocabulary  # the library's terms embedded in a text space, if built
         self.snapshot = snapshot  # the manifest as of now (cached per manifest version)
-        self._query_vectors: dict[tuple[Space, str], np.ndarray] = {}
+        self._query_vectors: OrderedDict[tuple[Space, str], np.ndarray] = OrderedDict()  # an LRU
         self._lock = threading.Lock()  # the server's threads share one engine
 
     def at(
@@ -114,18 +115,20 @@ class SearchEngine:
     # -- query vectors ------------------------------------------------------------------
 
     def _embed_query(self, space: Space, embedder: TextEmbedder, text: str) -> np.ndarray:
-        """Query vectors are reused across signals and repeated searches (bounded memo, keyed
-        by the space's full definition: a space re-made with another model is another key)."""
+        """Query vectors are reused across signals and repeated searches (an LRU of
+        QUERY_CACHE_SIZE, keyed by the space's full definition: a space re-made with another
+        model is another key)."""
         key = (space, text)
         with self._lock:
             cached = self._query_vectors.get(key)
-        if cached is not None:
-            return cached
+            if cached is not None:
+                self._query_vectors.move_to_end(key)  # least recently used goes first
+                return cached
         vector = embedder.embed_query(text)  # outside the lock: threads embed in parallel
         with self._lock:
-            if len(self._query_vectors) >= QUERY_CACHE_SIZE:
-                self._query_vectors.pop(next(iter(self._query_vectors)))
             self._query_vectors[key] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
         return vector
 
     def _query_vector(self, space: Space, given: QueryInput) -> np.ndarray | None:
