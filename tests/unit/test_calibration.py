@@ -11,7 +11,7 @@ from PIL import Image
 from conftest import MakeA1111
 from latentdam import Library, Status
 from latentdam.embed import TextEmbedder
-from latentdam.search.calibration import DEFAULT_CUT, Band, Calibration, band, fit_logistic
+from latentdam.search.calibration import DEFAULT_CUT, Band, Calibration, band, fit_logistic, prompt_phrases
 from latentdam.search.engine import SHOW_FLOOR
 
 PROMPTS = [
@@ -126,3 +126,10 @@ def test_same_content_gets_the_same_calibration_whatever_the_storage_order(
             library.ingest([folder])
         stored.append(library.store.get_meta("calibration")["text_minilm_l6"])
     assert stored[0] == stored[1]
+
+
+def test_a_phrase_used_as_a_query_is_cut_to_a_few_words() -> None:
+    """A hostile prompt (one phrase of 1,000 words) must not become a 1,000-word phrase
+    query in every fit."""
+    assert prompt_phrases("a kite " * 500) == [" ".join(["a", "kite"] * 8)]
+    assert prompt_phrases("a red fox, in the snow. x") == ["a red fox", "in the snow"]

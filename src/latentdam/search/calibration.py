@@ -43,6 +43,10 @@ RELATED = 0.65
 SAMPLE_ASSETS = 400  # phrases drawn for a calibration: enough for a stable two-parameter fit
 REFRESH_GROWTH = 1.25  # recalibrate once the library is this much larger than at calibration
 _MIN_PHRASE_WORDS = 2
+# A query is a few words: a longer phrase is cut to its first words. Without the cap, one
+# hostile prompt ("a kite a kite ..." 500 times, no comma) made each phrase search of a
+# fit take over a second, and the library's whole refit 50 s instead of 8.
+_MAX_PHRASE_WORDS = 16
 MIN_SAMPLES = 10  # fewer assets (or usable samples) than this: too few to say anything
 
 
@@ -127,9 +131,11 @@ def by_id(ids: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
 
 def prompt_phrases(embed_text: str) -> list[str]:
     """The query-like phrases of an asset's embedded text (comma or sentence separated, of
-    at least _MIN_PHRASE_WORDS words): what calibration and relevance fits use as queries."""
+    at least _MIN_PHRASE_WORDS words, cut to _MAX_PHRASE_WORDS): what calibration and
+    relevance fits use as queries."""
     text = clean_prompt(embed_text)
-    return [p.strip() for p in text.replace(".", ",").split(",") if len(p.split()) >= _MIN_PHRASE_WORDS]
+    words = (p.split() for p in text.replace(".", ",").split(","))
+    return [" ".join(w[:_MAX_PHRASE_WORDS]) for w in words if len(w) >= _MIN_PHRASE_WORDS]
 
 
 def _fit_own_against_other(
