@@ -66,7 +66,10 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
+        from latentdam.extras import needs
+
+        with needs("cli", f"latentdam.{name}"):
+            value = getattr(importlib.import_module(_WHERE[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'latentdam' has no attribute {name!r}")

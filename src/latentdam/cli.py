@@ -35,6 +35,7 @@ from latentdam import __version__
 from latentdam.config import Settings, load_settings
 from latentdam.errors import InvalidQuery, InvalidSetting, LatentdamError, QueryError
 from latentdam.extract.record import Stage, Tool
+from latentdam.extras import needs
 from latentdam.reports import ExportFormat, IngestProgress, IngestReport, Report
 from latentdam.search.query import Filters, SearchQuery, Sort, invalid_query
 from latentdam.search.result import SearchResult, Status
@@ -174,7 +175,8 @@ def _path_glob(pattern: str | None) -> str | None:
 
 def _open(library: str | None, *, create: bool = False, **overrides: Any) -> Library:
     """The library the command works on; only commands that add to it (`create`) make one."""
-    from latentdam.library import Library  # LanceDB and the model runtime: only when needed
+    with needs("cli", "a library on this machine"):
+        from latentdam.library import Library  # LanceDB and the model runtime: only when needed
 
     settings = load_settings(library=library, **overrides)
     return Library.create(settings=settings, exist_ok=True) if create else Library.open(settings=settings)
@@ -777,11 +779,12 @@ def serve(
       latentdam serve --root ~/renders
       latentdam keys create studio --scope search && latentdam serve --host 0.0.0.0
     """
-    import uvicorn
+    with needs("server", "latentdam serve"):
+        import uvicorn
 
-    from latentdam.api import ServerConfig, create_app
-    from latentdam.api.keys import list_keys
-    from latentdam.library import Library
+        from latentdam.api import ServerConfig, create_app
+        from latentdam.api.keys import list_keys
+        from latentdam.library import Library
 
     settings = load_settings(library=library)
     roots = tuple(r.expanduser().resolve() for r in root or [])

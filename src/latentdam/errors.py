@@ -3,6 +3,7 @@ messages and exit codes / HTTP statuses.
 
     LatentdamError
     ├── InvalidSetting               a setting (flag or LATENTDAM_* variable) out of range
+    ├── MissingExtra                 a feature whose optional dependencies are not installed
     ├── GlossaryError                the glossary data is malformed
     ├── ExtractError                 a file could not be read (the ingest skips it and reports why)
     │   ├── UnsupportedFormat        not an image, or a format latentdam does not read
@@ -36,6 +37,18 @@ class LatentdamError(Exception):
 
 class InvalidSetting(LatentdamError, ValueError):
     pass
+
+
+class MissingExtra(LatentdamError, ImportError):
+    """A feature needs packages of an extra that is not installed (the core package is a
+    client of a running server; `latentdam[cli]`, `[text]`, `[clip]`, `[server]` add the rest)."""
+
+    def __init__(self, extra: str, purpose: str, package: str | None) -> None:
+        missing = f" ({package!r} is not installed)" if package else ""
+        super().__init__(
+            f"{purpose} needs latentdam's {extra!r} extra{missing}: pip install 'latentdam[{extra}]'"
+        )
+        self.extra = extra
 
 
 class GlossaryError(LatentdamError, ValueError):

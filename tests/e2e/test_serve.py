@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -238,3 +239,36 @@ def test_a_server_killed_mid_job_resumes_it_when_restarted(tmp_path: Path, make_
     finally:
         second.terminate()
         second.wait(timeout=60)
+
+
+# A client machine: `pip install latentdam` without extras has none of these.
+_CLIENT_ONLY = """
+import sys
+BLOCKED = {"lancedb", "pyarrow", "torch", "transformers", "sentence_transformers", "fastapi", "uvicorn", "sklearn"}
+class NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NotInstalled())
+from latentdam.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_the_core_package_alone_searches_through_a_server_and_names_the_extra_for_the_rest(
+    served: tuple[str, Path],
+) -> None:
+    url, library = served
+
+    def client(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", _CLIENT_ONLY, *args, "--library", str(library)]
+        return subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=120)
+
+    found = client("search", "a red fox", "--server", url, "--json")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["results"][0]["path"].endswith("fox.png")
+    local = client("stats")
+    assert local.returncode == 1 and "Traceback" not in local.stderr
+    assert "needs latentdam's 'cli' extra" in local.stderr and "pip install 'latentdam[cli]'" in local.stderr
+    serving = client("serve")
+    assert "pip install 'latentdam[server]'" in serving.stderr

@@ -34,6 +34,7 @@ from latentdam.embed.sentence_transformer import pick_device
 from latentdam.embed.space import Backend, Modality, Space, space_name
 from latentdam.errors import EmbedError, ModelUnavailable, NotJointModel
 from latentdam.extract.pixels import upright_rgb
+from latentdam.extras import needs
 
 if TYPE_CHECKING:
     import torch
@@ -265,9 +266,10 @@ class ClipEmbedder:
                     f"{self.space.name!r} is {self.space.dim}-d; the model changed since the space was made",
                     model=self.space.model_id,
                 )
-            import torch
-            import transformers
-            from transformers import AutoImageProcessor, AutoTokenizer
+            with needs("clip", "a CLIP/SigLIP space"):
+                import torch
+                import transformers
+                from transformers import AutoImageProcessor, AutoTokenizer
 
             device = pick_device(self.device)
             dtype = torch.float16 if device.startswith("cuda") else torch.float32

