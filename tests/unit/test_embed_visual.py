@@ -345,3 +345,11 @@ def test_variants_stay_close_and_unrelated_images_stay_far() -> None:
     # a thin frame is cut off before anything is measured
     for name in ("border_black", "border_white"):
         assert own[:, list(VARIANTS).index(name)].min() >= 0.9, name
+
+
+def test_the_visual_space_is_a_built_in_like_the_text_one() -> None:
+    from latentdam.embed import builtin_spaces
+    from latentdam.embed.space import get_space
+
+    assert get_space("visual_descriptor_v1") is VISUAL_DESCRIPTOR  # it raised UnknownSpace
+    assert builtin_spaces()["visual_descriptor_v1"] is VISUAL_DESCRIPTOR

@@ -25,9 +25,7 @@ ALIASES = {
 
 def builtin_spaces() -> dict[str, Space]:
     """Spaces that exist without a model argument (the visual descriptor needs no weights)."""
-    from latentdam.embed.visual import VISUAL_DESCRIPTOR
-
-    return {**BUILTIN_SPACES, VISUAL_DESCRIPTOR.name: VISUAL_DESCRIPTOR}
+    return dict(BUILTIN_SPACES)
 
 
 def resolve_embedder(model: str, device: str | None = None) -> Embedder:

@@ -86,9 +86,21 @@ TEXT_MINILM_L6 = Space(
     modalities=frozenset({Modality.TEXT}),
 )
 
-# Spaces that need no argument to exist. Model-backed joint spaces (CLIP, SigLIP) are made
-# from a model id or directory by `latentdam.embed.space_for_model`.
-BUILTIN_SPACES: dict[str, Space] = {s.name: s for s in (TEXT_MINILM_L6,)}
+# The weight-free visual descriptor (embed/visual.py, which checks that its blocks add up
+# to this dimension): colour, layout, texture; near-duplicates and search by look.
+VISUAL_DESCRIPTOR = Space(
+    name="visual_descriptor_v1",
+    backend=Backend.VISUAL_DESCRIPTOR,
+    model_id="latentdam/visual-descriptor",
+    revision="1",
+    dim=303,
+    modalities=frozenset({Modality.IMAGE}),
+)
+
+# Spaces that need no argument to exist: one registry, for `get_space` and `reembed --model`.
+# Model-backed joint spaces (CLIP, SigLIP) are made from a model id or directory by
+# `latentdam.embed.space_for_model`.
+BUILTIN_SPACES: dict[str, Space] = {s.name: s for s in (TEXT_MINILM_L6, VISUAL_DESCRIPTOR)}
 
 
 def get_space(name: str, known: dict[str, Space] | None = None) -> Space:

@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 from PIL import Image
 
-from latentdam.embed.space import Backend, Modality, Space
+from latentdam.embed.space import VISUAL_DESCRIPTOR, Space
 from latentdam.extract.pixels import upright_rgb
 
 # Each image becomes one small square RGB working image; aspect ratio is dropped (a crop
@@ -50,15 +50,9 @@ DIMS = {
     "texture": len(TEXTURE_SCALES) * TEXTURE_CELLS * TEXTURE_CELLS * TEXTURE_ORIENTATIONS,
 }
 DIM = sum(DIMS.values())
+if VISUAL_DESCRIPTOR.dim != DIM:  # the space is declared with the other built-ins (space.py)
+    raise RuntimeError(f"visual descriptor blocks add up to {DIM}, its space says {VISUAL_DESCRIPTOR.dim}")
 
-VISUAL_DESCRIPTOR = Space(
-    name="visual_descriptor_v1",
-    backend=Backend.VISUAL_DESCRIPTOR,
-    model_id="latentdam/visual-descriptor",
-    revision="1",
-    dim=DIM,
-    modalities=frozenset({Modality.IMAGE}),
-)
 
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
