@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from latentdam.config import Settings, library_location
 from latentdam.embed import Embedder, ImageEmbedder, TextEmbedder, resolve_embedder, resolve_space
 from latentdam.embed.pool import EmbedderPool
-from latentdam.embed.space import Modality, Space
+from latentdam.embed.space import Modality, Space, distinct_name
 from latentdam.errors import (
     AssetNotFound,
     ExtractError,
@@ -822,6 +822,9 @@ class Library:
         """Add the space for `model`, backfill every asset into it (resumable), then make it
         the active space of its kind. Searches answer from the old space until the switch."""
         embedder = resolve_embedder(model, self.settings.device)
+        # another model whose name reads the same (another organisation's, another folder's)
+        # gets a space of its own rather than colliding with the one there
+        embedder.space = distinct_name(embedder.space, {s.name: s.model_id for s in self.store.spaces})
         self.embedders.add(embedder)  # a text model is loaded already: don't load it twice
         space = embedder.space
         reembedder = Reembedder(

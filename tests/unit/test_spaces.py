@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from conftest import MakeA1111
 from latentdam import Library, Settings, Signal
 from latentdam.embed import TextEmbedder
+from latentdam.embed.space import Backend, Modality, Space
 from latentdam.errors import StoreError
 from latentdam.ingest import IngestProgress
 from latentdam.refresh import RECIPE_KEY
@@ -182,6 +183,30 @@ def test_space_definition_conflict_is_refused(
     shutil.copy(tiny_clip_dirs[1] / "config.json", model / "config.json")
     with pytest.raises(StoreError, match="already exists with another definition"):
         lib.reembed(str(model))
+
+
+def test_two_models_of_one_name_get_two_spaces(
+    tmp_path: Path, text_embedder: TextEmbedder, make_a1111: MakeA1111
+) -> None:
+    lib = Library.create(settings=Settings(library=tmp_path / "lib"), embedders=[text_embedder])
+    lib.ingest([make_a1111("fox.png", "a red fox in the snow")])
+    first = save_tiny_sentence_transformer(tmp_path / "team-a" / "bert-tiny", seed=1)
+    second = save_tiny_sentence_transformer(tmp_path / "team-b" / "bert-tiny", seed=2)
+    assert lib.reembed(str(first)).space == "bert_tiny"
+    other = lib.reembed(str(second))  # refused before: "already exists with another definition"
+    assert other.space.startswith("bert_tiny_") and other.replaced == "bert_tiny"
+    assert lib.reembed(str(second)).space == other.space  # the same model finds its own space again
+    assert {s.name for s in lib.store.spaces} >= {"bert_tiny", other.space}
+
+
+def test_a_hub_models_organisation_names_its_space_when_the_name_is_taken() -> None:
+    from latentdam.embed.space import distinct_name
+
+    mine = Space(
+        "bert_tiny", Backend.SENTENCE_TRANSFORMERS, "org-b/bert-tiny", "main", 32, frozenset({Modality.TEXT})
+    )
+    assert distinct_name(mine, {"bert_tiny": "org-a/bert-tiny"}).name == "bert_tiny_org_b"
+    assert distinct_name(mine, {"bert_tiny": "org-b/bert-tiny"}) is mine
 
 
 @pytest.fixture

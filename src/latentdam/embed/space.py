@@ -5,8 +5,10 @@ later still knows which model and revision wrote its vectors."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -110,3 +112,17 @@ def get_space(name: str, known: dict[str, Space] | None = None) -> Space:
         return spaces[name]
     except KeyError:
         raise UnknownSpace(name, list(spaces)) from None
+
+
+def distinct_name(space: Space, taken: Mapping[str, str]) -> Space:
+    """`space` under a name that no other model's space has (`taken`: space name -> model id):
+    two organisations' models of one name (org-a/bert-tiny, org-b/bert-tiny), or two folders
+    named alike, get two spaces, and the same model finds its own again. The new name adds
+    the organisation when a hub id has one, else a digest of the model id."""
+    parts = space.model_id.rstrip("/").split("/")
+    org = space_name(parts[-2]) if len(parts) == 2 else None
+    digest = hashlib.sha256(space.model_id.encode()).hexdigest()[:8]
+    for name in (space.name, f"{space.name}_{org}" if org else "", f"{space.name}_{digest}"):
+        if name and taken.get(name, space.model_id) == space.model_id:
+            return space if name == space.name else replace(space, name=name)
+    raise ValueError(f"no free name for the space of {space.model_id}")  # a digest collision
