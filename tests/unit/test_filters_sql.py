@@ -122,3 +122,15 @@ def test_or_and_not_select_what_they_say(library: Library, make_a1111: MakeA1111
     assert why.explanation is not None
     (match,) = why.explanation.filters
     assert match.filter == "any of (model contains 'flux')" and match.holds
+
+
+def test_a_glob_with_brackets_matches_them_literally_in_sql_and_in_explanations(
+    library: Library, make_a1111: MakeA1111
+) -> None:
+    fox = make_a1111("fox.png", "a red fox", folder="shots [v2]")
+    library.ingest([fox])
+    result = library.search("a red fox", filters={"path": "*shots [v2]*"}, explain=True)
+    assert [Path(r.path).name for r in result.results] == ["fox.png"]
+    explanation = result.results[0].explanation
+    assert explanation is not None and all(f.holds for f in explanation.filters)
+    assert not library.search(filters={"path": "*shots v*"}).results
