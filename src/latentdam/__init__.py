@@ -7,6 +7,7 @@ that only talks to a running server never pays for LanceDB and the model runtime
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
     from latentdam.search.result import SearchHit, SearchResult, Signal, SignalScore, Status
     from latentdam.store.asset import Asset
 
-__version__ = "0.1.0"
+try:  # one place for the version: the package's metadata (pyproject.toml)
+    __version__ = metadata.version("latentdam")
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 _WHERE = {
     "Settings": "latentdam.config",
