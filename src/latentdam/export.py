@@ -23,8 +23,7 @@ import pyarrow.parquet as pq
 from latentdam.embed.space import Space
 from latentdam.reports import ExportFormat, ExportReport, IngestProgress
 from latentdam.store.asset import Asset, from_row
-from latentdam.store.schema import KEYWORD_COLUMN
-from latentdam.store.store import LibraryStore
+from latentdam.store.store import RESULT_COLUMNS, LibraryStore
 
 BATCH = 1_000  # assets read and written at a time
 
@@ -97,8 +96,7 @@ def _assets(
     store: LibraryStore, where: str | None, spaces: Sequence[Space]
 ) -> Iterator[list[tuple[Asset, dict[str, Any]]]]:
     """Batches of (asset, its vectors by space name), in storage order."""
-    skip = {"thumbnail", "embed_text", KEYWORD_COLUMN} | {s.column for s in store.spaces}
-    columns = [f.name for f in store.assets.schema if f.name not in skip] + [s.column for s in spaces]
+    columns = [*RESULT_COLUMNS, "raw_metadata", *(s.column for s in spaces)]  # an asset, as `get` has it
     query = store.assets.search().select(columns).limit(None)
     if where:
         query = query.where(where)

@@ -108,16 +108,10 @@ class SpaceInfo:
         return self.summary().to_dict()
 
     def summary(self) -> SpaceSummary:
-        space = self.space
         return SpaceSummary(
-            name=space.name,
-            backend=str(space.backend),
-            model_id=space.model_id,
-            revision=space.revision,
-            dim=space.dim,
-            modalities=sorted(str(m) for m in space.modalities),
+            **self.space.to_dict(),
             active=self.active,
-            signal=str(signal_of(space)),
+            signal=str(signal_of(self.space)),
             vectors=self.vectors,
             coverage=round(self.coverage, 4),
         )
@@ -125,7 +119,8 @@ class SpaceInfo:
 
 @dataclass(frozen=True, slots=True)
 class SpaceSummary(JsonRecord):
-    """A space as `spaces --json` and GET /v1/spaces show it."""
+    """A space as `spaces --json` and GET /v1/spaces show it: its definition (Space.to_dict)
+    and how it stands in this library."""
 
     name: str
     backend: str

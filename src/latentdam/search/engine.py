@@ -174,8 +174,10 @@ class SearchEngine:
         """Everything decided about the query before retrieval, once."""
         page = page or Page(0, query.limit)
         wanted = frozenset(query.signals or set(Signal))
-        reasons = {s: why for s in Signal if (why := availability.why_not_search(s, given, snap.active))}
-        asked = availability.check(query.signals or (), reasons, Signal)
+        asked: list[str] = []
+        if query.signals:  # only a query that names its signals can ask for one that cannot run
+            reasons = {s: why for s in Signal if (why := availability.why_not_search(s, given, snap.active))}
+            asked = availability.check(query.signals, reasons, Signal)
         embedded = self._as_embedded(given)
         readers = self._text_readers(snap)
         plan = QueryPlan(
