@@ -20,8 +20,9 @@ import numpy as np
 from quality import bench_parser, load_queries, ndcg_at, open_bench_library, recall_at
 
 from latentdam.search.engine import QueryInput
-from latentdam.search.expansion import _WORD, CALIBRATION_WORDS, CHANCE_PERCENTILE, EXPANSION_TERMS
+from latentdam.search.expansion import CALIBRATION_WORDS, CHANCE_PERCENTILE, EXPANSION_TERMS
 from latentdam.search.query import SearchQuery
+from latentdam.store.term_counts import WORD as _WORD
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:

@@ -1118,6 +1118,28 @@ def prune(
 
 
 @app.command()
+def optimize(library: LibraryOption = None, as_json: JsonOption = False) -> None:
+    """Bring a library's indexes and models up to date: worth running after many small ingests.
+
+    Builds the indexes that are due (the approximate-nearest-neighbour index once a space
+    holds 50,000 vectors), folds new assets into them, compacts the data files, recounts
+    the vocabulary and refits the relevance models from the stored data (no file is read).
+    An ingest does the index part itself when it leaves a large backlog; a one-file ingest
+    leaves its asset to be searched exactly until the next large one or this.
+    """
+    report = _open(library).optimize()
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    out.print(
+        f"optimized {report.assets} assets: {report.fragments_before} → {report.fragments_after} data files,"
+        f" {len(report.refitted)} models refitted ({report.seconds:.1f} s)"
+    )
+    if report.ann_indexed:
+        out.print(f"  approximate index: {', '.join(report.ann_indexed)}")
+
+
+@app.command()
 def schema(
     command: Annotated[
         str | None, typer.Argument(metavar="COMMAND", help="e.g. search, ingest, 'keys list'.")

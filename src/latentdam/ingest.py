@@ -78,15 +78,16 @@ class Ingestor:
         report = IngestReport()
         inputs = list(inputs)
         files = []
-        for path in map(str, scan(inputs)):
-            if _is_text(path):
-                files.append(path)
-            else:  # the library keeps paths as text (UTF-8): a name that is not cannot be stored
-                shown = os.fsencode(path).decode("utf-8", "backslashreplace")
-                report.failed.append(
-                    Skipped(shown, "the file name is not valid UTF-8; rename the file to ingest it")
-                )
-        self._forget_gone(inputs, set(files), report)
+        with report.timing("scan"):
+            for path in map(str, scan(inputs)):
+                if _is_text(path):
+                    files.append(path)
+                else:  # the library keeps paths as text (UTF-8): a name that is not cannot be stored
+                    shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+                    report.failed.append(
+                        Skipped(shown, "the file name is not valid UTF-8; rename the file to ingest it")
+                    )
+            self._forget_gone(inputs, set(files), report)
         progress.start(len(files))
         for start in range(0, len(files), self.batch_size):
             batch = files[start : start + self.batch_size]
@@ -96,7 +97,8 @@ class Ingestor:
             self._ingest_batch(batch, report, progress)
             progress.advance(0, report)  # the report as committed
         if report.changed:
-            self.store.refresh_indexes()
+            with report.timing("index"):
+                self.store.refresh_indexes()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -123,8 +125,29 @@ class Ingestor:
     def _ingest_batch(self, paths: Sequence[str], report: IngestReport, progress: IngestProgress) -> None:
         """One batch: each file counts in `progress` once it is decided (skipped, unchanged or
         read), so a bar moves file by file; the batch is committed at the end."""
-        known = self.store.file_states(paths)
-        batch = _Batch()
+        with report.timing("scan"):
+            known = self.store.file_states(paths)
+            to_read = self._to_read(paths, known, report)
+        if len(paths) > len(to_read):
+            progress.advance(len(paths) - len(to_read), report)
+        extracted: list[ExtractedFile] = []
+        with report.timing("read"):
+            for path, outcome in self.reader.read(to_read):
+                if isinstance(outcome, Unreadable):
+                    report.failed.append(Skipped(path, outcome.reason))
+                else:
+                    report.warnings += [Skipped(path, w) for w in outcome.warnings]
+                    extracted.append(outcome)
+                progress.advance(1, report)
+        with report.timing("commit"):
+            existing = self.store.rows(list({item.id for item in extracted}), columns=["id", "paths"])
+            batch = _Batch()
+            for item in extracted:
+                self._place(item, known.get(str(item.path)), existing, batch, report)
+        self._commit(batch, report)
+
+    def _to_read(self, paths: Sequence[str], known: dict[str, FileState], report: IngestReport) -> list[str]:
+        """The files of a batch that are new or changed since the files table saw them."""
         to_read: list[str] = []
         for path in paths:
             if self.within is not None and not is_within(path, self.within):
@@ -142,21 +165,7 @@ class Ingestor:
                 report.unchanged += 1
                 continue
             to_read.append(path)
-        if len(paths) > len(to_read):
-            progress.advance(len(paths) - len(to_read), report)
-        extracted: list[ExtractedFile] = []
-        for path, outcome in self.reader.read(to_read):
-            if isinstance(outcome, Unreadable):
-                report.failed.append(Skipped(path, outcome.reason))
-            else:
-                report.warnings += [Skipped(path, w) for w in outcome.warnings]
-                extracted.append(outcome)
-            progress.advance(1, report)
-
-        existing = self.store.rows(list({item.id for item in extracted}), columns=["id", "paths"])
-        for item in extracted:
-            self._place(item, known.get(str(item.path)), existing, batch, report)
-        self._commit(batch, report)
+        return to_read
 
     def _place(
         self,
@@ -224,12 +233,14 @@ class Ingestor:
                 report.copies -= len(batch.new_paths[item.id]) - 1
                 batch.states = [s for s in batch.states if s.path not in paths]  # retried next time
         texts = [row["embed_text"] for row in rows]
-        # every space present gets the new assets, the active ones and any being backfilled
-        for space in self.store.spaces:
-            column = embed_assets(self.embedders.get(space), texts, [item.pixels for item in items])
-            for row, vector in zip(rows, column, strict=True):
-                row[space.column] = vector
-        self.store.upsert_assets(rows)
-        self.store.update_paths({i: p for i, p in batch.moved.items() if i not in batch.deleted})
-        self.store.delete_assets(sorted(batch.deleted))
-        self.store.upsert_files(batch.states)
+        with report.timing("embed"):
+            # every space present gets the new assets, the active ones and any being backfilled
+            for space in self.store.spaces:
+                column = embed_assets(self.embedders.get(space), texts, [item.pixels for item in items])
+                for row, vector in zip(rows, column, strict=True):
+                    row[space.column] = vector
+        with report.timing("commit"):
+            self.store.upsert_assets(rows)
+            self.store.update_paths({i: p for i, p in batch.moved.items() if i not in batch.deleted})
+            self.store.delete_assets(sorted(batch.deleted))
+            self.store.upsert_files(batch.states)

@@ -38,7 +38,15 @@ from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
-from latentdam.reports import ExportFormat, ExportReport, JsonRecord, MapReport, PruneReport, TagReport
+from latentdam.reports import (
+    ExportFormat,
+    ExportReport,
+    JsonRecord,
+    MapReport,
+    OptimizeReport,
+    PruneReport,
+    TagReport,
+)
 from latentdam.search.calibration import (
     Calibration,
     calibrate_image_space,
@@ -312,7 +320,8 @@ class Library:
             report = ingestor.run([Path(p) for p in paths], progress)
             report.library = self.path
             if report.changed or self._derived_missing():
-                self._refresh_derived()
+                with report.timing("derived"):
+                    self._refresh_derived()
         return report
 
     def _derived_missing(self) -> bool:
@@ -329,24 +338,20 @@ class Library:
     def _text_spaces(self) -> list[Space]:
         return [s for s in self.store.spaces if signal_of(s) is Signal.SEMANTIC]
 
-    def _refresh_derived(self, refit: bool = False) -> None:
+    def _refresh_derived(self, refit: bool = False) -> list[str]:
         """Refresh what is derived from the library's content: each text space's vocabulary
         (new terms are embedded), then every calibration and relevance model that is missing
-        or stale (the library grew by a quarter; `refit`: the texts under them changed)."""
+        or stale (the library grew by a quarter; `refit`: all of them, the texts under them
+        changed or `optimize` asks). Returns the keys of the models fitted."""
         for space in self._text_spaces():
             embedder = self.embedders.get(space)
             assert isinstance(embedder, TextEmbedder)
-            vocabulary = build_vocabulary(self.store, space, embedder)
-            with self._lock:
-                self._vocabularies[space.name] = (
-                    (self.store.get_meta(TERMS_KEY) or {}).get(space.name),
-                    vocabulary,
-                )
-        self._refresh_calibrations()
-        self._refresh_relevance(refit)
+            build_vocabulary(self.store, space, embedder)  # the next search loads it, if changed
+        return self._refresh_calibrations(refit) + self._refresh_relevance(refit)
 
-    def _refresh_relevance(self, refit: bool = False) -> None:
+    def _refresh_relevance(self, refit: bool = False) -> list[str]:
         """(Re)fit the relevance model of every active text space that has none or a stale one."""
+        fitted_keys = []
         models = self.store.get_meta("relevance") or {}
         assets = self.store.count()
         for space in self.store.active:
@@ -360,14 +365,17 @@ class Library:
             fitted = fit_relevance(self.store, space, embedder, self._vocabulary(space))
             if fitted is not None:
                 models[space.name] = fitted.to_dict()
+                fitted_keys.append(f"relevance:{space.name}")
             else:
                 models.pop(space.name, None)  # too small again: the prior answers
         self.store.set_meta("relevance", models)
+        return fitted_keys
 
-    def _refresh_calibrations(self) -> None:
+    def _refresh_calibrations(self, refit: bool = False) -> list[str]:
         """(Re)fit, per active space and kind of query it answers, a calibration that is missing
         or stale: image queries in spaces that embed pixels, text queries in spaces that embed
         text (joint spaces get both)."""
+        fitted_keys = []
         calibrations = self.store.get_meta("calibration") or {}
         assets = self.store.count()
         for space in self.store.active:
@@ -375,7 +383,7 @@ class Library:
             for query in (Modality.IMAGE, Modality.TEXT):
                 key = calibration_key(space, query)
                 known = calibrations.get(key)
-                if is_current(known, assets):
+                if not refit and is_current(known, assets):
                     continue
                 fitted: Calibration | None = None
                 if query is Modality.IMAGE and space.embeds(query) and isinstance(embedder, ImageEmbedder):
@@ -384,7 +392,9 @@ class Library:
                     fitted = calibrate_text_space(self.store, space, embedder)
                 if fitted is not None:
                     calibrations[key] = fitted.to_dict()
+                    fitted_keys.append(f"calibration:{key}")
         self.store.set_meta("calibration", calibrations)
+        return fitted_keys
 
     def _current(self) -> Snapshot:
         """What a search reads from the manifest: one immutable snapshot per manifest version
@@ -396,7 +406,7 @@ class Library:
             return self._snapshot
 
     def _vocabulary(self, space: Space, manifest: Manifest | None = None) -> Vocabulary | None:
-        """A text space's vocabulary, cached per saved version of it (see store.save_terms);
+        """A text space's vocabulary, cached per saved version of it (see store.update_terms);
         `manifest`: as that reading of the manifest knew it (a pinned, paged search)."""
         version = ((manifest or self.store.manifest()).get(TERMS_KEY) or {}).get(space.name)
         with self._lock:
@@ -406,7 +416,7 @@ class Library:
         known = self.store.term_vectors(space, version)
         if not known:
             return None
-        terms = list(known)
+        terms = sorted(known)  # the table holds them in the order they were added
         embedder = self.embedders.get(space)
         assert isinstance(embedder, TextEmbedder)
         vocabulary = Vocabulary.of(space.name, terms, np.stack([known[t] for t in terms]), embedder)
@@ -738,6 +748,29 @@ class Library:
                 self.store.delete_assets(report.removed)
                 self.store.refresh_indexes()
                 self._refresh_derived()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def optimize(self) -> OptimizeReport:
+        """Bring everything derived from the library up to date at once: build the indexes
+        that are due (the ANN index of a large space), fold new rows into them, compact the
+        data files, recount the vocabulary's words, and refit every calibration and relevance
+        model from the stored data. Ingest does the index part itself after a large write;
+        this is for after many small ones, or on a schedule."""
+        started = time.perf_counter()
+        with self._writer.hold("optimize"):
+            report = OptimizeReport(
+                assets=self.store.count(),
+                backlog_before=self.store.backlog(),
+                fragments_before=self.store.fragments(),
+            )
+            self.store.optimize()
+            self.store.recount_terms()
+            report.refitted = self._refresh_derived(refit=True)
+            report.fragments_after = self.store.fragments()
+            report.ann_indexed = sorted(
+                s.name for s in self.store.active if s.column in self.store.ann_columns
+            )
         report.seconds = time.perf_counter() - started
         return report
 

@@ -11,7 +11,7 @@ from latentdam.api.keys import ApiKey
 from latentdam.library import DuplicateGroup, LibraryStats, SpaceSummary
 from latentdam.migrate import ReembedReport
 from latentdam.refresh import RefreshReport
-from latentdam.reports import ExportReport, IngestReport, PruneReport
+from latentdam.reports import ExportReport, IngestReport, OptimizeReport, PruneReport
 from latentdam.search.result import SearchResult
 from latentdam.store.asset import Asset
 
@@ -42,6 +42,7 @@ OUTPUTS: dict[str, Any] = {
     "show": Asset,
     "stats": LibraryStats,
     "prune": PruneReport,
+    "optimize": OptimizeReport,
     "export": ExportReport,
     "spaces": SpaceList,
     "keys create": NewKey,

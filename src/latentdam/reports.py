@@ -3,6 +3,9 @@ so an interface can show them without loading the store or a model."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -59,7 +62,20 @@ class IngestReport(JsonRecord):
     orphaned: int = 0  # of their assets, those left with no file at all (`prune` removes them)
     cancelled: bool = False  # stopped on request; what was done before is kept
     seconds: float = 0.0
+    # where the seconds went: scan (listing, stat), read (decode, hash, thumbnail, metadata:
+    # waiting on the reading workers), embed, commit (the writes), index (indexes after the
+    # writes), derived (vocabulary, calibrations, relevance models)
+    stages: dict[str, float] = field(default_factory=dict)
     library: str = ""  # the library ingested into
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        """Count the time spent inside towards one of `stages`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = round(self.stages.get(stage, 0.0) + time.perf_counter() - started, 4)
 
     @property
     def changed(self) -> int:
@@ -119,6 +135,18 @@ class PruneReport(JsonRecord):
     removed: list[str] = field(default_factory=list)  # ids of assets with no file left
     files: int = 0  # file records of vanished paths dropped with them
     dry_run: bool = False
+    cancelled: bool = False  # one step: never cancelled midway
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class OptimizeReport(JsonRecord):
+    assets: int = 0
+    backlog_before: int = 0  # rows outside an index, or small data files in rows' worth (see store)
+    fragments_before: int = 0  # data files of the assets table
+    fragments_after: int = 0
+    ann_indexed: list[str] = field(default_factory=list)  # spaces searched through an ANN index now
+    refitted: list[str] = field(default_factory=list)  # calibrations and relevance models fitted afresh
     cancelled: bool = False  # one step: never cancelled midway
     seconds: float = 0.0
 

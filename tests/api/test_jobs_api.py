@@ -244,6 +244,14 @@ def test_cors_is_off_unless_origins_are_given(library: Library) -> None:
         assert "access-control-allow-origin" not in other.headers
 
 
+def test_optimize_job(client: TestClient) -> None:
+    _finished(client, client.post("/v1/jobs/ingest", json={"paths": ["images"]}).json()["id"])
+    done = _finished(client, client.post("/v1/jobs/optimize").json()["id"])
+    assert done["state"] == "done" and done["request"]["kind"] == "optimize"
+    assert done["report"]["assets"] == client.get("/v1/stats").json()["assets"]
+    assert done["report"]["fragments_after"] <= done["report"]["fragments_before"]
+
+
 def test_prune_job(client: TestClient, images: Path) -> None:
     _finished(client, client.post("/v1/jobs/ingest", json={"paths": ["images"]}).json()["id"])
     (images / "img_1.png").unlink()

@@ -36,6 +36,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     found["show"] = doc("show", str(ship))
     found["stats"] = doc("stats")
     found["prune"] = doc("prune", "--dry-run")
+    found["optimize"] = doc("optimize")
     found["export"] = doc("export", root / "records.jsonl")
     found["spaces"] = doc("spaces")
     found["keys create"] = doc("keys", "create", "ci", "--scope", "search")

@@ -51,7 +51,7 @@ def test_indexed_search_matches_exact_search(store: LibraryStore) -> None:
     exact_filtered = [store.vector_search(SPACE, q, comfy, 10) for q in queries]
     assert SPACE.column not in store._ann_columns
 
-    store.refresh_indexes()
+    store.optimize()
     assert SPACE.column in store._ann_columns
     indexed = [store.vector_search(SPACE, q, None, 10) for q in queries]
     indexed_filtered = [store.vector_search(SPACE, q, comfy, 10) for q in queries]
@@ -67,12 +67,29 @@ def test_indexed_search_matches_exact_search(store: LibraryStore) -> None:
 
 
 def test_rows_added_after_the_index_are_found_at_once(store: LibraryStore) -> None:
-    store.refresh_indexes()
+    store.optimize()
     fresh = _clustered(1, seed=7)[0]
     store.upsert_assets([{"id": "late", "tool": "a1111", SPACE.column: fresh.tolist()}])
     assert store.vector_search(SPACE, fresh, None, 5)[0] == ("late", pytest.approx(1.0, abs=1e-5))
-    store.refresh_indexes()  # folds it into the index
+    assert not store.refresh_indexes()  # one row: searched exactly until a later optimize
+    assert store.assets.index_stats(f"{SPACE.column}_idx").num_unindexed_rows == 1
+    store.optimize()  # folds it into the index
+    assert store.assets.index_stats(f"{SPACE.column}_idx").num_unindexed_rows == 0
     assert store.vector_search(SPACE, fresh, None, 5)[0][0] == "late"
+
+
+def test_a_write_that_leaves_a_backlog_optimizes(
+    store: LibraryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ANN index a large space is due counts as a backlog of every vector it would hold;
+    past OPTIMIZE_BACKLOG the write's refresh builds it, below it the write leaves it alone."""
+    monkeypatch.setattr(store_module, "OPTIMIZE_BACKLOG", 1_500)
+    assert not store.refresh_indexes()
+    assert SPACE.column not in store._ann_columns
+    monkeypatch.setattr(store_module, "OPTIMIZE_BACKLOG", 1_000)
+    assert store.refresh_indexes()
+    assert SPACE.column in store._ann_columns
+    assert not store.refresh_indexes()  # nothing left to fold in
 
 
 def test_small_libraries_stay_exact(tmp_path: Path) -> None:

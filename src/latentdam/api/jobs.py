@@ -17,7 +17,17 @@ from starlette.concurrency import run_in_threadpool
 from latentdam.api.deps import require
 from latentdam.api.errors import ApiError
 from latentdam.api.keys import ApiKey, Scope
-from latentdam.jobs import IngestJob, Job, JobRequest, JobRunner, PruneJob, ReembedJob, RefreshJob, TagJob
+from latentdam.jobs import (
+    IngestJob,
+    Job,
+    JobRequest,
+    JobRunner,
+    OptimizeJob,
+    PruneJob,
+    ReembedJob,
+    RefreshJob,
+    TagJob,
+)
 from latentdam.jobs.record import JOB_ID
 
 POLL_SECONDS = 0.25  # how often a progress stream looks at its job (an in-memory read)
@@ -70,6 +80,13 @@ async def refresh(runner: RunnerDep, key: WriterKey, body: RefreshJob | None = N
 async def prune(runner: RunnerDep, key: WriterKey, body: PruneJob | None = None) -> Job:
     """Remove the assets whose files are all gone; `dry_run` only lists them (`report.removed`)."""
     return await _submit(runner, body or PruneJob(), key)
+
+
+@router.post("/v1/jobs/optimize", status_code=202, response_model=Job)
+async def optimize(runner: RunnerDep, key: WriterKey, body: OptimizeJob | None = None) -> Job:
+    """Build the indexes that are due, compact the data files, recount the vocabulary and
+    refit the relevance models; searches keep answering meanwhile."""
+    return await _submit(runner, body or OptimizeJob(), key)
 
 
 @router.post("/v1/jobs/tag", status_code=202, response_model=Job)

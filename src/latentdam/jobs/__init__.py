@@ -1,4 +1,4 @@
-"""Write jobs a server runs for its clients: ingest, reembed, refresh, tag, map, one at a time, recorded
+"""Write jobs a server runs for its clients: ingest, reembed, refresh, tag, map, prune, optimize, one at a time, recorded
 in the library so a restarted server resumes them (see runner.py)."""
 
 from latentdam.jobs.record import (
@@ -8,6 +8,7 @@ from latentdam.jobs.record import (
     JobRequest,
     JobState,
     MapJob,
+    OptimizeJob,
     PruneJob,
     ReembedJob,
     RefreshJob,
@@ -23,6 +24,7 @@ __all__ = [
     "JobRunner",
     "JobState",
     "MapJob",
+    "OptimizeJob",
     "PruneJob",
     "ReembedJob",
     "RefreshJob",

@@ -23,6 +23,7 @@ class JobKind(StrEnum):
     TAG = "tag"
     MAP = "map"
     PRUNE = "prune"
+    OPTIMIZE = "optimize"
 
 
 class JobState(StrEnum):
@@ -95,8 +96,16 @@ class PruneJob(BaseModel):
     dry_run: bool = Field(default=False, description="only list what would be removed")
 
 
+class OptimizeJob(BaseModel):
+    """Build due indexes, compact, recount the vocabulary and refit the relevance models
+    (`latentdam optimize`)."""
+
+    kind: Literal[JobKind.OPTIMIZE] = JobKind.OPTIMIZE
+
+
 JobRequest = Annotated[
-    IngestJob | ReembedJob | RefreshJob | TagJob | MapJob | PruneJob, Field(discriminator="kind")
+    IngestJob | ReembedJob | RefreshJob | TagJob | MapJob | PruneJob | OptimizeJob,
+    Field(discriminator="kind"),
 ]
 
 

@@ -33,6 +33,7 @@ from latentdam.jobs.record import (
     JobRequest,
     JobState,
     MapJob,
+    OptimizeJob,
     PruneJob,
     ReembedJob,
     RefreshJob,
@@ -246,6 +247,8 @@ class JobRunner:
             return self.library.build_map(request.space)
         if isinstance(request, PruneJob):
             return self.library.prune(dry_run=request.dry_run)
+        if isinstance(request, OptimizeJob):
+            return self.library.optimize()
         assert isinstance(request, RefreshJob)
         return self.library.refresh(progress)
 

@@ -16,8 +16,7 @@ or single-topic library's words are related to each other.)
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +24,7 @@ import numpy as np
 from latentdam.embed.base import TextEmbedder
 from latentdam.embed.space import Space
 from latentdam.store.store import LibraryStore, index_tokens
+from latentdam.store.term_counts import DOCUMENTS, count_documents
 
 # Terms per query: enough to cover synonyms and plurals, few enough to stay on topic.
 EXPANSION_TERMS = 5
@@ -35,69 +35,6 @@ MAX_DOCUMENT_SHARE = 0.05
 # ...though in a small library any word in up to this many assets still discriminates.
 SMALL_LIBRARY_CEILING = 10
 _MIN_DOCUMENTS = 2  # a word used once is as likely a typo as vocabulary
-_WORD = re.compile(r"[a-z][a-z\-]{2,}")
-_STOPWORDS = frozenset(
-    [
-        "the",
-        "and",
-        "with",
-        "for",
-        "from",
-        "that",
-        "this",
-        "into",
-        "over",
-        "under",
-        "very",
-        "its",
-        "are",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "not",
-        "but",
-        "his",
-        "her",
-        "their",
-        "they",
-        "them",
-        "you",
-        "your",
-        "our",
-        "who",
-        "what",
-        "which",
-        "when",
-        "where",
-        "while",
-        "than",
-        "then",
-        "there",
-        "these",
-        "those",
-        "very",
-        "also",
-        "just",
-        "only",
-        "some",
-        "such",
-        "other",
-        "more",
-        "most",
-        "much",
-        "many",
-        "each",
-        "every",
-        "all",
-        "any",
-        "both",
-        "few",
-        "own",
-        "same",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +72,17 @@ class Vocabulary:
         return cls(space, terms, vectors, chance_cut(embedder), stems)
 
 
+def vocabulary_terms(counts: Mapping[str, int], documents: int) -> list[str]:
+    """Words the library uses often enough to be vocabulary, rarely enough to discriminate:
+    `counts`, each word's number of texts among `documents` texts."""
+    ceiling = max(SMALL_LIBRARY_CEILING, int(MAX_DOCUMENT_SHARE * documents))
+    return sorted(w for w, n in counts.items() if _MIN_DOCUMENTS <= n <= ceiling)
+
+
 def library_terms(texts: list[str]) -> list[str]:
-    """Words the library uses often enough to be vocabulary, rarely enough to discriminate."""
-    df: Counter[str] = Counter()
-    for text in texts:
-        df.update({w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS})
-    ceiling = max(SMALL_LIBRARY_CEILING, int(MAX_DOCUMENT_SHARE * len(texts)))
-    return sorted(w for w, n in df.items() if _MIN_DOCUMENTS <= n <= ceiling)
+    """The vocabulary of a set of texts (see vocabulary_terms)."""
+    counts = count_documents(texts)
+    return vocabulary_terms(counts, counts.pop(DOCUMENTS, 0))
 
 
 # Everyday words from unrelated domains: their pairwise similarities are what "unrelated"
@@ -263,15 +204,19 @@ def chance_cut(embedder: TextEmbedder) -> float:
     return float(np.percentile(sims[np.triu_indices(len(vectors), 1)], CHANCE_PERCENTILE))
 
 
-def build_vocabulary(store: LibraryStore, space: Space, embedder: TextEmbedder) -> Vocabulary:
-    """Embed the library's terms in a text space, reusing vectors of terms already known."""
-    texts = store.assets.search().select(["embed_text"]).limit(None).to_arrow()["embed_text"].to_pylist()
-    terms = library_terms([t for t in texts if t])
-    known = store.term_vectors(space)
-    new = [t for t in terms if t not in known]
-    if new:
-        fresh = embedder.embed_documents(new)
-        known.update(zip(new, fresh, strict=True))
-    vectors = np.stack([known[t] for t in terms]) if terms else np.zeros((0, space.dim), np.float32)
-    store.save_terms(space, terms, vectors)
-    return Vocabulary.of(space.name, terms, vectors, embedder)
+def build_vocabulary(store: LibraryStore, space: Space, embedder: TextEmbedder) -> bool:
+    """Bring a text space's saved vocabulary up to the library's word counts, embedding only
+    the terms it did not have; whether it changed. Costs what changed, not the library's
+    size: the counts are kept by every write of the texts (store/term_counts.py)."""
+    if not store.term_counts.exists():  # a library made before the counts were kept
+        store.recount_terms()
+    counts, documents = store.term_counts.read()
+    terms = set(vocabulary_terms(counts, documents))
+    saved = store.term_names(space)
+    if saved == terms:
+        return False
+    saved = saved or set()
+    new = sorted(terms - saved)
+    vectors = embedder.embed_documents(new) if new else np.zeros((0, space.dim), np.float32)
+    store.update_terms(space, dict(zip(new, vectors, strict=True)), saved - terms)
+    return True

@@ -42,6 +42,7 @@ from latentdam.store.schema import (
     SCHEMA_VERSION,
     assets_schema,
 )
+from latentdam.store.term_counts import TermCounts, count_documents
 
 # Scalar indexes that make the common filters fast; each kind suits its column's shape.
 SCALAR_INDEXES: dict[str, Any] = {
@@ -54,6 +55,17 @@ SCALAR_INDEXES: dict[str, Any] = {
     "tags": LabelList(),  # list columns: array_has / array_has_any
     "lora_names": LabelList(),
 }
+
+# The files table is looked up by path (incremental ingest) and by asset (moves, prune).
+FILES_INDEXES: dict[str, Any] = {"path": BTree(), "asset_id": BTree()}
+
+# A write that leaves more than this many rows outside an index (or small data files worth as
+# much, FRAGMENT_ROWS each) optimizes the library at its end; smaller ones leave it to the
+# next large write or `latentdam optimize`. Exact search over a few thousand unindexed rows
+# costs a few ms (bench/scale.py), an optimize of a large library seconds.
+OPTIMIZE_BACKLOG = 2_000
+OPTIMIZE_SHARE = 0.05  # ...or this share of the library, whichever is more
+FRAGMENT_ROWS = 64
 
 # The keyword text's full-text index: LanceDB's default English analyser (lower-case, ascii
 # folding, stop words out, Snowball stems); positions enable "quoted phrase" queries, worth
@@ -159,6 +171,7 @@ class LibraryStore:
         self._manifest = ManifestReader(self._manifest_table)
         self.files = self._open_or_create(FILES_TABLE, FILES_SCHEMA)
         self.assets = self._open_or_create(ASSETS_TABLE, assets_schema(list(self.manifest().spaces)))
+        self.term_counts = TermCounts(db)
         self._check_version()
         self._ann_columns = self._vector_indexed()
 
@@ -358,10 +371,27 @@ class LibraryStore:
         """Overwrite some columns (the keys of the rows, `id` included) of existing assets."""
         if not rows:
             return
+        replaced = self._texts([row["id"] for row in rows]) if "embed_text" in rows[0] else {}
         schema = pa.schema([self.assets.schema.field(name) for name in rows[0]])
         table = pa.Table.from_pylist(list(rows), schema=schema)
         # a null vector is deliberate (nothing to embed); keep it null, don't reject the row
         self.assets.merge_insert("id").when_matched_update_all().execute(table, on_bad_vectors="null")
+        if "embed_text" in rows[0]:
+            self.term_counts.apply(
+                [row["embed_text"] for row in rows if row["id"] in replaced], replaced.values()
+            )
+
+    def _texts(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """The embedded texts some assets have now (what a write is about to replace), when
+        the word counts are kept."""
+        if not ids or not self.term_counts.exists():
+            return {}
+        return {i: row["embed_text"] for i, row in self.rows(ids, columns=["id", "embed_text"]).items()}
+
+    def recount_terms(self) -> None:
+        """Count every asset's words afresh (see store/term_counts.py)."""
+        texts = self.assets.search().select(["embed_text"]).limit(None).to_arrow()["embed_text"]
+        self.term_counts.replace(count_documents(texts.to_pylist()))
 
     def ids(self) -> list[str]:
         """Every asset id, in storage order."""
@@ -413,19 +443,34 @@ class LibraryStore:
         vectors = flat.reshape(table.num_rows, space.dim).astype(np.float32, copy=False)
         return dict(zip(table["term"].to_pylist(), vectors, strict=True))
 
-    def save_terms(self, space: Space, terms: Sequence[str], vectors: np.ndarray) -> None:
-        """Replace a space's vocabulary table (one atomic overwrite)."""
+    def term_names(self, space: Space) -> set[str] | None:
+        """The terms of a space's saved vocabulary (None: never saved), without their vectors."""
+        name = self._terms_table(space)
+        if name not in self._db.list_tables().tables:
+            return None
+        return set(
+            self._db.open_table(name).search().select(["term"]).limit(None).to_arrow()["term"].to_pylist()
+        )
+
+    def update_terms(self, space: Space, added: Mapping[str, np.ndarray], removed: Iterable[str]) -> None:
+        """Add terms to a space's vocabulary table and take others out: a commit each, so a
+        growing library writes only what changed."""
         schema = pa.schema(
             [pa.field("term", pa.string()), pa.field("vector", pa.list_(pa.float32(), space.dim))]
         )
         data = pa.Table.from_pylist(
-            [{"term": t, "vector": v.tolist()} for t, v in zip(terms, vectors, strict=True)], schema=schema
+            [{"term": t, "vector": v.tolist()} for t, v in added.items()], schema=schema
         )
         name = self._terms_table(space)
-        exists = name in self._db.list_tables().tables
-        table = self._db.create_table(
-            name, data=data, schema=schema, mode="overwrite" if exists else "create"
-        )
+        if name not in self._db.list_tables().tables:
+            table = self._db.create_table(name, data=data, schema=schema)
+        else:
+            table = self._db.open_table(name)
+            removed = list(removed)
+            for start in range(0, len(removed), 500):
+                table.delete(in_list("term", removed[start : start + 500]))
+            if data.num_rows:
+                table.add(data)
         # recorded in the manifest, so a reader's cached vocabulary keys on what it was built from
         self.set_meta(TERMS_KEY, {**(self.get_meta(TERMS_KEY) or {}), space.name: int(table.version)})
 
@@ -492,6 +537,7 @@ class LibraryStore:
 
     def upsert_assets(self, rows: list[dict[str, Any]]) -> None:
         if rows:
+            replaced = self._texts([row["id"] for row in rows])
             (
                 self.assets.merge_insert("id")
                 .when_matched_update_all()
@@ -499,6 +545,7 @@ class LibraryStore:
                 # a null vector is deliberate (nothing to embed); keep it null, don't reject the row
                 .execute(pa.Table.from_pylist(rows, schema=self.assets.schema), on_bad_vectors="null")
             )
+            self.term_counts.apply([row.get("embed_text") for row in rows], replaced.values())
 
     def update_paths(self, paths_by_id: dict[str, list[str]]) -> None:
         """Point assets at new locations without touching anything else (moves, copies). An
@@ -510,7 +557,9 @@ class LibraryStore:
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         if ids:
+            removed = self._texts(ids)
             self.assets.delete(in_list("id", ids))
+            self.term_counts.apply((), removed.values())
 
     def find(self, ref: str) -> dict[str, Any] | None:
         """An asset by id, unique id prefix (>= MIN_ID_PREFIX chars), or path; None when nothing
@@ -539,7 +588,10 @@ class LibraryStore:
         inserted); returns how many asset rows and file rows were removed. Crash-safe: the
         rows kept are staged in their own table before the duplicates go, and a repair that
         was interrupted finishes from there."""
-        return self._dedupe(self.assets, "id"), self._dedupe(self.files, "path")
+        assets = self._dedupe(self.assets, "id")
+        if assets and self.term_counts.exists():
+            self.recount_terms()
+        return assets, self._dedupe(self.files, "path")
 
     def _dedupe(self, table: Any, key: str) -> int:
         staging = f"_repair_{table.name}"
@@ -580,23 +632,72 @@ class LibraryStore:
                 table.add(staged.take(missing))
         self._db.drop_table(staging)
 
-    def refresh_indexes(self) -> None:
-        """Create missing indexes; fold new rows into existing ones and compact files."""
-        assets = self.count()
-        if assets == 0:
-            return
-        existing = {tuple(idx.columns) for idx in self.assets.list_indices()}
-        if (KEYWORD_COLUMN,) not in existing:
-            self.assets.create_index(KEYWORD_COLUMN, config=KEYWORD_INDEX, replace=True)
-        for column, config in SCALAR_INDEXES.items():
-            if (column,) not in existing:
-                self.assets.create_index(column, config=config, replace=True)
-        for space in self.active:
-            large = assets >= ANN_MIN_VECTORS and self.coverage(space) >= ANN_MIN_VECTORS
-            if (space.column,) not in existing and large:
-                self.assets.create_index(space.column, config=IvfHnswSq(distance_type="cosine"), replace=True)
-        self.assets.optimize()  # also folds rows added since into the existing indexes
-        self.files.optimize()
+    def refresh_indexes(self) -> bool:
+        """After a write: make any missing full-text and scalar index (cheap, and keyword
+        search needs one), then `optimize` only when the write left a backlog (see
+        OPTIMIZE_BACKLOG): a one-file ingest into a large library costs what the file costs.
+        Whether it optimized."""
+        if self.count() == 0:
+            return False
+        self._ensure_indexes()
+        if self.backlog() < max(OPTIMIZE_BACKLOG, OPTIMIZE_SHARE * self.count()):
+            return False
+        self.optimize()
+        return True
+
+    def _ensure_indexes(self) -> None:
+        for table, indexes in self._scalar_indexes():
+            existing = {tuple(idx.columns) for idx in table.list_indices()}
+            for column, config in indexes.items():
+                if (column,) not in existing:
+                    table.create_index(column, config=config, replace=True)
+
+    def _scalar_indexes(self) -> list[tuple[Any, dict[str, Any]]]:
+        return [
+            (self.assets, {KEYWORD_COLUMN: KEYWORD_INDEX, **SCALAR_INDEXES}),
+            (self.files, FILES_INDEXES),
+        ]
+
+    def fragments(self) -> int:
+        """How many data files the assets table has (a write adds one; compaction merges)."""
+        return int(self.assets.stats()["fragment_stats"]["num_fragments"])
+
+    @property
+    def ann_columns(self) -> set[str]:
+        """The vector columns searched through an ANN index."""
+        return set(self._ann_columns)
+
+    def backlog(self) -> int:
+        """How much a search or lookup scans beyond the indexes: the most rows any index of
+        the assets lacks (a space due for its ANN index lacks all its vectors), or the
+        small data files writes left (a scan opens each), in rows' worth."""
+        unindexed = 0
+        indexes = self.assets.list_indices()
+        for idx in indexes:
+            unindexed = max(unindexed, int(self.assets.index_stats(idx.name).num_unindexed_rows))
+        unindexed = max([unindexed, *self._ann_due().values()])  # a due index holds no vector yet
+        fragments = int(self.assets.stats()["fragment_stats"]["num_small_fragments"])
+        return max(unindexed, fragments * FRAGMENT_ROWS)
+
+    def _ann_due(self) -> dict[Space, int]:
+        """The active spaces that hold ANN_MIN_VECTORS vectors but no ANN index yet, with
+        their number of vectors."""
+        if self.count() < ANN_MIN_VECTORS:
+            return {}
+        indexed = self._vector_indexed()
+        vectors = {s: self.coverage(s) for s in self.active if s.column not in indexed}
+        return {s: n for s, n in vectors.items() if n >= ANN_MIN_VECTORS}
+
+    def optimize(self) -> None:
+        """Make every index that is due (the ANN index once a space is large), fold new rows
+        into the existing ones, compact data files (LanceDB's default: versions older than a
+        week are pruned)."""
+        self._ensure_indexes()
+        for space in self._ann_due():
+            self.assets.create_index(space.column, config=IvfHnswSq(distance_type="cosine"), replace=True)
+        for table in (self.assets, self.files):
+            table.optimize()  # also folds new rows into the indexes
+        self.term_counts.optimize()
         self._ann_columns = self._vector_indexed()
 
     # -- retrieval primitives (search/ composes them) -----------------------------------
