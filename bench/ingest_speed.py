@@ -101,6 +101,7 @@ def main() -> int:
         cold = lib.ingest([images])
         cold_s = time.perf_counter() - started
         rows.append((f"cold ingest, read_workers={workers}", cold.seen, cold_s, cold_s - cold.seconds))
+        print(f"  read_workers={workers}: seconds by stage {cold.stages}", flush=True)
         if workers == auto:
             started = time.perf_counter()
             warm = lib.ingest([images])

@@ -9,8 +9,10 @@ leaves at most one batch to redo, and redoing it finds the same hashes, so nothi
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,95 @@ class _Batch:
     deleted: set[str] = field(default_factory=set)
     states: list[FileState] = field(default_factory=list)
     added: set[str] = field(default_factory=set)  # paths the report counts as added (else updated)
+
+
+@dataclass(slots=True)
+class _Planned:
+    """One batch's files as planning left them: what to read, and what needs no reading."""
+
+    known: dict[str, FileState]  # the files table's record of each path, where it has one
+    to_read: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # outside the roots, or cannot stat
+    unchanged: int = 0  # same size and mtime as recorded
+    seconds: float = 0.0
+
+
+_Read = tuple[str, ExtractedFile | Unreadable]
+_END = None  # after a batch's last file
+
+
+class _ReadAhead:
+    """The plan and read stages in a thread of their own, one batch ahead of the commits: the
+    reading workers decode batch k+1 while the ingesting thread embeds and writes batch k, so
+    the slower of the two sets the pace instead of their sum. Iterating gives each batch's
+    plan; `outcomes()` then gives its files as they are read (the bar moves per file);
+    `committed()` lets the thread start one more. Holds at most AHEAD batches' files."""
+
+    AHEAD = 2  # the batch being committed and the one being read
+
+    def __init__(
+        self, plan: Callable[[Sequence[str]], _Planned], reader: ReaderPool, batches: list[list[str]]
+    ) -> None:
+        self._plan, self._reader = plan, reader
+        self._batches = batches
+        self._plans: queue.Queue[_Planned | BaseException | None] = queue.Queue()
+        self._reads: queue.Queue[_Read | BaseException | None] = queue.Queue()
+        self._slots = threading.Semaphore(self.AHEAD)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="latentdam-read-ahead")
+
+    def __enter__(self) -> _ReadAhead:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._slots.release()  # wakes a thread waiting for a slot, to see the stop
+        # a file being read finishes first (or its time budget ends it); don't wait for that
+        # after an error: the thread is a daemon and its workers are killed as it stops
+        self._thread.join(timeout=None if exc[0] is None else 5.0)
+
+    def _run(self) -> None:
+        try:
+            for paths in self._batches:
+                self._slots.acquire()
+                if self._stop.is_set():
+                    return
+                planned = self._plan(paths)
+                self._plans.put(planned)
+                reading = self._reader.read(planned.to_read)
+                try:
+                    for read in reading:
+                        self._reads.put(read)
+                        if self._stop.is_set():
+                            return
+                finally:
+                    reading.close()  # a stop mid-batch: the workers still busy are killed
+                self._reads.put(_END)
+        except BaseException as exc:  # raised in the ingesting thread, where it can be handled
+            self._plans.put(exc)
+            self._reads.put(exc)
+        finally:
+            self._plans.put(None)
+
+    def __iter__(self) -> Iterator[_Planned]:
+        for _ in self._batches:
+            planned = self._plans.get()
+            if planned is None:
+                return
+            if isinstance(planned, BaseException):
+                raise planned
+            yield planned
+
+    def outcomes(self) -> Iterator[_Read]:
+        """The current batch's files with what reading each gave, in order."""
+        while (read := self._reads.get()) is not _END:
+            if isinstance(read, BaseException):
+                raise read
+            yield read
+
+    def committed(self) -> None:
+        self._slots.release()
 
 
 def _is_text(path: str) -> bool:
@@ -89,13 +180,15 @@ class Ingestor:
                     )
             self._forget_gone(inputs, set(files), report)
         progress.start(len(files))
-        for start in range(0, len(files), self.batch_size):
-            batch = files[start : start + self.batch_size]
-            if progress.cancelled:
-                report.cancelled = True
-                break
-            self._ingest_batch(batch, report, progress)
-            progress.advance(0, report)  # the report as committed
+        batches = [files[start : start + self.batch_size] for start in range(0, len(files), self.batch_size)]
+        with _ReadAhead(self._plan, self.reader, batches) as ahead:
+            for event in ahead:
+                if progress.cancelled:  # checked as each batch starts, as before the read-ahead
+                    report.cancelled = True
+                    break
+                self._ingest_batch(event, ahead, report, progress)
+                ahead.committed()
+                progress.advance(0, report)  # the report as committed
         if report.changed:
             with report.timing("index"):
                 self.store.refresh_indexes()
@@ -122,17 +215,19 @@ class Ingestor:
         report.gone = len(gone)
         report.orphaned = sum(1 for paths in remaining.values() if not paths)
 
-    def _ingest_batch(self, paths: Sequence[str], report: IngestReport, progress: IngestProgress) -> None:
+    def _ingest_batch(
+        self, planned: _Planned, ahead: _ReadAhead, report: IngestReport, progress: IngestProgress
+    ) -> None:
         """One batch: each file counts in `progress` once it is decided (skipped, unchanged or
         read), so a bar moves file by file; the batch is committed at the end."""
-        with report.timing("scan"):
-            known = self.store.file_states(paths)
-            to_read = self._to_read(paths, known, report)
-        if len(paths) > len(to_read):
-            progress.advance(len(paths) - len(to_read), report)
+        report.stages["scan"] = round(report.stages.get("scan", 0.0) + planned.seconds, 4)
+        report.failed += planned.skipped
+        report.unchanged += planned.unchanged
+        if planned.skipped or planned.unchanged:
+            progress.advance(len(planned.skipped) + planned.unchanged, report)
         extracted: list[ExtractedFile] = []
-        with report.timing("read"):
-            for path, outcome in self.reader.read(to_read):
+        with report.timing("read"):  # what this thread waits for the reading workers
+            for path, outcome in ahead.outcomes():
                 if isinstance(outcome, Unreadable):
                     report.failed.append(Skipped(path, outcome.reason))
                 else:
@@ -143,29 +238,33 @@ class Ingestor:
             existing = self.store.rows(list({item.id for item in extracted}), columns=["id", "paths"])
             batch = _Batch()
             for item in extracted:
-                self._place(item, known.get(str(item.path)), existing, batch, report)
+                self._place(item, planned.known.get(str(item.path)), existing, batch, report)
         self._commit(batch, report)
 
-    def _to_read(self, paths: Sequence[str], known: dict[str, FileState], report: IngestReport) -> list[str]:
-        """The files of a batch that are new or changed since the files table saw them."""
-        to_read: list[str] = []
+    def _plan(self, paths: Sequence[str]) -> _Planned:
+        """The files of a batch that are new or changed since the files table saw them (run in
+        the read-ahead thread: it touches no report)."""
+        started = time.perf_counter()
+        known = self.store.file_states(paths)
+        planned = _Planned(known=known)
         for path in paths:
             if self.within is not None and not is_within(path, self.within):
-                report.failed.append(
+                planned.skipped.append(
                     Skipped(path, "links outside the folders this server may read; not read")
                 )
                 continue
             try:
                 stat = os.stat(path)
             except OSError as exc:
-                report.failed.append(Skipped(path, f"cannot read file: {exc.strerror or exc}"))
+                planned.skipped.append(Skipped(path, f"cannot read file: {exc.strerror or exc}"))
                 continue
             state = known.get(path)
             if state and state.size == stat.st_size and state.mtime_ns == stat.st_mtime_ns:
-                report.unchanged += 1
+                planned.unchanged += 1
                 continue
-            to_read.append(path)
-        return to_read
+            planned.to_read.append(path)
+        planned.seconds = time.perf_counter() - started
+        return planned
 
     def _place(
         self,

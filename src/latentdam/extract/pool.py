@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -141,7 +141,7 @@ class ReaderPool:
         self.workers = workers
         self.timeout = timeout
 
-    def read(self, paths: Sequence[str]) -> Iterator[tuple[str, ExtractedFile | Unreadable]]:
+    def read(self, paths: Sequence[str]) -> Generator[tuple[str, ExtractedFile | Unreadable]]:
         """Each path with what reading it gave, in the order given."""
         if self.workers == 0:
             for path in paths:
