@@ -12,6 +12,7 @@ as people iterate, 32×32 PNGs with A1111 parameters; the growth method is docum
 
     .venv/bin/python bench/scale.py --size 10000 [--workdir /tmp/latentdam-bench]
     .venv/bin/python bench/scale.py --size 100000 --reuse   # the library grown by an earlier run
+    PYTHONPATH=OTHER/src .venv/bin/python bench/scale.py --size 10000 --queries-only  # A/B
 
 The grown library is kept under WORKDIR/grown-N (with --reuse it is not ingested again).
 """
@@ -90,6 +91,9 @@ def main() -> int:
     parser = bench_parser(__doc__)
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--reuse", action="store_true", help="keep the grown library if it is there")
+    parser.add_argument(
+        "--queries-only", action="store_true", help="only the query timings, on the library there (A/B runs)"
+    )
     args = parser.parse_args()
     root = args.workdir / f"grown-{args.size}"
     images, library = root / "images", root / "library"
@@ -97,6 +101,13 @@ def main() -> int:
     workers = default_workers()
     print(f"{args.size} files in {images}; {workers} reading workers", flush=True)
 
+    if not args.queries_only:
+        _ingest_parts(args, images, library, workers)
+    _query_parts(args, images, library)
+    return 0
+
+
+def _ingest_parts(args: Any, images: Path, library: Path, workers: int) -> None:
     if not (args.reuse and library.exists()):
         shutil.rmtree(library, ignore_errors=True)
         lib = Library.create(settings=Settings(library=library))
@@ -138,6 +149,8 @@ def main() -> int:
         flush=True,
     )
 
+
+def _query_parts(args: Any, images: Path, library: Path) -> None:
     lib = Library.open(settings=Settings(library=library))
     store = lib.store
     space = next(s for s in store.active if signal_of(s) is Signal.SEMANTIC)
@@ -197,10 +210,7 @@ def main() -> int:
         print(f"{name:<36}{mine[0]:>8.1f}{mine[1]:>8.1f}{raw[0]:>11.1f}{mine[0] / raw[0]:>7.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     disk = sum(p.stat().st_size for p in library.rglob("*") if p.is_file()) / 2**20
-    print(
-        f"peak RSS of this process {peak:.0f} MiB; library on disk {disk:.0f} MiB ({store.fragments()} data files)"
-    )
-    return 0
+    print(f"peak RSS of this process {peak:.0f} MiB; library on disk {disk:.0f} MiB")
 
 
 if __name__ == "__main__":

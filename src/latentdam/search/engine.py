@@ -408,8 +408,13 @@ class SearchEngine:
             space, _ = semantic
             vector = self._query_vector(space, plan.embedded)
             assert vector is not None
-            stored = self.store.vectors(space, ids)
-            cosines = np.array([float(stored[i] @ vector) if i in stored else 0.0 for i in ids])
+            # the semantic ranking holds the exact cosines of its own candidates (the same
+            # query vector, re-ranked exactly past the ANN index): fetch only the others'
+            known = dict(rankings.get(Signal.SEMANTIC, []))
+            stored = self.store.vectors(space, [i for i in ids if i not in known])
+            cosines = np.array(
+                [known[i] if i in known else float(stored[i] @ vector) if i in stored else 0.0 for i in ids]
+            )
             bm25 = dict(rankings.get(Signal.EXPANSION, []))
             rows = evidence(cosines, np.array([bm25.get(i, 0.0) for i in ids]), plan.term_similarity)
             return dict(zip(ids, (float(p) for p in model.probability(rows)), strict=True))

@@ -46,6 +46,7 @@ from latentdam.store.term_counts import TermCounts, count_documents
 
 # Scalar indexes that make the common filters fast; each kind suits its column's shape.
 SCALAR_INDEXES: dict[str, Any] = {
+    "id": BTree(),  # every search fetches its candidates' vectors and its page's rows by id
     "tool": Bitmap(),  # a handful of distinct values
     "sampler": Bitmap(),
     "seed": BTree(),
@@ -399,12 +400,16 @@ class LibraryStore:
 
     def vectors(self, space: Space, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors of some assets in a space (assets without one are left out)."""
-        rows = self.rows(ids, columns=["id", space.column])
-        return {
-            i: np.asarray(row[space.column], dtype=np.float32)
-            for i, row in rows.items()
-            if row.get(space.column) is not None
-        }
+        if not ids:
+            return {}
+        where = f"{in_list('id', ids)} AND {space.column} IS NOT NULL"
+        table = self.assets.search().where(where).select(["id", space.column]).limit(len(ids)).to_arrow()
+        if table.num_rows == 0:
+            return {}
+        # as arrow to numpy in one piece: a row at a time as Python floats costs ~10x more
+        flat = table[space.column].combine_chunks().flatten().to_numpy()
+        matrix = flat.reshape(table.num_rows, space.dim).astype(np.float32, copy=False)
+        return dict(zip(table["id"].to_pylist(), matrix, strict=True))
 
     def all_vectors(self, space: Space) -> tuple[list[str], np.ndarray]:
         """Every asset id with a vector in the space, and the (n, dim) matrix."""
