@@ -180,7 +180,8 @@ class Library:
         self._map_store = MapStore(store)
         self._snapshot: Snapshot | None = None  # the manifest as last read (see _current)
         self._lock = threading.Lock()
-        self._writer = writer_lock(store.uri)  # one writer per library, across processes
+        # one writer per library, across processes (and hosts, for an object-store library)
+        self._writer = writer_lock(store.uri, settings.storage_options)
         self._engine = SearchEngine(
             store,
             embedders,

@@ -105,18 +105,3 @@ def test_a_repair_interrupted_after_its_delete_finishes_next_time(
     assert store.repair_duplicates() == (0, 0)
     assert store.ids() == kept["id"].to_pylist()
     assert f"_repair_{store.assets.name}" not in store._db.list_tables().tables
-
-
-def test_an_object_store_library_has_one_writer_per_process_until_its_lease_exists() -> None:
-    from latentdam.store.lock import ProcessWriterLock, writer_lock
-
-    first, second = writer_lock("s3://bucket/team-lib"), writer_lock("s3://bucket/team-lib")
-    assert isinstance(first, ProcessWriterLock)
-    with first.hold("ingest"), first.hold("refit"):
-        holder = second.holder()
-        assert holder is not None and holder.operation == "ingest"
-        with pytest.raises(LibraryBusy, match="ingest by PID"), second.hold("reembed"):
-            pass
-    assert second.holder() is None
-    with second.hold("reembed"):  # free again
-        pass

@@ -7,25 +7,33 @@ Readers never take it: LanceDB commits are atomic and searches read committed ve
 On a local library the lock is an advisory `flock` on a file in the library directory, so
 the kernel releases it the moment its holder dies, SIGKILL included: a lock left by a killed
 process is taken over by the next writer, which logs whose it was. The file also holds who
-has the lock, for the message. An object-store library needs a lease kept in the bucket
-instead (a conditional put with an expiry); `writer_lock` is where that backend plugs in.
+has the lock, for the message.
+
+On an object-store library (s3://bucket/prefix) the lock is a lease: an object beside the
+tables, created only if absent (a conditional put), naming its holder and when the lease
+ends, renewed by its holder every LEASE_SECONDS / 3 (a put conditional on the version it
+last wrote). A writer on any host that finds a live lease gets LibraryBusy; one that finds an
+expired lease (its holder died or lost the network) takes it over by a put conditional on
+the version it read, so two takers cannot both win.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
 import os
 import socket
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, Protocol
 
 from latentdam.errors import LibraryBusy, StoreError
 from latentdam.store.store import is_local, local_path
@@ -59,11 +67,12 @@ class WriterLock(Protocol):
         """Who holds the lock now, if anyone."""
 
 
-def writer_lock(uri: str) -> WriterLock:
-    """The writer lock for a library location."""
+def writer_lock(uri: str, storage_options: Mapping[str, str] | None = None) -> WriterLock:
+    """The writer lock for a library location: a file lock on this machine's disk, a lease
+    in the bucket for an object store (`storage_options`: as the store's tables get them)."""
     if is_local(uri):
         return FileWriterLock(local_path(uri))
-    return ProcessWriterLock(uri)
+    return LeaseWriterLock(uri, storage_options or {})
 
 
 class _ReentrantLock(ABC):
@@ -170,27 +179,110 @@ class FileWriterLock(_ReentrantLock):
             return None
 
 
-class ProcessWriterLock(_ReentrantLock):
-    """Until object stores get their lease: one writer per process for an object-store library
-    (threads of one server are kept apart; other processes are not)."""
+# A lease lasts this long unless renewed; its holder renews it every third of it.
+LEASE_SECONDS = 60.0
+# storage options that configure the HTTP client rather than the store (object_store's split)
+_CLIENT_OPTIONS = {"allow_http", "allow_invalid_certificates", "timeout", "connect_timeout", "proxy_url"}
 
-    _held: ClassVar[dict[str, LockHolder]] = {}
-    _registry: ClassVar[threading.Lock] = threading.Lock()
 
-    def _acquire(self, me: LockHolder) -> None:
-        with self._registry:
-            held = self._held.get(self.location)
-            if held is not None:
-                raise LibraryBusy(held, self.location)
-            self._held[self.location] = me
+@dataclass(frozen=True, slots=True)
+class _Lease:
+    holder: LockHolder
+    expires: float  # UNIX time
+    e_tag: str | None  # the version read or written, for a conditional put
 
-    def _release(self) -> None:
-        with self._registry:
-            self._held.pop(self.location, None)
 
-    def _current(self) -> LockHolder | None:
-        with self._registry:
-            return self._held.get(self.location)
+class LeaseWriterLock(_ReentrantLock):
+    """The writer lock of an object-store library: a lease object in the bucket (see above),
+    through obstore, the Python binding of the object_store crate LanceDB writes with (so the
+    same storage options and AWS_* variables configure both)."""
+
+    def __init__(self, uri: str, storage_options: Mapping[str, str]) -> None:
+        super().__init__(uri)
+        from obstore.store import from_url
+
+        client = {k: v for k, v in storage_options.items() if k in _CLIENT_OPTIONS}
+        config = {k: v for k, v in storage_options.items() if k not in _CLIENT_OPTIONS}
+        self._store = from_url(uri.rstrip("/"), config=config or None, client_options=client or None)  # type: ignore[arg-type]
+        self._lease: _Lease | None = None
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
 
     def holder(self) -> LockHolder | None:
-        return self._current()
+        lease = self._read()
+        return lease.holder if lease is not None and lease.expires > time.time() else None
+
+    def _body(self, me: LockHolder) -> bytes:
+        return json.dumps({**asdict(me), "expires": time.time() + LEASE_SECONDS}).encode()
+
+    def _acquire(self, me: LockHolder) -> None:
+        import obstore
+
+        try:
+            written = obstore.put(self._store, LOCK_FILE, self._body(me), mode="create")
+        except obstore.exceptions.AlreadyExistsError:
+            found = self._read()
+            if found is not None and found.expires > time.time():
+                raise LibraryBusy(found.holder, self.location) from None
+            try:  # expired: take it over, unless another writer just did
+                mode: Any = {"e_tag": found.e_tag} if found is not None else "create"
+                written = obstore.put(self._store, LOCK_FILE, self._body(me), mode=mode)
+            except (obstore.exceptions.PreconditionError, obstore.exceptions.AlreadyExistsError):
+                raise LibraryBusy(self.holder() or me, self.location) from None
+            if found is not None:
+                log.warning("took over the writer lease left by %s (it expired)", found.holder.describe())
+        except Exception as exc:
+            raise StoreError(f"cannot take the writer lease {self.location}/{LOCK_FILE}: {exc}") from exc
+        self._lease = _Lease(me, time.time() + LEASE_SECONDS, written["e_tag"])
+        self._stop.clear()
+        self._renewer = threading.Thread(target=self._renew, daemon=True, name="latentdam-lease")
+        self._renewer.start()
+
+    def _renew(self) -> None:
+        import obstore
+
+        while not self._stop.wait(LEASE_SECONDS / 3):
+            lease = self._lease
+            if lease is None:
+                return
+            try:
+                mode: Any = {"e_tag": lease.e_tag}
+                written = obstore.put(self._store, LOCK_FILE, self._body(lease.holder), mode=mode)
+            except obstore.exceptions.PreconditionError:
+                log.error("the writer lease of %s was taken by another writer", self.location)
+                return
+            except Exception as exc:  # the network: try again at the next renewal
+                log.warning("could not renew the writer lease of %s: %s", self.location, exc)
+                continue
+            self._lease = _Lease(lease.holder, time.time() + LEASE_SECONDS, written["e_tag"])
+
+    def _release(self) -> None:
+        import obstore
+
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=10)
+        lease, self._lease = self._lease, None
+        found = self._read()
+        # still ours (no one took over an expired lease meanwhile): give it back
+        if lease is not None and found is not None and found.e_tag == lease.e_tag:
+            with contextlib.suppress(Exception):
+                obstore.delete(self._store, LOCK_FILE)
+
+    def _current(self) -> LockHolder | None:
+        return self.holder()
+
+    def _read(self) -> _Lease | None:
+        import obstore
+
+        try:
+            result = obstore.get(self._store, LOCK_FILE)
+        except FileNotFoundError:
+            return None
+        e_tag = result.meta["e_tag"]
+        try:
+            data = json.loads(bytes(result.bytes()))
+            expires = float(data.pop("expires"))
+            return _Lease(LockHolder(**data), expires, e_tag)
+        except (ValueError, TypeError, KeyError, AttributeError):  # not a lease: as good as expired
+            return _Lease(LockHolder("unknown", 0, "unknown", datetime.now().isoformat()), 0.0, e_tag)

@@ -1,0 +1,104 @@
+"""A library in a bucket, on a real S3 server (SeaweedFS, tests/s3_support.py): the CLI
+ingests, searches and optimizes it through `LATENTDAM_LIBRARY=s3://...` and
+`LATENTDAM_STORAGE_OPTIONS`; a second process reads what the first wrote; and the writer
+lease in the bucket keeps one writer across processes (hosts alike), renewed while held and
+taken over once its holder is gone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cli_support import run_cli
+from conftest import MakeA1111
+from latentdam import Library, Settings
+from latentdam.errors import LibraryBusy
+from latentdam.store import lock as lock_module
+from s3_support import S3Server, s3_server
+
+pytestmark = pytest.mark.xdist_group("s3")
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with s3_server(tmp_path_factory.mktemp("seaweedfs")) as running:
+        yield running
+
+
+def _settings(server: S3Server, prefix: str) -> Settings:
+    return Settings(library=server.uri(prefix), storage_options=server.storage_options, batch_size=8)
+
+
+def test_a_library_in_a_bucket_through_the_cli(server: S3Server) -> None:
+    uri = server.uri(f"team/{uuid.uuid4().hex[:8]}")
+    env = {"LATENTDAM_LIBRARY": uri, "LATENTDAM_STORAGE_OPTIONS": json.dumps(server.storage_options)}
+    ingested = json.loads(run_cli("ingest", SAMPLES, "--json", env=env, check=False).stdout)
+    assert ingested["added"] >= 20 and ingested["library"] == uri
+    found = json.loads(run_cli("search", "a red fox", "--json", env=env).stdout)
+    assert found["results"] and "fox" in found["results"][0]["asset"]["record"]["prompt"].lower()
+
+    # another process (a second server, another host) reads what this one wrote
+    reader = run_cli("stats", "--json", env=env, own_process=True)
+    assert json.loads(reader.stdout)["assets"] == ingested["added"]
+    optimized = json.loads(run_cli("optimize", "--json", env=env).stdout)
+    assert optimized["assets"] == ingested["added"] and optimized["fragments_after"] >= 1
+    with Library.open(settings=Settings(library=uri, storage_options=server.storage_options)) as lib:
+        asset = lib.get(found["results"][0]["asset"]["id"])
+        assert asset.thumbnail and asset.thumbnail[:4] == b"RIFF"  # thumbnails live in the bucket too
+
+
+_HOLDER = """
+import sys, time
+from latentdam.store import lock
+lock.LEASE_SECONDS = {lease}
+held = lock.writer_lock({uri!r}, {options!r})
+with held.hold("ingest"):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_the_writer_lease_keeps_one_writer_across_processes(
+    server: S3Server, make_a1111: MakeA1111, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = _settings(server, f"lease/{uuid.uuid4().hex[:8]}")
+    folder = make_a1111("lighthouse.png", "a lighthouse in a storm").parent
+    lease = 2.0
+    lib = Library.create(settings=settings)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _HOLDER.format(lease=lease, uri=settings.library, options=server.storage_options),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(LibraryBusy, match=f"ingest by PID {holder.pid}"):
+            lib.ingest([folder])
+        time.sleep(2 * lease)  # past the lease: only its renewal keeps it
+        with pytest.raises(LibraryBusy, match=f"ingest by PID {holder.pid}"):
+            lib.ingest([folder])
+    finally:
+        holder.send_signal(signal.SIGKILL)  # gone without a word: the lease is left behind
+        holder.wait(timeout=10)
+    assert lib._writer.holder() is not None  # still there until it expires
+    time.sleep(lease + 0.5)
+    with caplog.at_level("WARNING", logger=lock_module.__name__):
+        assert lib.ingest([folder]).added == 1
+    assert f"took over the writer lease left by ingest by PID {holder.pid}" in caplog.text
+    assert lib._writer.holder() is None  # given back when the ingest ended
+    lib.close()
