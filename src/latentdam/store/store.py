@@ -136,6 +136,13 @@ def in_list(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(quote(v) for v in values)})"
 
 
+def _matrix(column: pa.ChunkedArray, dim: int) -> np.ndarray:
+    """A column of fixed-size vectors (no nulls) as an (n, dim) float32 matrix, in one piece:
+    a row at a time as Python floats costs ~10x more."""
+    flat = column.combine_chunks().flatten().to_numpy()
+    return flat.reshape(len(column), dim).astype(np.float32, copy=False)
+
+
 def is_local(uri: str) -> bool:
     """Whether a library location is a directory on this machine (not an object-store URI)."""
     return "://" not in uri or uri.startswith("file://")
@@ -406,10 +413,7 @@ class LibraryStore:
         table = self.assets.search().where(where).select(["id", space.column]).limit(len(ids)).to_arrow()
         if table.num_rows == 0:
             return {}
-        # as arrow to numpy in one piece: a row at a time as Python floats costs ~10x more
-        flat = table[space.column].combine_chunks().flatten().to_numpy()
-        matrix = flat.reshape(table.num_rows, space.dim).astype(np.float32, copy=False)
-        return dict(zip(table["id"].to_pylist(), matrix, strict=True))
+        return dict(zip(table["id"].to_pylist(), _matrix(table[space.column], space.dim), strict=True))
 
     def all_vectors(self, space: Space) -> tuple[list[str], np.ndarray]:
         """Every asset id with a vector in the space, and the (n, dim) matrix."""
@@ -423,8 +427,7 @@ class LibraryStore:
         ids = table["id"].to_pylist()
         if not ids:
             return [], np.zeros((0, space.dim), dtype=np.float32)
-        flat = table[space.column].combine_chunks().flatten().to_numpy()
-        return ids, flat.reshape(len(ids), space.dim).astype(np.float32, copy=False)
+        return ids, _matrix(table[space.column], space.dim)
 
     # -- vocabulary (query expansion) --------------------------------------------------
 
@@ -444,9 +447,7 @@ class LibraryStore:
         table = handle.to_arrow()
         if table.num_rows == 0:
             return {}
-        flat = table["vector"].combine_chunks().flatten().to_numpy()
-        vectors = flat.reshape(table.num_rows, space.dim).astype(np.float32, copy=False)
-        return dict(zip(table["term"].to_pylist(), vectors, strict=True))
+        return dict(zip(table["term"].to_pylist(), _matrix(table["vector"], space.dim), strict=True))
 
     def term_names(self, space: Space) -> set[str] | None:
         """The terms of a space's saved vocabulary (None: never saved), without their vectors."""
