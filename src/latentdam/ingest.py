@@ -220,7 +220,7 @@ class Ingestor:
     ) -> None:
         """One batch: each file counts in `progress` once it is decided (skipped, unchanged or
         read), so a bar moves file by file; the batch is committed at the end."""
-        report.stages["scan"] = round(report.stages.get("scan", 0.0) + planned.seconds, 4)
+        report.add_time("scan", planned.seconds)  # planned in the read-ahead thread
         report.failed += planned.skipped
         report.unchanged += planned.unchanged
         if planned.skipped or planned.unchanged:

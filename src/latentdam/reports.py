@@ -75,7 +75,11 @@ class IngestReport(JsonRecord):
         try:
             yield
         finally:
-            self.stages[stage] = round(self.stages.get(stage, 0.0) + time.perf_counter() - started, 4)
+            self.add_time(stage, time.perf_counter() - started)
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        """Count seconds spent elsewhere (another thread) towards one of `stages`."""
+        self.stages[stage] = round(self.stages.get(stage, 0.0) + seconds, 4)
 
     @property
     def changed(self) -> int:
