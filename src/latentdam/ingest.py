@@ -16,17 +16,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from latentdam.embed.pool import EmbedderPool
-from latentdam.embed.vectors import embed_assets
+from latentdam.embed.space import Space
+from latentdam.embed.vectors import Vector, embed_assets
 from latentdam.extract.file import ExtractedFile, is_within, scan
 from latentdam.extract.pool import ReaderPool, ReadOptions, Unreadable, default_workers
 from latentdam.reports import IngestProgress, IngestReport, Skipped
 from latentdam.store.asset import to_row
 from latentdam.store.store import FileState, LibraryStore
 
-__all__ = ["IngestProgress", "IngestReport", "Ingestor", "Skipped"]
+__all__ = ["IngestEngine", "IngestProgress", "IngestReport", "Ingestor", "LocalEngine", "Skipped"]
 
 
 @dataclass(slots=True)
@@ -42,7 +43,7 @@ class _Batch:
 
 
 @dataclass(slots=True)
-class _Planned:
+class PlannedBatch:
     """One batch's files as planning left them: what to read, and what needs no reading."""
 
     known: dict[str, FileState]  # the files table's record of each path, where it has one
@@ -52,11 +53,34 @@ class _Planned:
     seconds: float = 0.0
 
 
-_Read = tuple[str, ExtractedFile | Unreadable]
+Read = tuple[str, ExtractedFile | Unreadable]
+Plan = Callable[[Sequence[str]], PlannedBatch]
 _END = None  # after a batch's last file
 
 
-class _ReadAhead:
+class Stages(Protocol):
+    """The plan and read stages (and an engine's embedding, where it has its own) as the
+    committing thread consumes them: iterating gives each batch's plan in order; `outcomes()`
+    then gives that batch's files as they are read; `committed()` says the batch is written."""
+
+    def __enter__(self) -> Stages: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def __iter__(self) -> Iterator[PlannedBatch]: ...
+    def outcomes(self) -> Iterator[Read]: ...
+    def committed(self) -> None: ...
+
+
+class IngestEngine(Protocol):
+    """Where an ingest reads (and may embed) its files; the commits are always this process's."""
+
+    name: str
+
+    def stages(
+        self, plan: Plan, reader: ReaderPool, spaces: Sequence[Space], batches: list[list[str]]
+    ) -> Stages: ...
+
+
+class ReadAhead:
     """The plan and read stages in a thread of their own, one batch ahead of the commits: the
     reading workers decode batch k+1 while the ingesting thread embeds and writes batch k, so
     the slower of the two sets the pace instead of their sum. Iterating gives each batch's
@@ -65,18 +89,16 @@ class _ReadAhead:
 
     AHEAD = 2  # the batch being committed and the one being read
 
-    def __init__(
-        self, plan: Callable[[Sequence[str]], _Planned], reader: ReaderPool, batches: list[list[str]]
-    ) -> None:
+    def __init__(self, plan: Plan, reader: ReaderPool, batches: list[list[str]]) -> None:
         self._plan, self._reader = plan, reader
         self._batches = batches
-        self._plans: queue.Queue[_Planned | BaseException | None] = queue.Queue()
-        self._reads: queue.Queue[_Read | BaseException | None] = queue.Queue()
+        self._plans: queue.Queue[PlannedBatch | BaseException | None] = queue.Queue()
+        self._reads: queue.Queue[Read | BaseException | None] = queue.Queue()
         self._slots = threading.Semaphore(self.AHEAD)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="latentdam-read-ahead")
 
-    def __enter__(self) -> _ReadAhead:
+    def __enter__(self) -> ReadAhead:
         self._thread.start()
         return self
 
@@ -110,7 +132,7 @@ class _ReadAhead:
         finally:
             self._plans.put(None)
 
-    def __iter__(self) -> Iterator[_Planned]:
+    def __iter__(self) -> Iterator[PlannedBatch]:
         for _ in self._batches:
             planned = self._plans.get()
             if planned is None:
@@ -119,7 +141,7 @@ class _ReadAhead:
                 raise planned
             yield planned
 
-    def outcomes(self) -> Iterator[_Read]:
+    def outcomes(self) -> Iterator[Read]:
         """The current batch's files with what reading each gave, in order."""
         while (read := self._reads.get()) is not _END:
             if isinstance(read, BaseException):
@@ -128,6 +150,17 @@ class _ReadAhead:
 
     def committed(self) -> None:
         self._slots.release()
+
+
+class LocalEngine:
+    """This process: its reading workers one batch ahead of the commits, embedding at commit."""
+
+    name = "local"
+
+    def stages(
+        self, plan: Plan, reader: ReaderPool, spaces: Sequence[Space], batches: list[list[str]]
+    ) -> Stages:
+        return ReadAhead(plan, reader, batches)
 
 
 def _is_text(path: str) -> bool:
@@ -153,8 +186,10 @@ class Ingestor:
         within: Sequence[Path] | None = None,
         read_workers: int | None = None,
         file_timeout: float = 60.0,
+        engine: IngestEngine | None = None,
     ) -> None:
         self.store = store
+        self.engine = engine or LocalEngine()
         self.embedders = embedders
         self.batch_size = batch_size
         self.exists = exists
@@ -181,7 +216,7 @@ class Ingestor:
             self._forget_gone(inputs, set(files), report)
         progress.start(len(files))
         batches = [files[start : start + self.batch_size] for start in range(0, len(files), self.batch_size)]
-        with _ReadAhead(self._plan, self.reader, batches) as ahead:
+        with self.engine.stages(self._plan, self.reader, self.store.spaces, batches) as ahead:
             for event in ahead:
                 if progress.cancelled:  # checked as each batch starts, as before the read-ahead
                     report.cancelled = True
@@ -216,7 +251,7 @@ class Ingestor:
         report.orphaned = sum(1 for paths in remaining.values() if not paths)
 
     def _ingest_batch(
-        self, planned: _Planned, ahead: _ReadAhead, report: IngestReport, progress: IngestProgress
+        self, planned: PlannedBatch, ahead: Stages, report: IngestReport, progress: IngestProgress
     ) -> None:
         """One batch: each file counts in `progress` once it is decided (skipped, unchanged or
         read), so a bar moves file by file; the batch is committed at the end."""
@@ -241,12 +276,12 @@ class Ingestor:
                 self._place(item, planned.known.get(str(item.path)), existing, batch, report)
         self._commit(batch, report)
 
-    def _plan(self, paths: Sequence[str]) -> _Planned:
+    def _plan(self, paths: Sequence[str]) -> PlannedBatch:
         """The files of a batch that are new or changed since the files table saw them (run in
         the read-ahead thread: it touches no report)."""
         started = time.perf_counter()
         known = self.store.file_states(paths)
-        planned = _Planned(known=known)
+        planned = PlannedBatch(known=known)
         for path in paths:
             if self.within is not None and not is_within(path, self.within):
                 planned.skipped.append(
@@ -313,6 +348,13 @@ class Ingestor:
             else:  # new content at a known path
                 report.updated += 1
 
+    def _vectors(self, space: Space, items: list[ExtractedFile], texts: list[str]) -> list[Vector]:
+        """A space's vectors of a batch's new assets: those an engine embedded already (its
+        embedders saw the same batch, in the same order), else embedded here."""
+        if items and all(space.column in item.vectors for item in items):
+            return [item.vectors[space.column] for item in items]
+        return embed_assets(self.embedders.get(space), texts, [item.pixels for item in items])
+
     def _commit(self, batch: _Batch, report: IngestReport) -> None:
         now = datetime.now(UTC)
         items, rows = [], []
@@ -335,8 +377,7 @@ class Ingestor:
         with report.timing("embed"):
             # every space present gets the new assets, the active ones and any being backfilled
             for space in self.store.spaces:
-                column = embed_assets(self.embedders.get(space), texts, [item.pixels for item in items])
-                for row, vector in zip(rows, column, strict=True):
+                for row, vector in zip(rows, self._vectors(space, items, texts), strict=True):
                     row[space.column] = vector
         with report.timing("commit"):
             self.store.upsert_assets(rows)

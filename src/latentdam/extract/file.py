@@ -42,6 +42,8 @@ class ExtractedFile:
     thumbnail: bytes
     warnings: list[str] = field(default_factory=list)
     pixels: Image.Image | None = field(default=None, repr=False)  # RGB, <= EMBED_SIDE; for embedders
+    # vectors an ingest engine computed already (by vector column): the commit embeds the rest
+    vectors: dict[str, list[float] | None] = field(default_factory=dict, repr=False)
 
 
 def scan(paths: Iterable[Path]) -> Iterator[Path]:
