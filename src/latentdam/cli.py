@@ -140,6 +140,11 @@ JsonOption = Annotated[
 ]
 
 
+class Engine(StrEnum):
+    LOCAL = "local"
+    RAY = "ray"
+
+
 class Provenance(StrEnum):
     """--provenance: the state of a file's Content Credentials (extract/provenance.py)."""
 
@@ -304,6 +309,25 @@ def ingest(
             help="Processes reading files" + _default("one per core, at most 8; 0: none"), show_default=False
         ),
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            case_sensitive=False,
+            help="Where files are read and embedded: local (this machine's reading processes)"
+            " or ray (Ray Data tasks and embedding actors on a Ray cluster; a local one on this"
+            " machine's cores unless --ray names one). Commits are always this process's.",
+        ),
+    ] = Engine.LOCAL,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="The Ray cluster to ingest on, as `ray.init` takes it (auto, ray://HOST:10001);"
+            " implies --engine ray. Its nodes need latentdam installed and the files at the same paths.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add PNG, JPEG and WebP files to the library, reading their generation metadata.
@@ -324,8 +348,13 @@ def ingest(
         file_timeout=file_timeout,
         read_workers=read_workers,
     )
+    runner = None
+    if engine is Engine.RAY or ray_address is not None:
+        from latentdam.distributed import RayEngine
+
+        runner = RayEngine(address=ray_address)
     with _running(as_json, "ingesting", "files", "run the same command again to finish") as progress:
-        report = lib.ingest(paths, progress=progress)
+        report = lib.ingest(paths, progress=progress, engine=runner)
     if as_json:
         _print_json(report.to_dict())
     elif report.seen == 0 and not report.gone:

@@ -5,6 +5,7 @@ core        a client of a running server (`latentdam search --server`, latentdam
 [text]      the default text model and any sentence-transformers model
 [clip]      CLIP / SigLIP joint image-text spaces
 [server]    `latentdam serve` (and [cli])
+[distributed]  ingest on a Ray cluster (`--engine ray`: Ray Data; and [cli])
 """
 
 from __future__ import annotations

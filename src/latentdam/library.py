@@ -35,7 +35,7 @@ from latentdam.extract.file import extract_bytes, extract_file, read_image, read
 from latentdam.extract.pool import stop_idle_workers
 from latentdam.extract.record import GenerationRecord
 from latentdam.extract.text import TEXT_RECIPE
-from latentdam.ingest import Ingestor, IngestProgress, IngestReport
+from latentdam.ingest import IngestEngine, Ingestor, IngestProgress, IngestReport
 from latentdam.migrate import Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
 from latentdam.reports import (
@@ -303,9 +303,11 @@ class Library:
         progress: IngestProgress | None = None,
         *,
         within: Sequence[Path] | None = None,
+        engine: IngestEngine | None = None,
     ) -> IngestReport:
         """Add or refresh every PNG/JPEG/WebP under the given files and folders. `within`:
-        skip (and report) files that are, links resolved, outside these folders."""
+        skip (and report) files that are, links resolved, outside these folders. `engine`:
+        where files are read and embedded (this process by default; `RayEngine`: a cluster)."""
         ingestor = Ingestor(
             self.store,
             self.embedders,
@@ -316,6 +318,7 @@ class Library:
             within=within,
             read_workers=self.settings.read_workers,
             file_timeout=self.settings.file_timeout,
+            engine=engine,
         )
         with self._writer.hold("ingest"):
             report = ingestor.run([Path(p) for p in paths], progress)

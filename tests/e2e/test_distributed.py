@@ -1,0 +1,74 @@
+"""`latentdam ingest --engine ray` on a local Ray cluster (this machine's cores, no dashboard)
+gives the library a local ingest gives: the same records byte for byte, vectors included
+(only the time of ingest differs), the same files and vocabulary counts, and the same report,
+bad files and copies included."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import lancedb
+import pyarrow as pa
+import pytest
+
+from cli_support import run_cli
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+TABLES = {"assets": "id", "files": "path", "term_counts": "term"}
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLES, folder)
+    first = next(iter(sorted((folder / "a1111").glob("*.png"))))
+    shutil.copy(first, folder / "a1111" / "copy of the first.png")  # the same bytes twice
+    (folder / "broken.png").write_bytes(first.read_bytes()[:300])  # a truncated render
+    return folder
+
+
+def _tables(library: Path) -> dict[str, pa.Table]:
+    db = lancedb.connect(library)
+    tables = {}
+    for name, key in TABLES.items():
+        table = db.open_table(name).to_arrow().sort_by(key)
+        tables[name] = table.drop_columns([c for c in ("ingested_at",) if c in table.column_names])
+    return tables
+
+
+def _counts(report: dict[str, object]) -> dict[str, object]:
+    failed = report["failed"]
+    assert isinstance(failed, list)
+    return {
+        **{k: report[k] for k in ("added", "updated", "copies", "unchanged")},
+        "failed": sorted(Path(item["path"]).name for item in failed),
+    }
+
+
+def test_a_ray_ingest_gives_the_library_a_local_ingest_gives(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    local, ray = tmp_path / "local", tmp_path / "ray"
+    common = ("ingest", folder, "--batch-size", "8", "--json")
+    by_local = json.loads(run_cli(*common, "--library", local, env={}, check=False).stdout)
+    by_ray = json.loads(
+        run_cli(*common, "--library", ray, "--engine", "ray", env={}, check=False, own_process=True).stdout
+    )
+
+    assert _counts(by_ray) == _counts(by_local)
+    assert by_ray["added"] >= 30 and by_ray["copies"] == 1
+    assert _counts(by_ray)["failed"] == ["broken.png"]
+    expected, got = _tables(local), _tables(ray)
+    for name in TABLES:
+        assert got[name].schema == expected[name].schema, name
+        for column in expected[name].column_names:
+            assert got[name][column].equals(expected[name][column]), f"{name}.{column} differs"
+
+    # the Ray engine's library is an ordinary one: searched, and ingested again locally
+    found = json.loads(run_cli("search", "a red fox", "--library", ray, "--json", env={}).stdout)
+    assert "fox" in found["results"][0]["asset"]["record"]["prompt"].lower()
+    again = json.loads(run_cli(*common, "--library", ray, env={}, check=False).stdout)
+    assert (
+        again["added"] == 0 and again["unchanged"] == by_ray["added"] + by_ray["copies"]
+    )  # the broken one is retried
