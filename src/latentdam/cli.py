@@ -145,6 +145,36 @@ class Engine(StrEnum):
     RAY = "ray"
 
 
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        case_sensitive=False,
+        help="Where the work runs: local (this machine's processes) or ray (Ray Data tasks and"
+        " embedding actors on a Ray cluster; a local one on this machine's cores unless --ray"
+        " names one). Writes to the library are always this process's.",
+    ),
+]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        metavar="ADDRESS",
+        help="The Ray cluster to run on, as `ray.init` takes it (auto, ray://HOST:10001); implies"
+        " --engine ray. Its nodes need latentdam installed and the files at the same paths.",
+        show_default=False,
+    ),
+]
+
+
+def _engine(engine: Engine, ray_address: str | None) -> Any:
+    """The Ray engine when asked for (by --engine ray or --ray), else None: this process."""
+    if engine is Engine.LOCAL and ray_address is None:
+        return None
+    from latentdam.distributed import RayEngine
+
+    return RayEngine(address=ray_address)
+
+
 class Provenance(StrEnum):
     """--provenance: the state of a file's Content Credentials (extract/provenance.py)."""
 
@@ -309,25 +339,8 @@ def ingest(
             help="Processes reading files" + _default("one per core, at most 8; 0: none"), show_default=False
         ),
     ] = None,
-    engine: Annotated[
-        Engine,
-        typer.Option(
-            case_sensitive=False,
-            help="Where files are read and embedded: local (this machine's reading processes)"
-            " or ray (Ray Data tasks and embedding actors on a Ray cluster; a local one on this"
-            " machine's cores unless --ray names one). Commits are always this process's.",
-        ),
-    ] = Engine.LOCAL,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            "--ray",
-            metavar="ADDRESS",
-            help="The Ray cluster to ingest on, as `ray.init` takes it (auto, ray://HOST:10001);"
-            " implies --engine ray. Its nodes need latentdam installed and the files at the same paths.",
-            show_default=False,
-        ),
-    ] = None,
+    engine: EngineOption = Engine.LOCAL,
+    ray_address: RayOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add PNG, JPEG and WebP files to the library, reading their generation metadata.
@@ -348,13 +361,8 @@ def ingest(
         file_timeout=file_timeout,
         read_workers=read_workers,
     )
-    runner = None
-    if engine is Engine.RAY or ray_address is not None:
-        from latentdam.distributed import RayEngine
-
-        runner = RayEngine(address=ray_address)
     with _running(as_json, "ingesting", "files", "run the same command again to finish") as progress:
-        report = lib.ingest(paths, progress=progress, engine=runner)
+        report = lib.ingest(paths, progress=progress, engine=_engine(engine, ray_address))
     if as_json:
         _print_json(report.to_dict())
     elif report.seen == 0 and not report.gone:
@@ -695,6 +703,8 @@ def reembed(
         int | None,
         typer.Option(help="Assets per embedding batch" + _setting("batch_size"), show_default=False),
     ] = None,
+    engine: EngineOption = Engine.LOCAL,
+    ray_address: RayOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Embed the whole library into a new model's space, then switch searches to it.
@@ -707,7 +717,7 @@ def reembed(
     lib = _open(library, batch_size=batch_size)
     resumes = "run the same command again to resume; searches keep the current space until it is done"
     with _running(as_json, "embedding", "assets", resumes) as progress:
-        report = lib.reembed(model, progress=progress)
+        report = lib.reembed(model, progress=progress, engine=_engine(engine, ray_address))
     if as_json:
         _print_json(report.to_dict())
         return

@@ -21,9 +21,13 @@ import logging
 import pickle
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
+from latentdam.embed import load_embedder
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Space
 from latentdam.embed.vectors import embed_assets
@@ -32,6 +36,8 @@ from latentdam.extract.pool import ReaderPool, ReadOptions
 from latentdam.extract.text import embedding_text
 from latentdam.extras import needs
 from latentdam.ingest import Plan, PlannedBatch, Read, Stages
+from latentdam.migrate import COLUMNS, Backfilled, embed_rows
+from latentdam.store.store import LibraryStore
 
 __all__ = ["RayEngine", "embed_batch"]
 
@@ -96,6 +102,62 @@ class _Embed:
         return {"batch": list(rows["batch"]), "outcomes": embedded}
 
 
+def _device(ray: Any) -> str | None:
+    return "cuda" if ray.cluster_resources().get("GPU", 0) else None
+
+
+def _actors(ray: Any, engine: RayEngine, work: int) -> dict[str, Any]:
+    """The embedding actors' pool and resources: one per GPU, else one per four CPUs (or
+    `engine.embedders`), never more than there is work for."""
+    resources = ray.cluster_resources()
+    gpus = int(resources.get("GPU", 0))
+    size = engine.embedders or max(1, gpus or int(resources.get("CPU", 1)) // CPUS_PER_EMBEDDER)
+    return {
+        "compute": ray.data.ActorPoolStrategy(size=max(1, min(size, work))),
+        "num_cpus": 0 if gpus else 1,
+        "num_gpus": 1 if gpus else 0,
+    }
+
+
+@contextmanager
+def _connected(engine: RayEngine) -> Iterator[Any]:
+    """Ray, connected to the engine's cluster (or to a local one started here, and shut down
+    at the end); Ray Data set to keep order and stay quiet."""
+    ray = _ray()
+    started = False
+    if not ray.is_initialized():
+        quiet = {"log_to_driver": False, "configure_logging": True, "logging_level": logging.ERROR}
+        with warnings.catch_warnings():
+            # Ray starts its processes by fork+exec; LanceDB warns of any fork, needlessly here
+            warnings.filterwarnings("ignore", "lancedb fork support", RuntimeWarning)
+            if engine.address is None:
+                ray.init(num_cpus=engine.cpus, include_dashboard=False, **quiet)
+            else:
+                ray.init(address=engine.address, **quiet)
+        started = True
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True  # batches come back in commit order
+    context.enable_progress_bars = False  # the command's own bar counts the work
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # its info lines are not for users
+    try:
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()
+
+
+class _Backfill:
+    """An actor embedding stored assets into one space (a migration's backfill)."""
+
+    def __init__(self, space: dict[str, Any], device: str | None, max_pixels: int) -> None:
+        self.embedder = load_embedder(Space.from_dict(space), device)
+        self.max_pixels = max_pixels
+
+    def __call__(self, rows: pa.Table) -> dict[str, Any]:
+        batch = embed_rows(self.embedder, rows.to_pylist(), self.max_pixels)
+        return {"backfilled": [pickle.dumps(batch)]}
+
+
 @dataclass(slots=True)
 class RayEngine:
     """Read and embed on a Ray cluster: `address` as `ray.init` takes it ("auto": the cluster
@@ -113,6 +175,38 @@ class RayEngine:
     ) -> Stages:
         return _RayStages(self, plan, reader, list(spaces), batches)
 
+    def backfill(
+        self, store: LibraryStore, space: Space, *, batch_size: int, max_pixels: int
+    ) -> Iterator[Backfilled]:
+        """A migration's backfill: lance-ray reads the assets still without a vector in
+        `space` from the table's fragments in parallel; actors embed them batch by batch."""
+        with _connected(self) as ray:
+            missing = store.count(f"{space.column} IS NULL")
+            if not missing:
+                return
+            with needs("distributed", "the Ray engine (--engine ray)"):
+                import lance_ray
+            dataset = lance_ray.read_lance(
+                store.assets.to_lance().uri,
+                columns=COLUMNS,
+                filter=f"{space.column} IS NULL",
+                storage_options=store.storage_options or None,
+            ).map_batches(
+                _Backfill,
+                fn_constructor_args=(space.to_dict(), _device(ray), max_pixels),
+                batch_size=batch_size,
+                batch_format="pyarrow",
+                **_actors(ray, self, -(-missing // batch_size)),
+            )
+            rows = dataset.iter_rows()
+            try:
+                for row in rows:
+                    yield pickle.loads(row["backfilled"])
+            finally:
+                close = getattr(rows, "close", None)
+                if close is not None:
+                    close()
+
 
 class _RayStages:
     def __init__(
@@ -125,34 +219,19 @@ class _RayStages:
     ) -> None:
         self.engine, self.plan, self.reader, self.spaces = engine, plan, reader, spaces
         self.batches = batches
-        self.started = False  # whether this ingest started Ray (and so shuts it down)
+        self.cluster = _connected(engine)
         self.current: PlannedBatch | None = None
         self.rows: Iterator[dict[str, Any]] = iter(())
 
     def __enter__(self) -> _RayStages:
-        ray = _ray()
-        if not ray.is_initialized():
-            quiet = {"log_to_driver": False, "configure_logging": True, "logging_level": logging.ERROR}
-            with warnings.catch_warnings():
-                # Ray starts its processes by fork+exec; LanceDB warns of any fork, needlessly here
-                warnings.filterwarnings("ignore", "lancedb fork support", RuntimeWarning)
-                if self.engine.address is None:
-                    ray.init(num_cpus=self.engine.cpus, include_dashboard=False, **quiet)
-                else:
-                    ray.init(address=self.engine.address, **quiet)
-            self.started = True
-        context = ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True  # batches come back in commit order
-        context.enable_progress_bars = False  # the ingest's own bar counts the files
-        logging.getLogger("ray.data").setLevel(logging.ERROR)  # its info lines are not for users
+        self.cluster.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         close = getattr(self.rows, "close", None)
         if close is not None:
             close()  # stops the dataset's execution if the ingest stopped early
-        if self.started:
-            _ray().shutdown()
+        self.cluster.__exit__(None, None, None)
 
     def __iter__(self) -> Iterator[PlannedBatch]:
         planned = [self.plan(paths) for paths in self.batches]  # cheap: stat and one lookup
@@ -166,9 +245,6 @@ class _RayStages:
         work = [{"batch": i, "paths": p.to_read} for i, p in enumerate(planned) if p.to_read]
         if not work:
             return iter(())
-        resources = ray.cluster_resources()
-        gpus = int(resources.get("GPU", 0))
-        actors = self.engine.embedders or max(1, gpus or int(resources.get("CPU", 1)) // CPUS_PER_EMBEDDER)
         options = self.reader.options
         dataset = (
             ray.data.from_items(work, override_num_blocks=len(work))  # a batch per block
@@ -177,11 +253,9 @@ class _RayStages:
             .map(_Read(options, self.reader.timeout), num_cpus=1, memory=READ_MEMORY)
             .map_batches(
                 _Embed,
-                fn_constructor_args=([s.to_dict() for s in self.spaces], "cuda" if gpus else None),
+                fn_constructor_args=([s.to_dict() for s in self.spaces], _device(ray)),
                 batch_size=1,
-                compute=ray.data.ActorPoolStrategy(size=min(actors, len(work))),
-                num_cpus=0 if gpus else 1,
-                num_gpus=1 if gpus else 0,
+                **_actors(ray, self.engine, len(work)),
             )
         )
         return iter(dataset.iter_rows())

@@ -201,7 +201,7 @@ class Ingestor:
     def run(self, inputs: Iterable[Path], progress: IngestProgress | None = None) -> IngestReport:
         progress = progress or IngestProgress()
         started = time.perf_counter()
-        report = IngestReport()
+        report = IngestReport(engine=self.engine.name)
         inputs = list(inputs)
         files = []
         with report.timing("scan"):

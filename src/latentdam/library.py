@@ -36,7 +36,7 @@ from latentdam.extract.pool import stop_idle_workers
 from latentdam.extract.record import GenerationRecord
 from latentdam.extract.text import TEXT_RECIPE
 from latentdam.ingest import IngestEngine, Ingestor, IngestProgress, IngestReport
-from latentdam.migrate import Reembedder, ReembedReport
+from latentdam.migrate import BackfillEngine, Reembedder, ReembedReport
 from latentdam.refresh import RefreshReport, TextRefresher, mark_current, stored_recipe
 from latentdam.reports import (
     ExportFormat,
@@ -849,10 +849,16 @@ class Library:
         return [SpaceInfo(s, s in active, self.store.coverage(s), total) for s in self.store.spaces]
 
     def reembed(
-        self, model: str, progress: IngestProgress | None = None, *, activate: bool = True
+        self,
+        model: str,
+        progress: IngestProgress | None = None,
+        *,
+        activate: bool = True,
+        engine: BackfillEngine | None = None,
     ) -> ReembedReport:
         """Add the space for `model`, backfill every asset into it (resumable), then make it
-        the active space of its kind. Searches answer from the old space until the switch."""
+        the active space of its kind. Searches answer from the old space until the switch.
+        `engine`: where the backfill embeds (this process by default; `RayEngine`: a cluster)."""
         embedder = resolve_embedder(model, self.settings.device)
         # another model whose name reads the same (another organisation's, another folder's)
         # gets a space of its own rather than colliding with the one there
@@ -860,7 +866,11 @@ class Library:
         self.embedders.add(embedder)  # a text model is loaded already: don't load it twice
         space = embedder.space
         reembedder = Reembedder(
-            self.store, self.embedders, batch_size=self.settings.batch_size, max_pixels=self.max_pixels
+            self.store,
+            self.embedders,
+            batch_size=self.settings.batch_size,
+            max_pixels=self.max_pixels,
+            engine=engine,
         )
         with self._writer.hold("reembed"):
             already = space in self.store.active

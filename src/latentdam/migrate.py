@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PIL import Image
 
+from latentdam.embed.base import Embedder
 from latentdam.embed.pool import EmbedderPool
 from latentdam.embed.space import Modality, Space
-from latentdam.embed.vectors import embed_assets
+from latentdam.embed.vectors import Vector, embed_assets
 from latentdam.errors import ExtractError
 from latentdam.extract.file import read_pixels
 from latentdam.ingest import IngestProgress, Skipped
@@ -37,48 +39,106 @@ class ReembedReport(JsonRecord):
     already_active: bool = False  # the space answered searches before this run (it only filled gaps)
     cancelled: bool = False  # stopped before the backfill ended: `reembed` again resumes it
     seconds: float = 0.0
+    engine: str = "local"  # where the assets were embedded: local, ray
+
+
+COLUMNS = ["id", "paths", "embed_text"]  # what a backfill reads of each asset
+
+
+@dataclass(slots=True)
+class Backfilled:
+    """One batch of a backfill: the assets' rows, their vectors in the space (None where it
+    cannot embed the asset), and why those were skipped."""
+
+    rows: list[dict[str, Any]]
+    vectors: list[Vector]
+    skipped: list[Skipped]
+
+
+class BackfillEngine(Protocol):
+    """Where a backfill embeds; the writes are always this process's."""
+
+    name: str
+
+    def backfill(
+        self, store: LibraryStore, space: Space, *, batch_size: int, max_pixels: int
+    ) -> Iterator[Backfilled]: ...
+
+
+def embed_rows(embedder: Embedder, rows: list[dict[str, Any]], max_pixels: int) -> Backfilled:
+    """Embed stored assets into the embedder's space: their text, or the pixels of the first
+    of their files still on disk."""
+    space = embedder.space
+    skipped: list[Skipped] = []
+    texts = [row["embed_text"] or "" for row in rows]
+    images = [_pixels(row, max_pixels, skipped) if space.embeds(Modality.IMAGE) else None for row in rows]
+    vectors = embed_assets(embedder, texts, images)
+    if not space.embeds(Modality.IMAGE):  # an image space said why already
+        skipped += [
+            Skipped((row["paths"] or [row["id"]])[0], "its file carries no prompt or other text to embed")
+            for row, vector in zip(rows, vectors, strict=True)
+            if vector is None
+        ]
+    return Backfilled(rows, vectors, skipped)
+
+
+def _pixels(row: dict[str, Any], max_pixels: int, skipped: list[Skipped]) -> Image.Image | None:
+    """The asset's pixels, from the first of its paths still on disk."""
+    paths = [p for p in row["paths"] or [] if os.path.exists(p)]
+    if not paths:
+        skipped.append(Skipped((row["paths"] or ["?"])[0], "file is gone; cannot embed its pixels"))
+        return None
+    try:
+        return read_pixels(Path(paths[0]), max_pixels=max_pixels)
+    except ExtractError as exc:
+        skipped.append(Skipped(paths[0], str(exc)))
+        return None
 
 
 class Reembedder:
     def __init__(
-        self, store: LibraryStore, embedders: EmbedderPool, *, batch_size: int, max_pixels: int
+        self,
+        store: LibraryStore,
+        embedders: EmbedderPool,
+        *,
+        batch_size: int,
+        max_pixels: int,
+        engine: BackfillEngine | None = None,
     ) -> None:
         self.store = store
         self.embedders = embedders
         self.batch_size = batch_size
         self.max_pixels = max_pixels
+        self.engine = engine
 
     def run(
         self, space: Space, progress: IngestProgress | None = None, *, activate: bool = True
     ) -> ReembedReport:
         progress = progress or IngestProgress()
         started = time.perf_counter()
-        report = ReembedReport(space=space.name)
+        report = ReembedReport(space=space.name, engine="local" if self.engine is None else self.engine.name)
         self.store.ensure_space(space)
-        embedder = self.embedders.get(space)
-        skipped_ids: list[str] = []
         progress.start(self.store.count(f"{space.column} IS NULL"))
-        while not progress.cancelled:
-            rows = self.store.missing_vectors(
-                space, ["id", "paths", "embed_text"], self.batch_size, excluding=skipped_ids
+        batches = (
+            self._backfill(space)
+            if self.engine is None
+            else self.engine.backfill(
+                self.store, space, batch_size=self.batch_size, max_pixels=self.max_pixels
             )
-            if not rows:
-                break
-            texts = [row["embed_text"] or "" for row in rows]
-            images = [self._pixels(row, report) if space.embeds(Modality.IMAGE) else None for row in rows]
-            vectors = embed_assets(embedder, texts, images)
-            written = {row["id"]: v for row, v in zip(rows, vectors, strict=True) if v is not None}
-            for row, vector in zip(rows, vectors, strict=True):
-                if vector is None:
-                    skipped_ids.append(row["id"])
-                    if not space.embeds(Modality.IMAGE):  # an image space said why already
-                        path = (row["paths"] or [row["id"]])[0]
-                        report.skipped.append(
-                            Skipped(path, "its file carries no prompt or other text to embed")
-                        )
-            self.store.set_vectors(space, written)
-            report.embedded += len(written)
-            progress.advance(len(rows), report)
+        )
+        try:
+            while not progress.cancelled and (batch := next(batches, None)) is not None:
+                written = {
+                    row["id"]: v for row, v in zip(batch.rows, batch.vectors, strict=True) if v is not None
+                }
+                self.store.set_vectors(space, written)
+                report.embedded += len(written)
+                report.skipped += batch.skipped
+                progress.advance(len(batch.rows), report)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()  # a cancelled engine stops its work
         report.cancelled = progress.cancelled
         if activate and not report.cancelled:  # half a backfill never answers searches
             report.replaced = self._activate(space)
@@ -87,19 +147,14 @@ class Reembedder:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _pixels(self, row: dict[str, Any], report: ReembedReport) -> Image.Image | None:
-        """The asset's pixels, from the first of its paths still on disk."""
-        paths = [p for p in row["paths"] or [] if os.path.exists(p)]
-        if not paths:
-            report.skipped.append(
-                Skipped((row["paths"] or ["?"])[0], "file is gone; cannot embed its pixels")
-            )
-            return None
-        try:
-            return read_pixels(Path(paths[0]), max_pixels=self.max_pixels)
-        except ExtractError as exc:
-            report.skipped.append(Skipped(paths[0], str(exc)))
-            return None
+    def _backfill(self, space: Space) -> Iterator[Backfilled]:
+        """In this process: batch after batch of the assets still without a vector."""
+        embedder = self.embedders.get(space)
+        skipped_ids: list[str] = []
+        while rows := self.store.missing_vectors(space, COLUMNS, self.batch_size, excluding=skipped_ids):
+            batch = embed_rows(embedder, rows, self.max_pixels)
+            skipped_ids += [row["id"] for row, v in zip(rows, batch.vectors, strict=True) if v is None]
+            yield batch
 
     def _activate(self, space: Space) -> str | None:
         """The new space replaces the active space of the same kind (text, joint or visual)."""

@@ -64,9 +64,11 @@ class IngestReport(JsonRecord):
     seconds: float = 0.0
     # where the seconds went: scan (listing, stat), read (decode, hash, thumbnail, metadata:
     # waiting on the reading workers), embed, commit (the writes), index (indexes after the
-    # writes), derived (vocabulary, calibrations, relevance models)
+    # writes), derived (vocabulary, calibrations, relevance models); with the Ray engine,
+    # read includes the embedding, which its actors do before the files come back
     stages: dict[str, float] = field(default_factory=dict)
     library: str = ""  # the library ingested into
+    engine: str = "local"  # where the files were read and embedded: local, ray
 
     @contextmanager
     def timing(self, stage: str) -> Iterator[None]:

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import lancedb
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -56,6 +57,7 @@ def test_a_ray_ingest_gives_the_library_a_local_ingest_gives(tmp_path: Path) -> 
         run_cli(*common, "--library", ray, "--engine", "ray", env={}, check=False, own_process=True).stdout
     )
 
+    assert (by_local["engine"], by_ray["engine"]) == ("local", "ray")
     assert _counts(by_ray) == _counts(by_local)
     assert by_ray["added"] >= 30 and by_ray["copies"] == 1
     assert _counts(by_ray)["failed"] == ["broken.png"]
@@ -72,3 +74,29 @@ def test_a_ray_ingest_gives_the_library_a_local_ingest_gives(tmp_path: Path) -> 
     assert (
         again["added"] == 0 and again["unchanged"] == by_ray["added"] + by_ray["copies"]
     )  # the broken one is retried
+
+
+def test_a_ray_backfill_migrates_as_a_local_one(tmp_path: Path, tiny_clip_dirs: tuple[Path, Path]) -> None:
+    """`reembed --engine ray`: lance-ray reads the assets still without a vector, actors embed
+    their pixels (from the files) into a joint space; the same vectors as a local backfill
+    (to float rounding: the batches may group differently) and the same switch."""
+    model = tiny_clip_dirs[0]
+    local, ray = tmp_path / "local", tmp_path / "ray"
+    run_cli("ingest", SAMPLES / "a1111", SAMPLES / "comfyui", "--library", local, "--json", env={})
+    shutil.copytree(local, ray)
+    common = ("reembed", "--model", model, "--batch-size", "4", "--json")
+    by_local = json.loads(run_cli(*common, "--library", local, env={}).stdout)
+    by_ray = json.loads(run_cli(*common, "--library", ray, "--ray", "local", env={}, own_process=True).stdout)
+
+    assert (by_local["engine"], by_ray["engine"]) == ("local", "ray")
+    assert by_ray["embedded"] == by_local["embedded"] >= 15 and by_ray["activated"]
+    assert by_ray["skipped"] == by_local["skipped"]
+    column = f"vec_{by_local['space']}"
+    expected, got = (_tables(lib)["assets"] for lib in (local, ray))
+    assert got["id"].equals(expected["id"])
+    for mine, theirs in zip(got[column].to_pylist(), expected[column].to_pylist(), strict=True):
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            assert np.allclose(mine, theirs, atol=1e-5)
+    spaces = json.loads(run_cli("spaces", "--library", ray, "--json", env={}).stdout)
+    assert by_local["space"] in {s["name"] for s in spaces["spaces"] if s["active"]}

@@ -172,8 +172,9 @@ def _connect(uri: str, storage_options: Mapping[str, str] | None, read_consisten
 
 
 class LibraryStore:
-    def __init__(self, uri: str, db: Any) -> None:
+    def __init__(self, uri: str, db: Any, storage_options: Mapping[str, str] | None = None) -> None:
         self.uri = uri
+        self.storage_options = dict(storage_options or {})  # for engines that open the tables themselves
         self._db = db
         self._manifest_table = self._open_or_create(MANIFEST_TABLE, MANIFEST_SCHEMA)
         self._manifest = ManifestReader(self._manifest_table)
@@ -208,7 +209,7 @@ class LibraryStore:
             local_path(uri).mkdir(parents=True, exist_ok=True)
         if not create and not cls.exists(uri, storage_options):
             raise LibraryNotFound(uri)
-        return cls(uri, _connect(uri, storage_options, read_consistency))
+        return cls(uri, _connect(uri, storage_options, read_consistency), storage_options)
 
     @staticmethod
     def exists(uri: str | Path, storage_options: Mapping[str, str] | None = None) -> bool:
