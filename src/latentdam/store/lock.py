@@ -14,7 +14,9 @@ tables, created only if absent (a conditional put), naming its holder and when t
 ends, renewed by its holder every LEASE_SECONDS / 3 (a put conditional on the version it
 last wrote). A writer on any host that finds a live lease gets LibraryBusy; one that finds an
 expired lease (its holder died or lost the network) takes it over by a put conditional on
-the version it read, so two takers cannot both win.
+the version it read, so two takers cannot both win. A library at `s3+ddb://bucket/prefix?
+ddbTableName=T` has its lease in the bucket alike; Lance then records each table commit in
+DynamoDB table T, the commit path for S3 stores without conditional puts.
 """
 
 from __future__ import annotations
@@ -183,6 +185,15 @@ class FileWriterLock(_ReentrantLock):
 LEASE_SECONDS = 60.0
 # storage options that configure the HTTP client rather than the store (object_store's split)
 _CLIENT_OPTIONS = {"allow_http", "allow_invalid_certificates", "timeout", "connect_timeout", "proxy_url"}
+# storage options only Lance reads (its DynamoDB commit path), not object_store
+_LANCE_OPTIONS = {"dynamodb_endpoint"}
+
+
+def bucket_url(uri: str) -> str:
+    """The plain object-store URL of a library location: `s3+ddb://b/p?ddbTableName=T` (Lance's
+    S3 with commits recorded in DynamoDB) is the bucket `s3://b/p` to any other client."""
+    scheme, _, rest = uri.partition("://")
+    return f"{scheme.removesuffix('+ddb')}://{rest.partition('?')[0]}".rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +212,10 @@ class LeaseWriterLock(_ReentrantLock):
         super().__init__(uri)
         from obstore.store import from_url
 
-        client = {k: v for k, v in storage_options.items() if k in _CLIENT_OPTIONS}
-        config = {k: v for k, v in storage_options.items() if k not in _CLIENT_OPTIONS}
-        self._store = from_url(uri.rstrip("/"), config=config or None, client_options=client or None)  # type: ignore[arg-type]
+        options = {k: v for k, v in storage_options.items() if k not in _LANCE_OPTIONS}
+        client = {k: v for k, v in options.items() if k in _CLIENT_OPTIONS}
+        config = {k: v for k, v in options.items() if k not in _CLIENT_OPTIONS}
+        self._store = from_url(bucket_url(uri), config=config or None, client_options=client or None)  # type: ignore[arg-type]
         self._lease: _Lease | None = None
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
