@@ -1157,7 +1157,12 @@ def prune(
 
 
 @app.command()
-def optimize(library: LibraryOption = None, as_json: JsonOption = False) -> None:
+def optimize(
+    library: LibraryOption = None,
+    engine: EngineOption = Engine.LOCAL,
+    ray_address: RayOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Bring a library's indexes and models up to date: worth running after many small ingests.
 
     Builds the indexes that are due (the approximate-nearest-neighbour index once a space
@@ -1166,7 +1171,7 @@ def optimize(library: LibraryOption = None, as_json: JsonOption = False) -> None
     An ingest does the index part itself when it leaves a large backlog; a one-file ingest
     leaves its asset to be searched exactly until the next large one or this.
     """
-    report = _open(library).optimize()
+    report = _open(library).optimize(engine=_engine(engine, ray_address))
     if as_json:
         _print_json(report.to_dict())
         return

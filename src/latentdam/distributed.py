@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import pickle
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,6 +174,15 @@ class RayEngine:
         self, plan: Plan, reader: ReaderPool, spaces: Sequence[Space], batches: list[list[str]]
     ) -> Stages:
         return _RayStages(self, plan, reader, list(spaces), batches)
+
+    def compact(self, uri: str, storage_options: Mapping[str, str]) -> None:
+        """Compact a Lance dataset's data files with lance-ray: the compaction plan's tasks
+        run on the cluster's workers, and one commit replaces the files."""
+        with _connected(self) as ray:
+            with needs("distributed", "the Ray engine (--engine ray)"):
+                import lance_ray
+            workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+            lance_ray.compact_files(uri, storage_options=dict(storage_options) or None, num_workers=workers)
 
     def backfill(
         self, store: LibraryStore, space: Space, *, batch_size: int, max_pixels: int

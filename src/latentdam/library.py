@@ -77,6 +77,7 @@ from latentdam.store.maps import MapStore
 from latentdam.store.store import NO_TEXT, TERMS_KEY, LibraryStore, quote
 
 if TYPE_CHECKING:
+    from latentdam.distributed import RayEngine
     from latentdam.search.explore import ExploreMap
 
 PathLike = str | Path
@@ -755,20 +756,22 @@ class Library:
         report.seconds = time.perf_counter() - started
         return report
 
-    def optimize(self) -> OptimizeReport:
+    def optimize(self, engine: RayEngine | None = None) -> OptimizeReport:
         """Bring everything derived from the library up to date at once: build the indexes
         that are due (the ANN index of a large space), fold new rows into them, compact the
         data files, recount the vocabulary's words, and refit every calibration and relevance
         model from the stored data. Ingest does the index part itself after a large write;
-        this is for after many small ones, or on a schedule."""
+        this is for after many small ones, or on a schedule. `engine`: compact the assets'
+        data files on a Ray cluster's workers."""
         started = time.perf_counter()
         with self._writer.hold("optimize"):
             report = OptimizeReport(
                 assets=self.store.count(),
                 backlog_before=self.store.backlog(),
                 fragments_before=self.store.fragments(),
+                engine="local" if engine is None else engine.name,
             )
-            self.store.optimize()
+            self.store.optimize(None if engine is None else engine.compact)
             self.store.recount_terms()
             report.refitted = self._refresh_derived(refit=True)
             report.fragments_after = self.store.fragments()

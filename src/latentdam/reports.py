@@ -155,6 +155,7 @@ class OptimizeReport(JsonRecord):
     refitted: list[str] = field(default_factory=list)  # calibrations and relevance models fitted afresh
     cancelled: bool = False  # one step: never cancelled midway
     seconds: float = 0.0
+    engine: str = "local"  # where the data files were compacted: local, ray
 
 
 class ExportFormat(StrEnum):

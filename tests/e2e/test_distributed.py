@@ -100,3 +100,18 @@ def test_a_ray_backfill_migrates_as_a_local_one(tmp_path: Path, tiny_clip_dirs: 
             assert np.allclose(mine, theirs, atol=1e-5)
     spaces = json.loads(run_cli("spaces", "--library", ray, "--json", env={}).stdout)
     assert by_local["space"] in {s["name"] for s in spaces["spaces"] if s["active"]}
+
+
+def test_optimize_on_ray_compacts_the_data_files_and_keeps_every_record(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    run_cli("ingest", SAMPLES / "a1111", "--library", library, "--batch-size", "2", env={})
+    before = _tables(library)
+    report = json.loads(
+        run_cli("optimize", "--library", library, "--engine", "ray", "--json", env={}, own_process=True).stdout
+    )
+
+    assert report["engine"] == "ray"
+    assert report["fragments_before"] >= 4 and report["fragments_after"] == 1
+    after = _tables(library)
+    for name in TABLES:
+        assert after[name].equals(before[name]), name

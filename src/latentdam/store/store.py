@@ -8,7 +8,7 @@ import contextlib
 import copy
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -141,6 +141,10 @@ def _matrix(column: pa.ChunkedArray, dim: int) -> np.ndarray:
     a row at a time as Python floats costs ~10x more."""
     flat = column.combine_chunks().flatten().to_numpy()
     return flat.reshape(len(column), dim).astype(np.float32, copy=False)
+
+
+# Compacts the data files of the table at a dataset URI (opened with these storage options).
+Compactor = Callable[[str, Mapping[str, str]], None]
 
 
 def is_local(uri: str) -> bool:
@@ -695,10 +699,13 @@ class LibraryStore:
         vectors = {s: self.coverage(s) for s in self.active if s.column not in indexed}
         return {s: n for s, n in vectors.items() if n >= ANN_MIN_VECTORS}
 
-    def optimize(self) -> None:
+    def optimize(self, compact: Compactor | None = None) -> None:
         """Make every index that is due (the ANN index once a space is large), fold new rows
         into the existing ones, compact data files (LanceDB's default: versions older than a
-        week are pruned)."""
+        week are pruned). `compact`: compacts the assets table's data files first, elsewhere
+        (a cluster's workers); LanceDB's own pass then finds them compacted."""
+        if compact is not None:
+            compact(self.assets.to_lance().uri, self.storage_options)
         self._ensure_indexes()
         for space in self._ann_due():
             self.assets.create_index(space.column, config=IvfHnswSq(distance_type="cosine"), replace=True)
