@@ -107,7 +107,9 @@ def test_optimize_on_ray_compacts_the_data_files_and_keeps_every_record(tmp_path
     run_cli("ingest", SAMPLES / "a1111", "--library", library, "--batch-size", "2", env={})
     before = _tables(library)
     report = json.loads(
-        run_cli("optimize", "--library", library, "--engine", "ray", "--json", env={}, own_process=True).stdout
+        run_cli(
+            "optimize", "--library", library, "--engine", "ray", "--json", env={}, own_process=True
+        ).stdout
     )
 
     assert report["engine"] == "ray"
