@@ -20,6 +20,7 @@ ALIASES = {
     "all-minilm-l6-v2": "text_minilm_l6",
     "sentence-transformers/all-minilm-l6-v2": "text_minilm_l6",
     "visual": "visual_descriptor_v1",
+    "hash": "test_hash_text",
 }
 
 
@@ -61,6 +62,10 @@ def load_embedder(space: Space, device: str | None = None) -> Embedder:
         from latentdam.embed.visual import VisualDescriptorEmbedder
 
         return VisualDescriptorEmbedder(space)
+    if space.backend is Backend.HASH:
+        from latentdam.embed.testing import HashEmbedder
+
+        return HashEmbedder(space)
     if space.backend is Backend.TRANSFORMERS_CLIP:
         from latentdam.embed.clip import ClipEmbedder
 

@@ -26,6 +26,7 @@ class Backend(StrEnum):
     SENTENCE_TRANSFORMERS = "sentence-transformers"  # text only
     TRANSFORMERS_CLIP = "transformers-clip"  # joint image-text: CLIPModel / SiglipModel
     VISUAL_DESCRIPTOR = "visual-descriptor"  # image only, no weights
+    HASH = "hash"  # text only, no weights: the deterministic test embedder (embed/testing.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +100,21 @@ VISUAL_DESCRIPTOR = Space(
     modalities=frozenset({Modality.IMAGE}),
 )
 
+# The weight-free text space of tests that are not about a model (embed/testing.py): words
+# hashed into buckets, the same vector for the same text in any process and any batch.
+HASH_TEXT = Space(
+    name="test_hash_text",
+    backend=Backend.HASH,
+    model_id="latentdam/hash-text",
+    revision="1",
+    dim=64,
+    modalities=frozenset({Modality.TEXT}),
+)
+
 # Spaces that need no argument to exist: one registry, for `get_space` and `reembed --model`.
 # Model-backed joint spaces (CLIP, SigLIP) are made from a model id or directory by
 # `latentdam.embed.space_for_model`.
-BUILTIN_SPACES: dict[str, Space] = {s.name: s for s in (TEXT_MINILM_L6, VISUAL_DESCRIPTOR)}
+BUILTIN_SPACES: dict[str, Space] = {s.name: s for s in (TEXT_MINILM_L6, VISUAL_DESCRIPTOR, HASH_TEXT)}
 
 
 def get_space(name: str, known: dict[str, Space] | None = None) -> Space:
