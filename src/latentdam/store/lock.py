@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from latentdam.errors import LibraryBusy, StoreError
+from latentdam.store.bucket import object_store
 from latentdam.store.store import is_local, local_path
 
 log = logging.getLogger(__name__)
@@ -183,17 +184,6 @@ class FileWriterLock(_ReentrantLock):
 
 # A lease lasts this long unless renewed; its holder renews it every third of it.
 LEASE_SECONDS = 60.0
-# storage options that configure the HTTP client rather than the store (object_store's split)
-_CLIENT_OPTIONS = {"allow_http", "allow_invalid_certificates", "timeout", "connect_timeout", "proxy_url"}
-# storage options only Lance reads (its DynamoDB commit path), not object_store
-_LANCE_OPTIONS = {"dynamodb_endpoint"}
-
-
-def bucket_url(uri: str) -> str:
-    """The plain object-store URL of a library location: `s3+ddb://b/p?ddbTableName=T` (Lance's
-    S3 with commits recorded in DynamoDB) is the bucket `s3://b/p` to any other client."""
-    scheme, _, rest = uri.partition("://")
-    return f"{scheme.removesuffix('+ddb')}://{rest.partition('?')[0]}".rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,12 +200,7 @@ class LeaseWriterLock(_ReentrantLock):
 
     def __init__(self, uri: str, storage_options: Mapping[str, str]) -> None:
         super().__init__(uri)
-        from obstore.store import from_url
-
-        options = {k: v for k, v in storage_options.items() if k not in _LANCE_OPTIONS}
-        client = {k: v for k, v in options.items() if k in _CLIENT_OPTIONS}
-        config = {k: v for k, v in options.items() if k not in _CLIENT_OPTIONS}
-        self._store = from_url(bucket_url(uri), config=config or None, client_options=client or None)  # type: ignore[arg-type]
+        self._store = object_store(uri, storage_options)
         self._lease: _Lease | None = None
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
