@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Seconds one file may take to read before it is given up and reported (a crafted file
     # must not stall an ingest); an ordinary file takes well under a second.
     file_timeout: float = Field(default=60.0, gt=0)
+    # a library in a bucket keeps a copy of each original there (originals/, by content hash),
+    # so any host serving it can serve the files
+    copy_originals: bool = True
     # A PEM bundle of the signers whose Content Credentials (C2PA) count as valid, e.g. the
     # C2PA trust list; without one, signed files read `untrusted` (the signature still checks).
     c2pa_trust_anchors: Path | None = None

@@ -25,6 +25,7 @@ from latentdam.extract.file import ExtractedFile, is_within, scan
 from latentdam.extract.pool import ReaderPool, ReadOptions, Unreadable, default_workers
 from latentdam.reports import IngestProgress, IngestReport, Skipped
 from latentdam.store.asset import to_row
+from latentdam.store.originals import Originals
 from latentdam.store.store import FileState, LibraryStore
 
 __all__ = ["IngestEngine", "IngestProgress", "IngestReport", "Ingestor", "LocalEngine", "Skipped"]
@@ -187,9 +188,11 @@ class Ingestor:
         read_workers: int | None = None,
         file_timeout: float = 60.0,
         engine: IngestEngine | None = None,
+        originals: Originals | None = None,
     ) -> None:
         self.store = store
         self.engine = engine or LocalEngine()
+        self.originals = originals  # where new assets' files are copied (a bucket library's)
         self.embedders = embedders
         self.batch_size = batch_size
         self.exists = exists
@@ -348,6 +351,19 @@ class Ingestor:
             else:  # new content at a known path
                 report.updated += 1
 
+    def _copy_originals(self, items: list[ExtractedFile], report: IngestReport) -> None:
+        if self.originals is None:
+            return
+        for item in items:
+            if not self.originals.put(item.id, item.path):
+                report.warnings.append(
+                    Skipped(
+                        str(item.path),
+                        "the file changed since it was read; its original was not copied into"
+                        " the library's bucket (the next ingest reads it anew)",
+                    )
+                )
+
     def _vectors(self, space: Space, items: list[ExtractedFile], texts: list[str]) -> list[Vector]:
         """A space's vectors of a batch's new assets: those an engine embedded already (its
         embedders saw the same batch, in the same order), else embedded here."""
@@ -380,6 +396,7 @@ class Ingestor:
                 for row, vector in zip(rows, self._vectors(space, items, texts), strict=True):
                     row[space.column] = vector
         with report.timing("commit"):
+            self._copy_originals(items, report)  # first: a committed asset has its original
             self.store.upsert_assets(rows)
             self.store.update_paths({i: p for i, p in batch.moved.items() if i not in batch.deleted})
             self.store.delete_assets(sorted(batch.deleted))

@@ -320,6 +320,7 @@ class Library:
             read_workers=self.settings.read_workers,
             file_timeout=self.settings.file_timeout,
             engine=engine,
+            originals=self.store.originals if self.settings.copy_originals else None,
         )
         with self._writer.hold("ingest"):
             report = ingestor.run([Path(p) for p in paths], progress)

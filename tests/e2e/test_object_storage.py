@@ -6,8 +6,10 @@ taken over once its holder is gone."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -142,3 +144,32 @@ def test_a_library_on_s3_with_its_commits_in_dynamodb(server: S3Server) -> None:
         ]
         versions = sorted(int(c["version"]) for c in ddb.commits() if c["base_uri"] == f"{prefix}/race.lance")
         assert versions == list(range(1, 17))  # one commit each, in DynamoDB's order
+
+
+def test_the_originals_live_in_the_bucket_and_are_served_from_there(server: S3Server, tmp_path: Path) -> None:
+    """A bucket library keeps each original beside its tables, by content hash, so a host that
+    never saw the ingested folder serves the files (here: the folder is gone)."""
+    from fastapi.testclient import TestClient
+
+    from latentdam.api import create_app
+
+    folder = tmp_path / "renders"
+    shutil.copytree(SAMPLES / "a1111", folder)
+    settings = _settings(server, f"originals/{uuid.uuid4().hex[:8]}")
+    with Library.create(settings=settings) as lib:
+        lib.ingest([folder])
+        shutil.copy(next(folder.glob("*.png")), folder / "the same bytes again.png")
+        again = lib.ingest([folder])  # a copy: its object is there already
+        assert again.copies == 1 and not again.failed
+        originals = lib.store.originals
+        assert originals is not None
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        kept = {p: originals.get(hashlib.sha256(p.read_bytes()).hexdigest()) for p in files}
+        assert len(kept) >= 9 and all(kept[p] == p.read_bytes() for p in files)
+        found = lib.search("a knight in armour").results[0].asset
+
+    shutil.rmtree(folder)
+    with Library.open(settings=settings) as lib, TestClient(create_app(lib.settings, library=lib)) as client:
+        served = client.get(f"/v1/assets/{found.id}/file")
+    assert served.status_code == 200 and hashlib.sha256(served.content).hexdigest() == found.id
+    assert served.headers["content-type"] == f"image/{found.format.lower()}"

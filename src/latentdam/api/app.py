@@ -193,12 +193,17 @@ def create_app(
         response_class=FileResponse,
         responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
     )
-    def file(asset_id: AssetId, lib: LibraryDep) -> FileResponse:
-        """The original file, from where the library last saw it."""
+    def file(asset_id: AssetId, lib: LibraryDep) -> Response:
+        """The original file: from where the library last saw it, else (a library in a bucket)
+        the library's own copy."""
         asset = lib.get(asset_id)
+        media_type = _MEDIA.get(asset.format, "application/octet-stream")
         for location in asset.paths:  # recorded at ingest; never taken from the request
             if Path(location).is_file():
-                return FileResponse(location, media_type=_MEDIA.get(asset.format, "application/octet-stream"))
+                return FileResponse(location, media_type=media_type)
+        kept = lib.store.originals.get(asset.id) if lib.store.originals is not None else None
+        if kept is not None:
+            return Response(kept, media_type=media_type)
         raise ApiError(
             404,
             "file_gone",

@@ -31,6 +31,7 @@ from latentdam.errors import (
     UnknownSpace,
 )
 from latentdam.store.manifest import Manifest, ManifestReader
+from latentdam.store.originals import Originals
 from latentdam.store.schema import (
     ADDED_FIELDS,
     ASSETS_TABLE,
@@ -179,6 +180,8 @@ class LibraryStore:
     def __init__(self, uri: str, db: Any, storage_options: Mapping[str, str] | None = None) -> None:
         self.uri = uri
         self.storage_options = dict(storage_options or {})  # for engines that open the tables themselves
+        # a library in a bucket keeps its originals there too (store/originals.py)
+        self.originals = None if is_local(uri) else Originals(uri, self.storage_options)
         self._db = db
         self._manifest_table = self._open_or_create(MANIFEST_TABLE, MANIFEST_SCHEMA)
         self._manifest = ManifestReader(self._manifest_table)
