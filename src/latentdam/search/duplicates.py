@@ -3,13 +3,16 @@ at least a threshold, and a group is a connected component of those links (so a~
 put a, b and c together even when a and c are further apart).
 
 Exact — every pair is compared — but computed in tiles, so memory stays at one
-`block x block` similarity tile however many vectors there are."""
+`block x block` similarity tile however many vectors there are; scipy's connected_components
+groups the links."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 # For the visual descriptor space (`visual_descriptor_v1`), from tests/unit/test_duplicates.py:
 # 40 procedural bases (blocky patterns, blurred shapes on gradients, soft blobs, product shots
@@ -30,45 +33,22 @@ DEFAULT_DUPLICATE_THRESHOLD = 0.85
 _TOLERANCE = 1e-4
 
 
-def _roots(parent: np.ndarray, items: np.ndarray) -> np.ndarray:
-    """The union-find root of each item, following parent links (vectorised)."""
-    r = parent[items]
-    while True:
-        up = parent[r]
-        if np.array_equal(up, r):
-            return r
-        r = up
+def _components(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The connected component of each of n items, given links (rows[k], cols[k])."""
+    graph = coo_array((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    return np.asarray(connected_components(graph, directed=False)[1])
 
 
-def _union(parent: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
-    """Merge the components of each linked pair (rows[k], cols[k]), in place.
-
-    Vectorised, so a tile full of links (many copies of one image) costs a few array passes
-    rather than one Python step per link: the links are mapped to the components they join,
-    each component graph is labelled with its smallest root by min-label propagation with
-    pointer jumping, and every root is pointed at that label."""
-    if len(rows) == 0:
-        return
-    ends = _roots(parent, np.concatenate([rows, cols]))
-    roots, local = np.unique(ends, return_inverse=True)  # sorted: smallest root = index 0
-    a, b = local[: len(rows)], local[len(rows) :]
-    keep = a != b
-    a, b = a[keep], b[keep]
-    if len(a) == 0:
-        return
-    label = np.arange(len(roots))
-    while True:
-        new = label.copy()
-        np.minimum.at(new, a, label[b])
-        np.minimum.at(new, b, label[a])
-        new = new[new]  # pointer jumping: labels only ever point down, to a smaller index
-        if np.array_equal(new, label):
-            break
-        label = new
-    parent[roots] = roots[label]
-    # every item pointed at its root before, and each root now points at a root: one step
-    # flattens the forest again, so later lookups are one step too
-    parent[:] = parent[parent]
+def _forest(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Links with the components of (rows, cols) but at most n of them: each item linked to
+    the first of its component. Keeps memory at O(n) when tiles are full of links (many
+    copies of one image link every pair)."""
+    labels = _components(n, rows, cols)
+    first = np.full(labels.max() + 1, n)
+    np.minimum.at(first, labels, np.arange(n))
+    heads = first[labels]
+    linked = heads != np.arange(n)
+    return np.flatnonzero(linked), heads[linked]
 
 
 def find_duplicate_groups(
@@ -90,7 +70,9 @@ def find_duplicate_groups(
     valid = np.isfinite(norms[:, 0]) & (norms[:, 0] > 0)
     exact = np.where(valid[:, None], vecs / np.where(valid[:, None], norms, 1.0), 0.0)
     fast = exact.astype(np.float32)
-    parent = np.arange(n)
+    links_rows: list[np.ndarray] = []
+    links_cols: list[np.ndarray] = []
+    held = 0
     for r0 in range(0, n, block):
         r1 = min(r0 + block, n)
         for c0 in range(r0, n, block):
@@ -110,10 +92,16 @@ def find_duplicate_groups(
                 ok = np.ones(len(rows), dtype=bool)
                 ok[near] = recheck
                 rows, cols = rows[ok], cols[ok]
-            _union(parent, rows, cols)
+            links_rows.append(rows)
+            links_cols.append(cols)
+            held += len(rows)
+            if held > 4 * n:
+                forest = _forest(n, np.concatenate(links_rows), np.concatenate(links_cols))
+                links_rows, links_cols, held = [forest[0]], [forest[1]], len(forest[0])
+    labels = _components(n, np.concatenate(links_rows), np.concatenate(links_cols))
     groups: dict[int, list[str]] = {}
-    for i, root in enumerate(_roots(parent, np.arange(n)).tolist()):
-        groups.setdefault(root, []).append(ids[i])
+    for i, label in enumerate(labels.tolist()):
+        groups.setdefault(label, []).append(ids[i])
     found = [sorted(g) for g in groups.values() if len(g) > 1]
     found.sort(key=lambda g: (-len(g), g[0]))
     return found
