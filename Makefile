@@ -32,7 +32,7 @@ browser:
 
 ## test: lint, type-check and run the whole test suite
 test: install browser lint
-	$(VENV)/bin/pytest -q -n auto --dist loadgroup -m ""  # every test, slow ones too (plain pytest skips them)
+	$(VENV)/bin/pytest -q -n auto --dist loadgroup -m "" --durations=15  # every test, slow ones too (plain pytest skips them); the 15 slowest listed
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
