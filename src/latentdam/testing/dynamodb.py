@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from latentdam.testing.processes import stop
+
 COMMIT_TABLE = "latentdam-commits"
 _CREDENTIALS = {"aws_access_key_id": "latentdam", "aws_secret_access_key": "test-secret"}
 
@@ -73,8 +75,4 @@ def dynamodb_server(timeout: float = 60.0) -> Iterator[DynamoDBServer]:
         )
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from latentdam.testing.processes import stop
+
 BUCKET = "latentdam-test"
 # `weed mini` also listens on each port + 10000 (gRPC): ports are drawn so that both are free
 _COMPONENTS = ("master", "volume", "filer", "s3", "admin")
@@ -92,11 +94,7 @@ def s3_server(folder: Path, timeout: float = 60.0) -> Iterator[S3Server]:
             time.sleep(0.2)
         yield S3Server(endpoint)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 

@@ -17,6 +17,8 @@ from typing import IO
 
 import httpx
 
+from latentdam.testing.processes import stop
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -67,9 +69,4 @@ def serving(library: Path | str, *args: str | Path, env: Mapping[str, str] | Non
     try:
         yield server
     finally:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=30)
+        stop(server.process, timeout=60)
