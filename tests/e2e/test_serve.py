@@ -19,12 +19,15 @@ from cli_support import CLI, run_cli
 from conftest import MakeA1111
 from latentdam.testing.server import free_port, start
 
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "160"}
+# These tests are about serving, not about a model: their libraries start on the weight-free
+# hash text space (embed/testing.py), so no process here loads one.
+SPACES = {"LATENTDAM_SPACES": '["test_hash_text", "visual_descriptor_v1"]'}
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "160", **SPACES}
 
 
 def cli(*args: str | Path, library: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     """The command in this process (the server runs in its own): see cli_support."""
-    return run_cli(*args, "--library", library, env={}, check=check)
+    return run_cli(*args, "--library", library, env=SPACES, check=check)
 
 
 def start_server(
