@@ -3,6 +3,7 @@ none twice, none lost, and the page keeps the order the API gives."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +20,8 @@ from latentdam.testing.server import Server, serving
 # one worker runs the module (pytest-xdist): its served library is built once
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gallery_scale")]
 FILES = 1_100
+# paging by filters and dates, not a model: the library is on the weight-free hash text space
+SPACES = {"LATENTDAM_SPACES": '["test_hash_text", "visual_descriptor_v1"]'}
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +43,7 @@ def big_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         check=True,
         capture_output=True,
         timeout=900,
+        env=os.environ | SPACES,
     )
     with serving(library) as running:
         yield running
