@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import pickle
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +52,12 @@ def _ray() -> Any:
         import ray
         import ray.data
     return ray
+
+
+def _lance_ray() -> Any:
+    with needs("distributed", "the Ray engine (--engine ray)"):
+        import lance_ray
+    return lance_ray
 
 
 def embed_batch(outcomes: Sequence[Read], spaces: Sequence[Space], embedders: EmbedderPool) -> None:
@@ -179,33 +185,35 @@ class RayEngine:
         """Compact a Lance dataset's data files with lance-ray: the compaction plan's tasks
         run on the cluster's workers, and one commit replaces the files."""
         with _connected(self) as ray:
-            with needs("distributed", "the Ray engine (--engine ray)"):
-                import lance_ray
             workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-            lance_ray.compact_files(uri, storage_options=dict(storage_options) or None, num_workers=workers)
+            _lance_ray().compact_files(
+                uri, storage_options=dict(storage_options) or None, num_workers=workers
+            )
 
     def backfill(
         self, store: LibraryStore, space: Space, *, batch_size: int, max_pixels: int
-    ) -> Iterator[Backfilled]:
+    ) -> Generator[Backfilled]:
         """A migration's backfill: lance-ray reads the assets still without a vector in
         `space` from the table's fragments in parallel; actors embed them batch by batch."""
         with _connected(self) as ray:
             missing = store.count(f"{space.column} IS NULL")
             if not missing:
                 return
-            with needs("distributed", "the Ray engine (--engine ray)"):
-                import lance_ray
-            dataset = lance_ray.read_lance(
-                store.assets.to_lance().uri,
-                columns=COLUMNS,
-                filter=f"{space.column} IS NULL",
-                storage_options=store.storage_options or None,
-            ).map_batches(
-                _Backfill,
-                fn_constructor_args=(space.to_dict(), _device(ray), max_pixels),
-                batch_size=batch_size,
-                batch_format="pyarrow",
-                **_actors(ray, self, -(-missing // batch_size)),
+            dataset = (
+                _lance_ray()
+                .read_lance(
+                    store.assets.to_lance().uri,
+                    columns=COLUMNS,
+                    filter=f"{space.column} IS NULL",
+                    storage_options=store.storage_options or None,
+                )
+                .map_batches(
+                    _Backfill,
+                    fn_constructor_args=(space.to_dict(), _device(ray), max_pixels),
+                    batch_size=batch_size,
+                    batch_format="pyarrow",
+                    **_actors(ray, self, -(-missing // batch_size)),
+                )
             )
             rows = dataset.iter_rows()
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -62,7 +62,7 @@ class BackfillEngine(Protocol):
 
     def backfill(
         self, store: LibraryStore, space: Space, *, batch_size: int, max_pixels: int
-    ) -> Iterator[Backfilled]: ...
+    ) -> Generator[Backfilled]: ...
 
 
 def embed_rows(embedder: Embedder, rows: list[dict[str, Any]], max_pixels: int) -> Backfilled:
@@ -136,9 +136,7 @@ class Reembedder:
                 report.skipped += batch.skipped
                 progress.advance(len(batch.rows), report)
         finally:
-            close = getattr(batches, "close", None)
-            if close is not None:
-                close()  # a cancelled engine stops its work
+            batches.close()  # a cancelled engine stops its work
         report.cancelled = progress.cancelled
         if activate and not report.cancelled:  # half a backfill never answers searches
             report.replaced = self._activate(space)
@@ -147,7 +145,7 @@ class Reembedder:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _backfill(self, space: Space) -> Iterator[Backfilled]:
+    def _backfill(self, space: Space) -> Generator[Backfilled]:
         """In this process: batch after batch of the assets still without a vector."""
         embedder = self.embedders.get(space)
         skipped_ids: list[str] = []

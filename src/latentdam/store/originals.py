@@ -10,14 +10,14 @@ from pathlib import Path
 
 from latentdam.errors import StoreError
 from latentdam.extract.file import hash_bytes
-from latentdam.store.bucket import object_store
+from latentdam.store.bucket import bucket_url, object_store
 
 FOLDER = "originals"
 
 
 class Originals:
     def __init__(self, uri: str, storage_options: Mapping[str, str]) -> None:
-        self.location = f"{uri.partition('?')[0].rstrip('/')}/{FOLDER}"
+        self.location = f"{bucket_url(uri)}/{FOLDER}"
         self._store = object_store(uri, storage_options, under=FOLDER)
 
     @staticmethod
